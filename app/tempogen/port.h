@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * port: DPDK ethdev set-up for the configured device ports: one TX queue
+ * per worker serving the port, checksum offload where the NIC has it.
+ */
+#ifndef TG_PORT_H
+#define TG_PORT_H
+
+#include <stdint.h>
+
+#include "tg_config.h"
+
+struct tg_port {
+	const struct tg_port_cfg *cfg;
+	uint16_t port_id;	/* DPDK port id (device ports only) */
+	uint16_t n_queues;	/* TX queues, one per serving worker */
+	uint32_t offload;	/* TG_PKT_OFFLOAD_* enabled on this port */
+	bool started;
+};
+
+/* Find, configure and start the device of every non-pcap port.
+ * Returns 0, or -1 with a message naming the port in err. */
+int tg_ports_start(struct tg_port *ports, const struct tg_config *cfg,
+		   char *err, size_t errlen);
+
+/* Stop and close every started port. */
+void tg_ports_stop(struct tg_port *ports, unsigned n_ports);
+
+/* Which TX queue of `port` the worker on `lcore` owns. */
+uint16_t tg_port_queue_of(const struct tg_port_cfg *port, unsigned lcore);
+
+#endif /* TG_PORT_H */

@@ -1,0 +1,361 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+
+#include "worker.h"
+
+/* pcap outputs start at a fixed instant (2026-01-01T00:00:00Z) so that the
+ * same config and seed always give the same file. */
+#define PCAP_EPOCH_NS (1767225600ull * 1000000000ull)
+#define FLOWS_PER_SYNTH (1u << 18)
+#define TX_RETRIES 8
+/* Room for the largest frame we write (jumbo frames are not generated). */
+#define FRAME_BUF 2048
+#define POOL_CACHE 256
+
+static uint64_t
+share_of(uint64_t total, unsigned n, unsigned i)
+{
+	return total / n + (i < total % n ? 1 : 0);
+}
+
+static int
+init_port(struct tg_worker *w, struct tg_worker_port *wp, unsigned port_index,
+	  const struct tg_config *cfg, const struct tg_model *model,
+	  char *err, size_t errlen)
+{
+	const struct tg_port_cfg *pc = wp->port->cfg;
+	struct tg_synth_params params = {
+		.model = model,
+		.port = pc,
+		.seed = cfg->seed,
+		.stream = (uint64_t)port_index * TG_MAX_WORKERS + wp->queue,
+		.worker_index = wp->queue,
+		.n_workers = pc->n_workers,
+		.max_flows = FLOWS_PER_SYNTH,
+		.offload = wp->port->offload,
+	};
+	char msg[TG_ERR_LEN];
+
+	wp->packet_limit = cfg->packets ? share_of(cfg->packets,
+						   pc->n_workers, wp->queue)
+					: 0;
+	wp->synth = tg_synth_create(&params, msg, sizeof(msg));
+	if (wp->synth == NULL) {
+		snprintf(err, errlen, "port %s, lcore %u: %s", pc->name,
+			 w->lcore, msg);
+		return -1;
+	}
+	if (pc->is_pcap && w->frames == NULL)
+		w->frames = malloc((size_t)TG_WORKER_MAX_BURST * FRAME_BUF);
+	if (pc->is_pcap && w->frames == NULL) {
+		snprintf(err, errlen, "lcore %u: out of memory", w->lcore);
+		return -1;
+	}
+	if (pc->is_pcap) {
+		wp->pcap = tg_pcap_open(pc->pcap_path, 0, msg, sizeof(msg));
+		if (wp->pcap == NULL) {
+			snprintf(err, errlen, "port %s: %s", pc->name, msg);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* One pool per worker: its mbufs never cross to another lcore. */
+static int
+init_pool(struct tg_worker *w, char *err, size_t errlen)
+{
+	unsigned n = POOL_CACHE * 2;
+	char name[RTE_MEMPOOL_NAMESIZE];
+
+	for (unsigned i = 0; i < w->n_ports; i++) {
+		const struct tg_port_cfg *pc = w->ports[i].port->cfg;
+
+		if (!pc->is_pcap)
+			n += pc->tx_desc + 2u * pc->burst;
+	}
+	if (n == POOL_CACHE * 2)
+		return 0;	/* pcap ports only: no mbufs needed */
+	snprintf(name, sizeof(name), "tx_w%u", w->lcore);
+	w->pool = rte_pktmbuf_pool_create(name, n, POOL_CACHE, 0,
+					  RTE_PKTMBUF_HEADROOM + FRAME_BUF,
+					  (int)rte_lcore_to_socket_id(w->lcore));
+	if (w->pool == NULL) {
+		snprintf(err, errlen, "lcore %u: no memory for %u mbufs: %s",
+			 w->lcore, n, rte_strerror(rte_errno));
+		return -1;
+	}
+	return 0;
+}
+
+int
+tg_worker_init(struct tg_worker *w, unsigned lcore, struct tg_port *ports,
+	       const struct tg_config *cfg,
+	       const struct tg_model *const *models, const atomic_bool *stop,
+	       char *err, size_t errlen)
+{
+	memset(w, 0, sizeof(*w));
+	w->lcore = lcore;
+	w->stop = stop;
+	w->duration_ns = (uint64_t)(cfg->duration * 1e9);
+	atomic_init(&w->finished, false);
+	for (unsigned i = 0; i < cfg->n_ports; i++) {
+		const struct tg_port_cfg *pc = &cfg->ports[i];
+		struct tg_worker_port *wp;
+		bool serves = false;
+
+		for (unsigned k = 0; k < pc->n_workers; k++)
+			serves |= pc->workers[k] == lcore;
+		if (!serves)
+			continue;
+		wp = &w->ports[w->n_ports++];
+		wp->port = &ports[i];
+		wp->queue = tg_port_queue_of(pc, lcore);
+		if (init_port(w, wp, i, cfg, models[i], err, errlen) != 0)
+			return -1;
+	}
+	return init_pool(w, err, errlen);
+}
+
+void
+tg_worker_free(struct tg_worker *w)
+{
+	for (unsigned i = 0; i < w->n_ports; i++) {
+		tg_synth_free(w->ports[i].synth);
+		tg_pcap_close(w->ports[i].pcap);
+		w->ports[i].synth = NULL;
+		w->ports[i].pcap = NULL;
+	}
+	rte_mempool_free(w->pool);
+	w->pool = NULL;
+	free(w->frames);
+	w->frames = NULL;
+}
+
+static void
+publish(struct tg_worker_port *wp)
+{
+	struct tg_synth_stats st;
+	struct tg_worker_counters *c = &wp->counters;
+
+	tg_synth_get_stats(wp->synth, &st);
+	atomic_store_explicit(&c->packets, wp->packets_done,
+			      memory_order_relaxed);
+	atomic_store_explicit(&c->bytes, st.bytes, memory_order_relaxed);
+	atomic_store_explicit(&c->drops, wp->drops, memory_order_relaxed);
+	atomic_store_explicit(&c->flows_active, st.flows_active,
+			      memory_order_relaxed);
+	atomic_store_explicit(&c->flows_started, st.flows_started,
+			      memory_order_relaxed);
+	atomic_store_explicit(&c->flows_refused, st.flows_refused,
+			      memory_order_relaxed);
+}
+
+static unsigned
+burst_size(const struct tg_worker_port *wp)
+{
+	uint64_t n = wp->port->cfg->burst;
+
+	if (wp->packet_limit && wp->packet_limit - wp->packets_done < n)
+		n = wp->packet_limit - wp->packets_done;
+	return (unsigned)n;
+}
+
+/* Offline output: model time runs as fast as the disk takes it. At the
+ * duration no flow starts any more and the live ones close, so the file
+ * holds whole conversations only. */
+static void
+run_pcap(struct tg_worker *w, struct tg_worker_port *wp, uint8_t *bufs)
+{
+	struct tg_synth_pkt pkts[TG_WORKER_MAX_BURST];
+	uint64_t until = w->duration_ns && !wp->draining ? w->duration_ns - 1
+							 : UINT64_MAX;
+	unsigned n = burst_size(wp), k;
+
+	for (unsigned i = 0; i < n; i++) {
+		pkts[i].buf = bufs + (size_t)i * FRAME_BUF;
+		pkts[i].cap = FRAME_BUF;
+	}
+	k = n ? tg_synth_burst(wp->synth, pkts, n, until) : 0;
+	for (unsigned i = 0; i < k; i++) {
+		if (tg_pcap_write(wp->pcap, PCAP_EPOCH_NS + pkts[i].ts_ns,
+				  pkts[i].buf, pkts[i].len) != 0) {
+			snprintf(w->error, sizeof(w->error),
+				 "port %s: writing %s: %s", wp->port->cfg->name,
+				 wp->port->cfg->pcap_path, strerror(errno));
+			wp->finished = true;
+			return;
+		}
+	}
+	wp->packets_done += k;
+	if (k == 0 && n > 0 && w->duration_ns && !wp->draining) {
+		tg_synth_drain(wp->synth, w->duration_ns);
+		wp->draining = true;
+		return;
+	}
+	if (k == 0 || (wp->packet_limit && wp->packets_done >= wp->packet_limit))
+		wp->finished = true;
+}
+
+static void
+set_offload_fields(struct rte_mbuf *m, const struct tg_synth_pkt *p,
+		   uint32_t offload)
+{
+	m->data_len = p->len;
+	m->pkt_len = p->len;
+	if (offload == 0)
+		return;
+	m->l2_len = p->layout.l2_len;
+	m->l3_len = p->layout.l3_len;
+	m->l4_len = p->layout.l4_len;
+	m->ol_flags = p->ip_version == 4 ? RTE_MBUF_F_TX_IPV4
+					 : RTE_MBUF_F_TX_IPV6;
+	if (p->ip_version == 4 && (offload & TG_PKT_OFFLOAD_IPV4_CKSUM))
+		m->ol_flags |= RTE_MBUF_F_TX_IP_CKSUM;
+	if (offload & TG_PKT_OFFLOAD_L4_CKSUM) {
+		if (p->proto == TG_PROTO_TCP)
+			m->ol_flags |= RTE_MBUF_F_TX_TCP_CKSUM;
+		else if (p->proto == TG_PROTO_UDP)
+			m->ol_flags |= RTE_MBUF_F_TX_UDP_CKSUM;
+	}
+}
+
+/* How far the synth may go now, and how many packets, for the port's
+ * rate target. `elapsed_ns` is wall time since the start. */
+static uint64_t
+pace(const struct tg_worker_port *wp, uint64_t elapsed_ns, unsigned *n)
+{
+	const struct tg_rate *rate = &wp->port->cfg->rate;
+	double share = 1.0 / wp->port->cfg->n_workers;
+	double allowed;
+
+	switch (rate->kind) {
+	case TG_RATE_MODEL:
+		return (uint64_t)((double)elapsed_ns * rate->time_factor);
+	case TG_RATE_PPS:
+		allowed = (double)elapsed_ns * 1e-9 * rate->value * share;
+		if (allowed < (double)wp->packets_done + *n)
+			*n = allowed > (double)wp->packets_done
+				     ? (unsigned)(allowed - (double)wp->packets_done)
+				     : 0;
+		return UINT64_MAX;
+	case TG_RATE_BPS:
+		allowed = (double)elapsed_ns * 1e-9 * rate->value * share;
+		if (allowed < (double)wp->bits_sent)
+			*n = 0;
+		return UINT64_MAX;
+	default:
+		return UINT64_MAX;
+	}
+}
+
+/* Send what is due on one device port. `stash` keeps allocated mbufs the
+ * synth did not fill for the next round. */
+static void
+run_device(struct tg_worker *w, struct tg_worker_port *wp,
+	   uint64_t elapsed_ns, struct rte_mbuf **stash, unsigned *n_stash)
+{
+	struct tg_synth_pkt pkts[TG_WORKER_MAX_BURST];
+	uint16_t port_id = wp->port->port_id;
+	unsigned n = burst_size(wp), k, sent = 0;
+	uint64_t until = pace(wp, elapsed_ns, &n);
+
+	if (w->duration_ns && elapsed_ns >= w->duration_ns) {
+		wp->finished = true;
+		return;
+	}
+	if (n == 0)
+		return;
+	if (*n_stash < n) {
+		if (rte_pktmbuf_alloc_bulk(w->pool, stash + *n_stash,
+					   n - *n_stash) != 0)
+			return;	/* pool empty for now: the NIC frees mbufs */
+		*n_stash = n;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		pkts[i].buf = rte_pktmbuf_mtod(stash[i], uint8_t *);
+		pkts[i].cap = (uint16_t)rte_pktmbuf_tailroom(stash[i]);
+	}
+	k = tg_synth_burst(wp->synth, pkts, n, until);
+	for (unsigned i = 0; i < k; i++) {
+		set_offload_fields(stash[i], &pkts[i], wp->port->offload);
+		wp->bits_sent += (uint64_t)pkts[i].len * 8;
+	}
+	for (int tries = 0; sent < k && tries < TX_RETRIES; tries++)
+		sent += rte_eth_tx_burst(port_id, wp->queue, stash + sent,
+					 (uint16_t)(k - sent));
+	if (sent < k) {
+		rte_pktmbuf_free_bulk(stash + sent, k - sent);
+		wp->drops += k - sent;
+	}
+	/* Keep the unfilled mbufs at the front for the next burst. */
+	memmove(stash, stash + k, (*n_stash - k) * sizeof(*stash));
+	*n_stash -= k;
+	wp->packets_done += sent;
+	if (wp->packet_limit && wp->packets_done + wp->drops >= wp->packet_limit)
+		wp->finished = true;
+}
+
+static void
+close_pcaps(struct tg_worker *w)
+{
+	for (unsigned i = 0; i < w->n_ports; i++) {
+		struct tg_worker_port *wp = &w->ports[i];
+
+		if (wp->pcap == NULL)
+			continue;
+		if (tg_pcap_close(wp->pcap) != 0 && w->error[0] == '\0')
+			snprintf(w->error, sizeof(w->error),
+				 "port %s: writing %s: %s", wp->port->cfg->name,
+				 wp->port->cfg->pcap_path, strerror(errno));
+		wp->pcap = NULL;
+	}
+}
+
+int
+tg_worker_main(void *arg)
+{
+	struct tg_worker *w = arg;
+	struct rte_mbuf *stash[TG_MAX_PORTS][TG_WORKER_MAX_BURST];
+	unsigned n_stash[TG_MAX_PORTS] = { 0 };
+	double ns_per_tick = 1e9 / (double)rte_get_tsc_hz();
+	uint64_t start = rte_rdtsc();
+	unsigned active = w->n_ports;
+
+	while (active > 0 &&
+	       !atomic_load_explicit(w->stop, memory_order_relaxed)) {
+		uint64_t elapsed = (uint64_t)((double)(rte_rdtsc() - start) *
+					      ns_per_tick);
+
+		active = 0;
+		for (unsigned i = 0; i < w->n_ports; i++) {
+			struct tg_worker_port *wp = &w->ports[i];
+
+			if (wp->finished)
+				continue;
+			if (wp->pcap)
+				run_pcap(w, wp, w->frames);
+			else
+				run_device(w, wp, elapsed, stash[i],
+					   &n_stash[i]);
+			publish(wp);
+			active += !wp->finished;
+		}
+	}
+	for (unsigned i = 0; i < w->n_ports; i++) {
+		if (n_stash[i])
+			rte_pktmbuf_free_bulk(stash[i], n_stash[i]);
+		publish(&w->ports[i]);
+	}
+	close_pcaps(w);
+	atomic_store_explicit(&w->finished, true, memory_order_release);
+	return 0;
+}

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * worker: the loop of one worker lcore. It owns one synth per port it
+ * serves, one TX queue per device port, its own mbuf pool and its own
+ * counters; it shares nothing writable with other lcores but the counters
+ * the control lcore reads and the stop flag the control lcore sets.
+ */
+#ifndef TG_WORKER_H
+#define TG_WORKER_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+
+#include "port.h"
+#include "tg_pcap.h"
+#include "tg_synth.h"
+
+#define TG_WORKER_MAX_BURST 512
+#define TG_WORKER_ERR_LEN 256
+
+/* Written by the worker only (relaxed stores), read by the control lcore.
+ * On a cache line of its own so reading it never slows the writer. */
+struct tg_worker_counters {
+	atomic_uint_fast64_t packets;
+	atomic_uint_fast64_t bytes;
+	atomic_uint_fast64_t drops;
+	atomic_uint_fast64_t flows_active;
+	atomic_uint_fast64_t flows_started;
+	atomic_uint_fast64_t flows_refused;
+} __rte_cache_aligned;
+
+struct tg_worker_port {
+	struct tg_worker_counters counters;
+	struct tg_port *port;
+	struct tg_synth *synth;
+	struct tg_pcap_writer *pcap;	/* pcap ports */
+	uint16_t queue;			/* device ports */
+	uint64_t packet_limit;		/* 0: none */
+	uint64_t packets_done;
+	uint64_t bits_sent;
+	uint64_t drops;
+	bool draining;			/* past the duration: closing flows */
+	bool finished;
+};
+
+struct tg_worker {
+	unsigned lcore;
+	unsigned n_ports;
+	struct tg_worker_port ports[TG_MAX_PORTS];
+	struct rte_mempool *pool;	/* mbufs for device ports */
+	uint8_t *frames;		/* frame buffers for pcap ports */
+	const atomic_bool *stop;	/* set by the control lcore */
+	atomic_bool finished;		/* set by the worker when done */
+	uint64_t duration_ns;		/* 0: none */
+	char error[TG_WORKER_ERR_LEN];	/* set once, before finished */
+};
+
+/* Set up worker `index` (lcore `lcore`) for every port it serves: synths,
+ * pcap writers, mbuf pool. Returns 0 or -1 with a message in err. */
+int tg_worker_init(struct tg_worker *w, unsigned lcore,
+		   struct tg_port *ports, const struct tg_config *cfg,
+		   const struct tg_model *const *models,
+		   const atomic_bool *stop, char *err, size_t errlen);
+
+/* Release what tg_worker_init took (pcaps are closed by the loop). */
+void tg_worker_free(struct tg_worker *w);
+
+/* The lcore entry point (rte_lcore_function_t); arg is a tg_worker. */
+int tg_worker_main(void *arg);
+
+#endif /* TG_WORKER_H */

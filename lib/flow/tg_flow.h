@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * tg_flow: conversation state of one flow, so that every packet it produces
+ * is consistent with all the packets before it. No DPDK here.
+ *
+ * The caller says who sends next, how many payload bytes and with which
+ * intent; the conversation answers with the header fields (seq/ack, flags,
+ * window, options, timestamps) a real stack would put in that packet, or
+ * says the packet must not be sent (it would be a duplicate ACK, or the
+ * intent is impossible in the current state).
+ */
+#ifndef TG_FLOW_H
+#define TG_FLOW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "tg_pkt.h"
+
+enum tg_dir {
+	TG_DIR_C2S = 0,	/* client to server */
+	TG_DIR_S2C = 1,	/* server to client */
+};
+
+static inline enum tg_dir
+tg_dir_peer(enum tg_dir d)
+{
+	return (enum tg_dir)(1 - d);
+}
+
+enum tg_intent {
+	TG_INTENT_OPEN,	 /* client: SYN; server: SYN-ACK; client again: ACK */
+	TG_INTENT_DATA,	 /* payload bytes, carrying an ACK */
+	TG_INTENT_ACK,	 /* a pure ACK of what was received */
+	TG_INTENT_CLOSE, /* FIN (consumes one sequence number) */
+	TG_INTENT_RESET, /* RST; the conversation ends */
+};
+
+enum tg_step_result {
+	TG_STEP_EMIT,	 /* send the packet described in the output */
+	TG_STEP_SKIP,	 /* nothing to send: e.g. an ACK with nothing new */
+	TG_STEP_INVALID, /* the intent is not possible in this state */
+};
+
+/* What one TCP endpoint brings to the conversation (its SYN options). */
+struct tg_tcp_endpoint {
+	uint32_t isn;		/* initial sequence number */
+	uint16_t mss;		/* MSS it advertises; 0 = no option (536 used) */
+	int8_t wscale;		/* window scale shift 0..14; -1 = no option */
+	bool sack_perm;
+	bool timestamps;
+	uint32_t ts_base;	/* its TSval at time 0 */
+	uint32_t rcv_buf;	/* receive buffer in bytes (>= 1) */
+};
+
+enum tg_tcp_state {
+	TG_TCP_CLOSED,		/* nothing sent yet */
+	TG_TCP_SYN_SENT,	/* client sent SYN */
+	TG_TCP_SYN_RCVD,	/* server answered SYN-ACK */
+	TG_TCP_ESTABLISHED,	/* handshake completed */
+	TG_TCP_FIN_ONE,		/* one side sent FIN */
+	TG_TCP_FIN_BOTH,	/* both sent FIN; last ACK outstanding */
+	TG_TCP_DONE,		/* closed by FIN/ACK or RST */
+};
+
+/* Per-direction state, indexed by the sender (enum tg_dir). */
+struct tg_tcp_side {
+	uint32_t snd_nxt;	/* next sequence number this side sends */
+	uint32_t rcv_nxt;	/* next sequence number expected from the peer */
+	uint32_t acked_sent;	/* last ack number this side sent */
+	uint32_t peer_wnd_edge;	/* peer's right window edge (ack + window) */
+	uint32_t unread;	/* received bytes the application has not read */
+	uint32_t rcv_buf;
+	uint32_t ts_base;
+	uint32_t ts_recent;	/* last TSval received from the peer */
+	uint16_t mss;		/* MSS this side may send (peer's MSS) */
+	uint16_t last_win;	/* last window field this side sent */
+	int8_t wscale;		/* shift applied to the windows this side sends */
+	bool fin_sent;
+};
+
+struct tg_tcp_conv {
+	struct tg_tcp_side side[2];
+	uint8_t state;		/* enum tg_tcp_state */
+	bool sack_ok;		/* both sides offered SACK */
+	bool ts_ok;		/* both sides offered timestamps */
+	bool ws_ok;		/* both sides offered window scale */
+	bool client_ws;		/* client offered window scale (for SYN-ACK) */
+	bool client_sack;
+	bool client_ts;
+	int8_t server_wscale;	/* what the server will offer */
+	bool server_sack;
+	bool server_ts;
+	uint16_t server_mss;
+};
+
+void tg_tcp_conv_init(struct tg_tcp_conv *conv,
+		      const struct tg_tcp_endpoint *client,
+		      const struct tg_tcp_endpoint *server);
+
+/* Produce the TCP fields of the next packet from `dir`.
+ * For TG_INTENT_DATA, *payload_len is the wanted size on entry and the size
+ * actually sent on return: clipped to the peer's MSS and open window (so a
+ * data packet never overruns the window the peer advertised).
+ * `now_ns` drives the timestamp option (1 ms ticks). */
+enum tg_step_result tg_tcp_conv_step(struct tg_tcp_conv *conv,
+				     enum tg_dir dir, enum tg_intent intent,
+				     uint32_t *payload_len, uint64_t now_ns,
+				     struct tg_tcp_fields *out);
+
+/* True once the conversation ended (both FINs acknowledged, or RST). */
+static inline bool
+tg_tcp_conv_done(const struct tg_tcp_conv *conv)
+{
+	return conv->state == TG_TCP_DONE;
+}
+
+/* Bytes `dir` may still send before filling the peer's advertised window. */
+uint32_t tg_tcp_conv_send_room(const struct tg_tcp_conv *conv,
+			       enum tg_dir dir);
+
+/* True when `dir` has received something it has not acknowledged yet. */
+bool tg_tcp_conv_ack_pending(const struct tg_tcp_conv *conv, enum tg_dir dir);
+
+/* ICMP/ICMPv6 echo: requests from the client number 1, 2, ...; each reply
+ * echoes the identifier and sequence number of the last request. */
+struct tg_icmp_conv {
+	uint16_t id;
+	uint16_t last_seq;
+	bool v6;
+};
+
+void tg_icmp_conv_init(struct tg_icmp_conv *conv, uint16_t id, bool v6);
+enum tg_step_result tg_icmp_conv_step(struct tg_icmp_conv *conv,
+				      enum tg_dir dir,
+				      struct tg_icmp_fields *out);
+
+#endif /* TG_FLOW_H */

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * tg_synth: one worker's traffic engine. No DPDK here.
+ *
+ * A synth owns every flow of the hosts given to its worker: it asks the
+ * model when flows start and what they do, keeps each flow's conversation
+ * state, and writes the flows' packets into caller buffers in time order.
+ * It shares nothing with other workers, so it needs no lock.
+ *
+ * Time is the model's own, in nanoseconds from the start of the run; the
+ * appliance maps it to the TSC (pacing on a port) or to pcap timestamps.
+ */
+#ifndef TG_SYNTH_H
+#define TG_SYNTH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "tg_config.h"
+#include "tg_model.h"
+#include "tg_pkt.h"
+
+struct tg_synth;
+
+struct tg_synth_params {
+	const struct tg_model *model;
+	const struct tg_port_cfg *port;	/* addresses, MACs, VLAN */
+	uint64_t seed;
+	uint64_t stream;	/* independent random stream per worker/port */
+	uint32_t worker_index;	/* this worker's share of the hosts ... */
+	uint32_t n_workers;	/* ... out of this many workers on the port */
+	uint32_t max_flows;	/* concurrent flows; more are not started */
+	uint32_t offload;	/* TG_PKT_OFFLOAD_* the port will do */
+};
+
+/* One packet to write: the caller gives buf/cap, the synth fills the rest. */
+struct tg_synth_pkt {
+	uint8_t *buf;
+	uint16_t cap;
+	uint16_t len;
+	uint64_t ts_ns;
+	uint8_t proto;		/* TG_PROTO_* for offload flags */
+	uint8_t ip_version;
+	struct tg_pkt_layout layout;
+};
+
+struct tg_synth_stats {
+	uint64_t packets;
+	uint64_t bytes;		/* frame bytes */
+	uint64_t flows_started;
+	uint64_t flows_ended;
+	uint64_t flows_active;
+	uint64_t flows_refused;	/* not started: flow table full */
+};
+
+/* Returns NULL with a message in err if memory cannot be had. */
+struct tg_synth *tg_synth_create(const struct tg_synth_params *params,
+				 char *err, size_t errlen);
+void tg_synth_free(struct tg_synth *synth);
+
+/* Time of the next packet the synth will write. */
+uint64_t tg_synth_next_time(const struct tg_synth *synth);
+
+/* Write up to n packets due at or before until_ns, in time order.
+ * Returns how many were written. */
+unsigned tg_synth_burst(struct tg_synth *synth, struct tg_synth_pkt *pkts,
+			unsigned n, uint64_t until_ns);
+
+/* End of the run: start no more flows, and let every live flow finish its
+ * message in progress and close (TCP with FIN, so every conversation in
+ * the output is whole). Packets keep coming until tg_synth_idle. */
+void tg_synth_drain(struct tg_synth *synth, uint64_t now_ns);
+
+/* True when draining and no flow is left. */
+bool tg_synth_idle(const struct tg_synth *synth);
+
+void tg_synth_get_stats(const struct tg_synth *synth,
+			struct tg_synth_stats *stats);
+
+#endif /* TG_SYNTH_H */

@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * The pcap writer, read back with libpcap (an independent reader).
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <pcap/pcap.h>
+
+#include "tg_pcap.h"
+
+static char dir[64];
+
+static int
+make_dir(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/tg_pcap_XXXXXX");
+	return mkdtemp(dir) == NULL ? -1 : 0;
+}
+
+static void
+frame_of(unsigned i, uint8_t *buf, uint32_t len)
+{
+	for (uint32_t k = 0; k < len; k++)
+		buf[k] = (uint8_t)(i * 31 + k);
+}
+
+/* Read `path` back; check every record against frame_of and count them. */
+static unsigned
+read_back(const char *path, uint64_t ts0, uint64_t step_ns)
+{
+	char errbuf[PCAP_ERRBUF_SIZE];
+	pcap_t *p = pcap_open_offline_with_tstamp_precision(
+		path, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	uint8_t want[2000];
+	unsigned n = 0;
+	int rc;
+
+	assert_non_null(p);
+	assert_int_equal(pcap_datalink(p), DLT_EN10MB);
+	while ((rc = pcap_next_ex(p, &h, &data)) == 1) {
+		uint64_t ts = ts0 + n * step_ns;
+		uint32_t len = 60 + n % 1400;
+
+		assert_int_equal(h->ts.tv_sec, ts / 1000000000u);
+		assert_int_equal(h->ts.tv_usec, ts % 1000000000u);
+		assert_int_equal(h->caplen, len);
+		assert_int_equal(h->len, len);
+		frame_of(n, want, len);
+		assert_memory_equal(data, want, len);
+		n++;
+	}
+	assert_int_equal(rc, PCAP_ERROR_BREAK);	/* a clean end of file */
+	pcap_close(p);
+	return n;
+}
+
+static void
+write_frames(struct tg_pcap_writer *w, unsigned count, uint64_t ts0,
+	     uint64_t step_ns, unsigned *written)
+{
+	uint8_t buf[2000];
+
+	for (unsigned i = 0; i < count; i++) {
+		uint32_t len = 60 + i % 1400;
+
+		frame_of(i, buf, len);
+		if (tg_pcap_write(w, ts0 + i * step_ns, buf, len) != 0)
+			return;
+		(*written)++;
+	}
+}
+
+static void
+test_round_trip(void **state)
+{
+	char path[128], err[256];
+	const uint64_t ts0 = 1767225600123456789ull, step = 1234567;
+	unsigned written = 0;
+	struct tg_pcap_writer *w;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/a.pcap", dir);
+	/* A small buffer forces many flushes in the middle of the stream. */
+	w = tg_pcap_open(path, 70000, err, sizeof(err));
+	assert_non_null(w);
+	write_frames(w, 5000, ts0, step, &written);
+	assert_int_equal(written, 5000);
+	assert_int_equal(tg_pcap_close(w), 0);
+	assert_int_equal(read_back(path, ts0, step), 5000);
+}
+
+static void
+test_unwritable_path(void **state)
+{
+	char err[256];
+
+	(void)state;
+	assert_null(tg_pcap_open("/nonexistent/dir/x.pcap", 0, err,
+				 sizeof(err)));
+	assert_non_null(strstr(err, "/nonexistent/dir/x.pcap"));
+}
+
+/* A file size limit (like a full disk) stops the writer with an error, and
+ * what is on disk is still a valid capture of whole records. */
+static void
+test_size_limit_leaves_valid_file(void **state)
+{
+	char path[128], err[256];
+	struct rlimit old, lim;
+	unsigned written = 0, on_disk;
+	struct tg_pcap_writer *w;
+	int rc;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/limited.pcap", dir);
+	signal(SIGXFSZ, SIG_IGN);
+	getrlimit(RLIMIT_FSIZE, &old);
+	lim = old;
+	lim.rlim_cur = 300000;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+
+	w = tg_pcap_open(path, 100000, err, sizeof(err));
+	assert_non_null(w);
+	write_frames(w, 5000, 0, 1000, &written);
+	assert_true(written < 5000);	/* the writer noticed */
+	assert_int_equal(errno, EFBIG);
+	on_disk = (unsigned)tg_pcap_frames(w);
+	rc = tg_pcap_close(w);
+	setrlimit(RLIMIT_FSIZE, &old);
+	assert_int_equal(rc, -1);
+	assert_true(on_disk > 0);
+	assert_int_equal(read_back(path, 0, 1000), on_disk);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_unwritable_path),
+		cmocka_unit_test(test_size_limit_leaves_valid_file),
+	};
+
+	return cmocka_run_group_tests(tests, make_dir, NULL);
+}
