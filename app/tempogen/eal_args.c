@@ -83,7 +83,12 @@ push_memory(struct tg_eal_argv *out, const struct tg_eal_cfg *eal,
 
 	if (eal->no_huge && push(out, "--no-huge", err, errlen))
 		return -1;
-	if (eal->in_memory && push(out, "--in-memory", err, errlen))
+	/* Without hugepages DPDK 22.11 runs in legacy memory mode, which it
+	 * refuses to combine with --in-memory; --no-shconf is the part of
+	 * --in-memory that matters then (no files in /var/run/dpdk). */
+	if (eal->in_memory &&
+	    push(out, eal->no_huge ? "--no-shconf" : "--in-memory", err,
+		 errlen))
 		return -1;
 	if (eal->memory_mb) {
 		snprintf(mb, sizeof(mb), "%u", eal->memory_mb);

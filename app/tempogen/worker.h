@@ -18,7 +18,7 @@
 #include "tg_synth.h"
 
 #define TG_WORKER_MAX_BURST 512
-#define TG_WORKER_ERR_LEN 256
+#define TG_WORKER_ERR_LEN (TG_PATH_LEN + 256)	/* a path and why */
 
 /* Written by the worker only (relaxed stores), read by the control lcore.
  * On a cache line of its own so reading it never slows the writer. */

@@ -84,7 +84,7 @@ struct tg_tcp_conv {
 	bool sack_ok;		/* both sides offered SACK */
 	bool ts_ok;		/* both sides offered timestamps */
 	bool ws_ok;		/* both sides offered window scale */
-	bool client_ws;		/* client offered window scale (for SYN-ACK) */
+	int8_t client_wscale;	/* what the client offers; -1 none */
 	bool client_sack;
 	bool client_ts;
 	int8_t server_wscale;	/* what the server will offer */

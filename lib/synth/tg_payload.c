@@ -244,6 +244,11 @@ tg_payload_fill(const struct tg_payload_msg *msg, uint32_t offset,
 	case TG_PAYLOAD_RANDOM:
 		for (uint32_t i = 0; i < len; i++)
 			out[i] = mix_byte(msg->seed, offset + i);
+		/* A zero first byte in every packet keeps Wireshark's
+		 * heuristic dissectors (RTCP, WireGuard, CLTP, Thrift...)
+		 * from claiming, then calling malformed, opaque data. */
+		if (len > 0)
+			out[0] = 0;
 		break;
 	default:
 		memset(out, 0, len);

@@ -427,6 +427,20 @@ side_owing_ack(const struct flow *f)
 	return -1;
 }
 
+/* The model's next step for the flow. The engine carries out the TCP
+ * handshake itself, so a model's OPEN step has nothing left to do. */
+static bool
+draw_step(struct tg_synth *s, struct flow *f)
+{
+	bool more;
+
+	do {
+		more = tg_model_flow_step(s->model, &f->cursor, &s->rng,
+					  &f->step);
+	} while (more && f->step.intent == TG_INTENT_OPEN);
+	return more;
+}
+
 /* Draw the flow's next step and decide what happens first. */
 static void
 plan_next(struct tg_synth *s, struct flow *f, uint64_t now)
@@ -441,8 +455,7 @@ plan_next(struct tg_synth *s, struct flow *f, uint64_t now)
 		f->step = (struct tg_step){ .dir = TG_DIR_C2S,
 					    .intent = TG_INTENT_CLOSE,
 					    .gap_ns = LOCAL_ANSWER_NS };
-	} else if (!tg_model_flow_step(s->model, &f->cursor, &s->rng,
-				       &f->step)) {
+	} else if (!draw_step(s, f)) {
 		if (f->proto != TG_PROTO_TCP) {
 			f->action = ACT_END;
 			return;

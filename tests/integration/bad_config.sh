@@ -7,7 +7,7 @@ expect_usage_error() {
 	local rc=0
 	"$TEMPOGEN" "$@" > "$tmp/out.txt" 2> "$tmp/err.txt" || rc=$?
 	[ "$rc" -eq 2 ] || fail "$what: exit status $rc, expected 2"
-	grep -Eq "$pattern" "$tmp/err.txt" || { cat "$tmp/err.txt"; fail "$what: message does not match '$pattern'"; }
+	grep -Eq -- "$pattern" "$tmp/err.txt" || { cat "$tmp/err.txt"; fail "$what: message does not match '$pattern'"; }
 }
 
 printf 'run = { seed = 1; colour = "red"; };\nports = ();\n' > "$tmp/unknown.cfg"

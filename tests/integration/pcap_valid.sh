@@ -19,13 +19,14 @@ echo "packets $packets, TCP flows $tcp_flows, UDP flows $udp_flows"
 assert_valid_pcap "$pcap"
 
 # Every TCP flow opens with SYN, SYN-ACK, ACK and ends with FIN or RST.
-tshark -r "$pcap" -Y tcp -T fields -e tcp.stream -e tcp.flags 2>/dev/null |
+tshark -r "$pcap" -Y tcp -T fields -e tcp.stream -e tcp.flags.syn \
+	-e tcp.flags.ack -e tcp.flags.fin -e tcp.flags.reset 2>/dev/null |
 awk '
-	{ n[$1]++; f = strtonum($2)
-	  if (n[$1] == 1 && f != 0x002) bad["no SYN first"]++
-	  if (n[$1] == 2 && f != 0x012) bad["no SYN-ACK second"]++
-	  if (n[$1] == 3 && and(f, 0x017) != 0x010) bad["no ACK third"]++
-	  if (and(f, 0x005)) closed[$1] = 1 }
+	{ s = $1; n[s]++; syn = $2; ack = $3; fin = $4; rst = $5
+	  if (n[s] == 1 && !(syn && !ack && !fin && !rst)) bad["no SYN first"]++
+	  if (n[s] == 2 && !(syn && ack)) bad["no SYN-ACK second"]++
+	  if (n[s] == 3 && !(!syn && ack && !rst)) bad["no ACK third"]++
+	  if (fin || rst) closed[s] = 1 }
 	END { for (s in n) if (!(s in closed)) bad["no FIN or RST"]++
 	      for (b in bad) { print b ": " bad[b] " flows"; err = 1 }
 	      exit err }' || fail "TCP flows without handshake or close"

@@ -110,13 +110,15 @@ test_bad_models(void **state)
 	expect_error("rtt = { median = 0.025;", "rtt = { median = -1.0;",
 		     "m.tgm:12: median: -1 is outside");
 	expect_error("kind = \"parametric\";", "kind = 3;",
-		     "m.tgm:6: kind: wrong type");
+		     "m.tgm:6: kind: must be a string");
 	expect_error("proto = \"tcp\"; port = 80;", "proto = \"sctp\"; port = 80;",
 		     "proto: unknown value \"sctp\"");
 	expect_error("name = \"office-parametric\";", "",
 		     "m.tgm: name: missing");
+	expect_error("rtt = {", "colour = 1; rtt = {",
+		     "m.tgm:12: colour: unknown key");
 	expect_error("services = (", "services = ( ,",
-		     "m.tgm:23: syntax error");
+		     "m.tgm:23: syntax: syntax error");
 }
 
 static void
