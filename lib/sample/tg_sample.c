@@ -56,3 +56,11 @@ tg_sample_weighted(struct tg_rng *rng, const double *weights, uint32_t n,
 	}
 	return n - 1;
 }
+
+double
+tg_sample_lnmix(struct tg_rng *rng, const struct tg_lnmix *mix)
+{
+	uint32_t i = tg_sample_weighted(rng, mix->weight, mix->k, 1.0);
+
+	return tg_sample_lognormal(rng, mix->mu[i], mix->sigma[i]);
+}

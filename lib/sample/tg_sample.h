@@ -27,4 +27,17 @@ uint32_t tg_sample_geometric(struct tg_rng *rng, double mean);
 uint32_t tg_sample_weighted(struct tg_rng *rng, const double *weights,
 			    uint32_t n, double total);
 
+/* A mixture of log-normals: what fitted inter-arrival times follow.
+ * Component i has weight[i] and log-space mean mu[i], deviation sigma[i]. */
+#define TG_LNMIX_MAX 8
+
+struct tg_lnmix {
+	unsigned k;
+	double weight[TG_LNMIX_MAX];
+	double mu[TG_LNMIX_MAX];
+	double sigma[TG_LNMIX_MAX];
+};
+
+double tg_sample_lnmix(struct tg_rng *rng, const struct tg_lnmix *mix);
+
 #endif /* TG_SAMPLE_H */
