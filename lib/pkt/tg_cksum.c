@@ -1,68 +1,103 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * The Internet checksum (RFC 1071).
+ *
+ * The buffer is summed in native-order 64-bit words and the folded result
+ * is turned into big-endian order once at the end. That is exact: the one's
+ * complement sum does not depend on how the 16-bit words are grouped, and
+ * byte-swapping every word swaps the sum (RFC 1071, 2.(A) and 2.(B)).
  */
+#include <string.h>
+
 #include "tg_cksum.h"
 
-/* Big-endian 16-bit word at p, from any alignment. */
-static inline uint32_t
-load_be16(const uint8_t *p)
+/* Native-order 64-bit word at p, from any alignment. */
+static inline uint64_t
+load64(const uint8_t *p)
 {
-	return (uint32_t)p[0] << 8 | p[1];
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* One's complement addition in 64 bits: the carry out wraps around. The
+ * incremented sum cannot wrap again, it is below v. */
+static inline uint64_t
+add64(uint64_t acc, uint64_t v)
+{
+	acc += v;
+	return acc + (acc < v);
+}
+
+static inline uint16_t
+fold64(uint64_t acc)
+{
+	acc = (acc & 0xffffffffu) + (acc >> 32);
+	acc = (acc & 0xffffffffu) + (acc >> 32);
+	acc = (acc & 0xffff) + (acc >> 16);
+	acc = (acc & 0xffff) + (acc >> 16);
+	return (uint16_t)acc;
+}
+
+/* A folded native-order sum as a big-endian one (a byte swap on x86). */
+static inline uint16_t
+native_to_be16(uint16_t v)
+{
+	uint8_t b[2];
+
+	memcpy(b, &v, sizeof(b));
+	return (uint16_t)(b[0] << 8 | b[1]);
 }
 
 uint32_t
 tg_cksum_add(uint32_t sum, const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
-	/* Sum 32-bit big-endian words into 64 bits: no carry is lost, and
-	 * the one's complement sum is the same as summing 16-bit words
-	 * (RFC 1071, 2.(B): the sum is independent of word grouping). */
-	uint64_t acc = sum;
+	uint8_t tail[8] = { 0 };
+	uint64_t acc = 0;
+	uint64_t total;
 
-	while (len >= 4) {
-		acc += (uint64_t)load_be16(p) << 16 | load_be16(p + 2);
-		p += 4;
-		len -= 4;
+	for (; len >= 8; p += 8, len -= 8)
+		acc = add64(acc, load64(p));
+	/* The last 1..7 bytes keep their place in a zeroed word, so an odd
+	 * last byte is the high byte of a word whose low byte is zero. */
+	if (len > 0) {
+		memcpy(tail, p, len);
+		acc = add64(acc, load64(tail));
 	}
-	if (len >= 2) {
-		acc += load_be16(p);
-		p += 2;
-		len -= 2;
-	}
-	if (len)
-		acc += (uint32_t)p[0] << 8;	/* pad the odd byte with zero */
 
-	/* Fold 64 -> 32 bits keeping the end-around carries. */
-	acc = (acc & 0xffffffffu) + (acc >> 32);
-	acc = (acc & 0xffffffffu) + (acc >> 32);
-	return (uint32_t)acc;
+	/* 32-bit sum + 16-bit value: at most one carry out of 32 bits. */
+	total = (uint64_t)sum + native_to_be16(fold64(acc));
+	return (uint32_t)total + (uint32_t)(total >> 32);
 }
 
-/* Add a small host-order value without losing a carry out of 32 bits. */
-static uint32_t
-add_value(uint32_t sum, uint32_t v)
-{
-	uint64_t acc = (uint64_t)sum + (v >> 16) + (v & 0xffff);
-
-	return (uint32_t)((acc & 0xffffffffu) + (acc >> 32));
-}
-
+/* The pseudo-headers are summed as bytes, as they would be laid out on the
+ * wire, so there is one summing routine and no byte-order special cases. */
 uint32_t
 tg_cksum_pseudo4(const uint8_t src[4], const uint8_t dst[4], uint8_t proto,
 		 uint32_t l4_len)
 {
+	/* zero, protocol, 16-bit TCP/UDP length (RFC 793 3.1, RFC 768) */
+	const uint8_t rest[4] = { 0, proto, (uint8_t)(l4_len >> 8),
+				  (uint8_t)l4_len };
 	uint32_t sum = tg_cksum_add(0, src, 4);
 
 	sum = tg_cksum_add(sum, dst, 4);
-	return add_value(add_value(sum, proto), l4_len & 0xffff);
+	return tg_cksum_add(sum, rest, sizeof(rest));
 }
 
 uint32_t
 tg_cksum_pseudo6(const uint8_t src[16], const uint8_t dst[16], uint8_t proto,
 		 uint32_t l4_len)
 {
+	/* 32-bit upper-layer length, three zero bytes, next header
+	 * (RFC 8200 8.1) */
+	const uint8_t rest[8] = { (uint8_t)(l4_len >> 24),
+				  (uint8_t)(l4_len >> 16),
+				  (uint8_t)(l4_len >> 8), (uint8_t)l4_len,
+				  0, 0, 0, proto };
 	uint32_t sum = tg_cksum_add(0, src, 16);
 
 	sum = tg_cksum_add(sum, dst, 16);
-	return add_value(add_value(sum, proto), l4_len);
+	return tg_cksum_add(sum, rest, sizeof(rest));
 }

@@ -8,14 +8,12 @@
 #include "tg_cksum.h"
 #include "tg_pkt.h"
 
-#define TCP_OPT_EOL 0
 #define TCP_OPT_NOP 1
 #define TCP_OPT_MSS 2
 #define TCP_OPT_WSCALE 3
 #define TCP_OPT_SACK_PERM 4
 #define TCP_OPT_TIMESTAMP 8
 #define IPV4_FLAG_DF 0x4000
-#define IPV4_DEFAULT_TTL 64
 
 static inline uint8_t *
 put16(uint8_t *p, uint16_t v)
@@ -82,7 +80,7 @@ spec_is_valid(const struct tg_pkt_spec *spec)
 uint16_t
 tg_pkt_header_len(const struct tg_pkt_spec *spec)
 {
-	return l2_len(spec) + l3_len(spec) + l4_hdr_len(spec);
+	return (uint16_t)(l2_len(spec) + l3_len(spec) + l4_hdr_len(spec));
 }
 
 uint16_t
@@ -108,12 +106,12 @@ tg_pkt_write_ipv4(const struct tg_pkt_spec *spec, uint8_t *buf,
 {
 	uint8_t *p = buf;
 
-	*p++ = 0x45;		/* version 4, 5 words: we write no options */
+	*p++ = 0x45;		/* version 4, 5 words: no options */
 	*p++ = spec->tos;
 	p = put16(p, (uint16_t)(TG_IPV4_HDR_LEN + l4_total_len));
 	p = put16(p, spec->ip_id);
 	p = put16(p, spec->df ? IPV4_FLAG_DF : 0);
-	*p++ = spec->ttl ? spec->ttl : IPV4_DEFAULT_TTL;
+	*p++ = spec->ttl;
 	*p++ = spec->proto;
 	p = put16(p, 0);	/* checksum, below */
 	memcpy(p, spec->src.b, 4);
@@ -135,19 +133,23 @@ tg_pkt_write_ipv6(const struct tg_pkt_spec *spec, uint8_t *buf,
 	uint8_t *p = put32(buf, first);
 
 	p = put16(p, l4_total_len);
-	*p++ = spec->proto;
-	*p++ = spec->ttl ? spec->ttl : IPV4_DEFAULT_TTL;
+	*p++ = spec->proto;	/* next header */
+	*p++ = spec->ttl;	/* hop limit */
 	memcpy(p, spec->src.b, 16);
 	memcpy(p + 16, spec->dst.b, 16);
 	return TG_IPV6_HDR_LEN;
 }
 
-/* Options are laid out the way Linux does, each group aligned to 4 bytes
- * with NOPs, so no EOL padding is ever needed:
- *   SYN:      MSS | SACK_PERM TS | NOP WS     (20 bytes with everything)
- *             MSS | NOP NOP TS   | NOP WS     (no SACK)
- *             MSS | NOP NOP SACK_PERM | NOP WS (no timestamps)
- *   others:   NOP NOP TS                       (12 bytes) */
+/* Options are laid out the way Linux's tcp_options_write() does: every
+ * option is aligned by where it starts, not padded at the end, so the total
+ * is always a multiple of 4 and no EOL is needed:
+ *   - MSS (4 bytes) fills a word;
+ *   - timestamps (10 bytes) take two bytes in front so that TSval and TSecr
+ *     are word aligned: SACK_PERM if it is there, else NOP NOP;
+ *   - SACK_PERM without timestamps gets NOP NOP in front;
+ *   - window scale (3 bytes) gets one NOP in front.
+ * So a SYN with everything is MSS | SACK_PERM TS | NOP WS (20 bytes), and a
+ * segment with timestamps only is NOP NOP TS (12 bytes). */
 uint16_t
 tg_pkt_tcp_opts_len(const struct tg_tcp_opts *opts)
 {
@@ -227,7 +229,7 @@ tg_pkt_write_udp(const struct tg_pkt_spec *spec, uint8_t *buf)
 	p = put16(p, spec->sport);
 	p = put16(p, spec->dport);
 	p = put16(p, (uint16_t)(TG_UDP_HDR_LEN + spec->payload_len));
-	put16(p, 0);
+	put16(p, 0);		/* checksum, filled by tg_pkt_l4_cksum */
 	return TG_UDP_HDR_LEN;
 }
 
@@ -238,15 +240,32 @@ tg_pkt_write_icmp_echo(const struct tg_pkt_spec *spec, uint8_t *buf)
 
 	*p++ = spec->icmp.type;
 	*p++ = spec->icmp.code;
-	p = put16(p, 0);
+	p = put16(p, 0);	/* checksum, filled by tg_pkt_l4_cksum */
 	p = put16(p, spec->icmp.id);
 	put16(p, spec->icmp.seq);
 	return TG_ICMP_ECHO_HDR_LEN;
 }
 
+/* Offset of the checksum field in the L4 header. */
+static unsigned
+l4_cksum_offset(uint8_t proto)
+{
+	switch (proto) {
+	case TG_PROTO_TCP:
+		return 16;
+	case TG_PROTO_UDP:
+		return 6;
+	default:		/* ICMP and ICMPv6 echo */
+		return 2;
+	}
+}
+
+/* Sum of the pseudo-header, or 0 for ICMPv4 which has none (RFC 792). */
 static uint32_t
 pseudo_sum(const struct tg_pkt_spec *spec, uint16_t l4_total_len)
 {
+	if (spec->proto == TG_PROTO_ICMP)
+		return 0;
 	if (spec->ip_version == 6)
 		return tg_cksum_pseudo6(spec->src.b, spec->dst.b, spec->proto,
 					l4_total_len);
@@ -258,28 +277,27 @@ void
 tg_pkt_l4_cksum(const struct tg_pkt_spec *spec, uint8_t *l4,
 		uint16_t l4_total_len)
 {
-	/* ICMPv4 has no pseudo-header; NICs do not offload ICMP at all. */
-	bool is_icmp4 = spec->proto == TG_PROTO_ICMP;
+	/* NICs offload TCP and UDP only: ICMP(v6) is always done here. */
 	bool offload = (spec->offload & TG_PKT_OFFLOAD_L4_CKSUM) &&
 		       (spec->proto == TG_PROTO_TCP ||
 			spec->proto == TG_PROTO_UDP);
-	unsigned at = spec->proto == TG_PROTO_TCP   ? 16
-		      : spec->proto == TG_PROTO_UDP ? 6
-						    : 2;
-	uint32_t sum = is_icmp4 ? 0 : pseudo_sum(spec, l4_total_len);
+	uint8_t *field = l4 + l4_cksum_offset(spec->proto);
+	uint32_t sum = pseudo_sum(spec, l4_total_len);
 	uint16_t value;
 
-	put16(l4 + at, 0);
 	if (offload) {
-		/* What DPDK's rte_ipv4/6_phdr_cksum() leave for the NIC. */
-		value = tg_cksum_fold(sum);
-	} else {
-		value = tg_cksum_finish(tg_cksum_add(sum, l4, l4_total_len));
-		/* 0 means "no checksum" in UDP: send it as 0xffff. */
-		if (value == 0 && spec->proto == TG_PROTO_UDP)
-			value = 0xffff;
+		/* What rte_ipv4/6_phdr_cksum() leave for the NIC: the folded,
+		 * not inverted, pseudo-header sum with the L4 length. The NIC
+		 * adds the segment to it and stores the inverted result. */
+		put16(field, tg_cksum_fold(sum));
+		return;
 	}
-	put16(l4 + at, value);
+	put16(field, 0);
+	value = tg_cksum_finish(tg_cksum_add(sum, l4, l4_total_len));
+	/* A UDP checksum of 0 means "none": send its other form (RFC 768). */
+	if (value == 0 && spec->proto == TG_PROTO_UDP)
+		value = 0xffff;
+	put16(field, value);
 }
 
 static uint16_t
@@ -299,14 +317,21 @@ uint16_t
 tg_pkt_write(const struct tg_pkt_spec *spec, uint8_t *buf, size_t cap,
 	     struct tg_pkt_layout *layout)
 {
+	uint16_t l2, l3, l4, l4_total;
+	size_t frame;
+
 	if (!spec_is_valid(spec))
 		return 0;
-	uint16_t l2 = l2_len(spec), l3 = l3_len(spec), l4 = l4_hdr_len(spec);
-	size_t frame = (size_t)l2 + l3 + l4 + spec->payload_len;
-	uint16_t l4_total = (uint16_t)(l4 + spec->payload_len);
-
+	l2 = l2_len(spec);
+	l3 = l3_len(spec);
+	l4 = l4_hdr_len(spec);
+	frame = (size_t)l2 + l3 + l4 + spec->payload_len;
 	if (frame > cap || frame > UINT16_MAX)
 		return 0;
+	l4_total = (uint16_t)(l4 + spec->payload_len);
+
+	/* Payload first: it may come from anywhere in buf, even from where
+	 * the headers go. */
 	if (spec->payload)
 		memmove(buf + l2 + l3 + l4, spec->payload, spec->payload_len);
 

@@ -228,6 +228,16 @@ init_tcp(struct tg_synth *s, struct flow *f, struct tg_flow_desc *desc)
 	(void)s;
 }
 
+/* The server's TTL as seen at the capture point, some hops away; a model
+ * TTL smaller than the hops still arrives as 1, never 0 or wrapped. */
+static uint8_t
+server_ttl(uint8_t initial, struct tg_rng *rng)
+{
+	uint32_t hops = SERVER_HOPS_MIN + tg_rng_below(rng, SERVER_HOPS_SPAN);
+
+	return (uint8_t)(initial > hops ? initial - hops : 1);
+}
+
 static void
 start_flow(struct tg_synth *s, uint64_t now)
 {
@@ -253,8 +263,7 @@ start_flow(struct tg_synth *s, uint64_t now)
 	s->next_port = (s->next_port + 1) % EPHEMERAL_COUNT;
 	f->dport = desc.server_port;
 	f->ttl[TG_DIR_C2S] = s->model->client.ttl;
-	f->ttl[TG_DIR_S2C] = (uint8_t)(s->model->server.ttl - SERVER_HOPS_MIN -
-				       tg_rng_below(&s->rng, SERVER_HOPS_SPAN));
+	f->ttl[TG_DIR_S2C] = server_ttl(s->model->server.ttl, &s->rng);
 	for (int d = 0; d < 2; d++) {
 		f->ip_id[d] = (uint16_t)tg_rng_next(&s->rng);
 		f->flow_label[d] = (uint32_t)tg_rng_next(&s->rng) & 0xfffff;
