@@ -1,10 +1,17 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * tg_trace: reads real captures (pcap and pcapng files, or folders of them)
- * into decoded packets for tempogen-fit and tempogen-eval. No DPDK here.
+ * into decoded packets, for tempogen-fit and tempogen-eval. No DPDK here.
  *
  * Every frame is either decoded down to its transport header or skipped
- * for a counted reason; lengths are always checked against what was
- * captured, so garbage and snaplen-cut frames never crash the reader.
+ * for a counted reason (enum tg_trace_reason). Every length is checked
+ * against the captured bytes, so garbage and snaplen-cut frames never
+ * read past the frame. Sizes come from the IP/TCP/UDP headers, not from
+ * what was captured, so a cut frame still reports its true payload size.
+ *
+ * What is not unwrapped (documented in docs/services.md): tunnels (IP in
+ * IP, GRE, VXLAN, GTP-U, ...) are skipped as "tunnel" so inner and outer
+ * conversations never mix; ESP is "encrypted"; non-first IP fragments are
+ * skipped, first fragments are kept and flagged.
  */
 #ifndef TG_TRACE_H
 #define TG_TRACE_H
@@ -16,103 +23,154 @@
 
 #include "tg_pkt.h"
 
-/* Why a frame was not decoded (TG_SKIP_NONE: it was). */
-enum tg_skip {
-	TG_SKIP_NONE,
-	TG_SKIP_NOT_IP,		/* ARP, LLDP, STP, ... */
-	TG_SKIP_LINK,		/* a link type we do not read (802.11, ...) */
-	TG_SKIP_TRUNCATED,	/* cut inside the IP or transport header */
-	TG_SKIP_BAD_IP,		/* version, header or total length nonsense */
-	TG_SKIP_FRAGMENT,	/* a non-first IP fragment */
-	TG_SKIP_TUNNEL,		/* IP-in-IP, GRE: counted, not unwrapped */
-	TG_SKIP_ENCRYPTED,	/* ESP */
-	TG_SKIP_OTHER_PROTO,	/* IP protocols other than TCP/UDP/ICMP */
-	TG_SKIP_COUNT
+/* What became of a frame. TG_TRACE_OK: decoded and kept. */
+enum tg_trace_reason {
+	TG_TRACE_OK,
+	TG_TRACE_NOT_IP,	/* ARP, LLDP, STP, PPP control, ... */
+	TG_TRACE_LINK,		/* a link type we do not read (802.11, ...) */
+	TG_TRACE_TRUNCATED,	/* snaplen cut inside a link/IP/L4 header */
+	TG_TRACE_BAD_IP,	/* version, header length or length nonsense */
+	TG_TRACE_BAD_L4,	/* TCP offset, UDP or ICMP length nonsense */
+	TG_TRACE_FRAGMENT,	/* a non-first IP fragment */
+	TG_TRACE_TUNNEL,	/* IP-in-IP, GRE, UDP tunnels: not unwrapped */
+	TG_TRACE_ENCRYPTED,	/* ESP, also ESP in UDP (NAT traversal) */
+	TG_TRACE_OTHER,		/* anything else (endless header chains) */
+	TG_TRACE_REASONS
 };
 
-const char *tg_skip_name(enum tg_skip reason);
+/* Short stable name, e.g. "not-ip", "truncated". */
+const char *tg_trace_reason_name(enum tg_trace_reason reason);
 
-/* TCP options as a SYN carries them, and their order (an OS trait). */
+/* The longest option layout: 40 option bytes, each a one-byte kind. */
+#define TG_TRACE_OPT_LAYOUT_LEN 41
+
+/* TCP options as parsed, and their order (an OS trait, as in p0f). */
 struct tg_trace_tcp_opts {
-	uint16_t mss;		/* 0: absent */
-	int8_t wscale;		/* -1: absent */
+	bool has_mss;
+	uint16_t mss;
+	int8_t wscale;		/* shift count; -1: no window scale option */
 	bool sack_perm;
 	bool has_ts;
 	uint32_t tsval;
 	uint32_t tsecr;
-	char layout[16];	/* kinds in order: M S T N W E, e.g. "MSTNW" */
+	bool malformed;		/* an option ran past the header: parsing
+				 * stopped there */
+	/* The kinds in order, one letter each: M mss, N nop, W window scale,
+	 * S sack-permitted, K sack blocks, T timestamps, E end of list,
+	 * F fast open, P multipath, U user timeout, D md5, A auth, ? other.
+	 * A Linux SYN reads "MSTNW". */
+	char layout[TG_TRACE_OPT_LAYOUT_LEN];
 };
 
 struct tg_trace_pkt {
-	uint64_t ts_ns;
-	uint32_t file;		/* index of the file it came from */
+	uint64_t ts_ns;		/* capture time (set by the reader) */
+	uint32_t file;		/* index of its file (set by the reader) */
 	uint32_t wire_len;	/* frame length on the wire */
 	uint32_t cap_len;	/* bytes captured */
 
-	uint8_t ip_version;
+	/* IP */
+	uint8_t ip_version;	/* 4 or 6 */
 	struct tg_ip_addr src;
 	struct tg_ip_addr dst;
 	uint8_t ttl;		/* TTL or hop limit */
-	uint8_t tos;		/* DSCP/ECN or traffic class */
-	bool df;
-	uint16_t ip_id;
-	uint32_t ip_len;	/* IP packet length from its header */
+	uint8_t tos;		/* DSCP/ECN byte or IPv6 traffic class */
+	bool df;		/* IPv4 don't-fragment bit */
+	bool first_fragment;	/* more fragments follow: sizes are this
+				 * fragment's, not the datagram's */
+	uint16_t ip_id;		/* IPv4 identification */
+	uint32_t flow_label;	/* IPv6 */
+	uint32_t ip_len;	/* IPv4 total length or 40 + IPv6 payload */
 
-	uint8_t proto;		/* TG_PROTO_TCP, _UDP, _ICMP, _ICMPV6 */
-	uint16_t sport;		/* ICMP echo: sport = dport = id */
+	/* Transport: proto is the one after any IPv6 extension headers and
+	 * AH. Protocols other than TCP/UDP/ICMP/ICMPv6 are kept too, with
+	 * ports 0 and the whole IP payload as payload. */
+	uint8_t proto;
+	uint16_t sport;		/* TCP and UDP only */
 	uint16_t dport;
-	uint8_t tcp_flags;
+	uint8_t tcp_flags;	/* all 8 bits: FIN..CWR */
 	uint32_t seq;
 	uint32_t ack;
-	uint16_t window;
-	struct tg_trace_tcp_opts opts;	/* TCP only */
+	uint16_t window;	/* the field, unscaled */
+	struct tg_trace_tcp_opts tcp_opts;
+	bool icmp_echo;		/* echo request or reply: id and seq valid */
 	uint8_t icmp_type;
 	uint8_t icmp_code;
+	uint16_t icmp_id;
 	uint16_t icmp_seq;
 
-	/* Payload length from the headers, not from what was captured, so
-	 * cut frames still give their true size. */
+	/* Payload after the transport header, by the headers' lengths. */
 	uint32_t payload_len;
-	const uint8_t *payload;	/* captured payload bytes, valid until */
-	uint32_t payload_cap;	/* the next tg_trace_next() */
+	/* The captured part of it: valid until the next tg_trace_next(). */
+	const uint8_t *payload;
+	uint32_t payload_cap;
 };
 
-/* Decode one frame of link type `linktype` (a LINKTYPE_/DLT_ value). */
-enum tg_skip tg_trace_decode(int linktype, const uint8_t *data,
-			     uint32_t cap_len, uint32_t wire_len,
-			     struct tg_trace_pkt *out);
+/* Decode one frame of link type `linktype` (a DLT_ or LINKTYPE_ value).
+ * Fills `out` (all but ts_ns and file, which are zeroed) and says what
+ * became of the frame. Safe on any bytes: fit for fuzzers. */
+enum tg_trace_reason tg_trace_decode(int linktype, const uint8_t *data,
+				     uint32_t cap_len, uint32_t wire_len,
+				     struct tg_trace_pkt *out);
 
+/* Counts of a whole read. */
 struct tg_trace_stats {
-	uint64_t files;		/* opened */
-	uint64_t files_failed;	/* libpcap could not open them */
-	uint64_t read_errors;	/* files that ended in a torn record */
-	uint64_t frames;	/* read */
-	uint64_t decoded;
-	uint64_t skipped[TG_SKIP_COUNT];
+	uint32_t files;		/* found under the paths */
+	uint32_t files_opened;
+	uint32_t files_failed;	/* libpcap could not open them */
+	uint32_t files_torn;	/* ended in a cut record: read up to it */
+	uint64_t packets_read;
+	uint64_t packets_kept;	/* == reasons[TG_TRACE_OK] */
+	uint64_t reasons[TG_TRACE_REASONS];
+};
+
+/* "reason: count" lines, every reason (kept first), then file counts. */
+void tg_trace_stats_print(const struct tg_trace_stats *stats, FILE *out);
+
+/* One capture file under the paths. */
+struct tg_trace_file {
+	const char *path;
+	int linktype;		/* -1 until opened */
+	uint64_t packets_read;
+	uint64_t packets_kept;
+	const char *error;	/* NULL, or why it failed or was cut short */
+};
+
+/* A file libpcap cannot open, or one that ends in a cut record, is an
+ * error (tg_trace_open fails, tg_trace_next returns -1). Without it such
+ * files are reported on the log, counted and passed over. */
+#define TG_TRACE_STRICT 0x1
+
+struct tg_trace_conf {
+	unsigned flags;		/* TG_TRACE_* */
+	FILE *log;		/* where bad files are reported, or NULL
+				 * (tg_trace_file() still tells) */
 };
 
 struct tg_trace;
 
-/* Open captures: files, or folders walked recursively in sorted order.
- * A file libpcap cannot open is reported on `log` (may be NULL) and
- * counted. Returns NULL with a message in err if a path does not exist or
- * nothing is left to read. */
-struct tg_trace *tg_trace_open(const char *const *paths, unsigned n_paths,
-			       FILE *log, char *err, size_t errlen);
+/* Gather the capture files of `paths` (files, or folders walked
+ * recursively; regular files only, hidden names skipped, sorted by name
+ * within each folder, paths in the given order) and check that libpcap
+ * opens each. `conf` may be NULL (lenient, silent). Returns 0, or -1 with
+ * a message in err if a path is missing, no file can be read, or, when
+ * strict, any file fails. */
+int tg_trace_open(const char *const *paths, unsigned n_paths,
+		  const struct tg_trace_conf *conf, struct tg_trace **out,
+		  char *err, size_t errlen);
 
-/* The next decoded packet: 1, or 0 at the end. Skipped frames are counted
- * and not returned. Packets of one file come in file order; files follow
- * one another, each with its own timeline. */
+/* The next kept packet: 1; 0 at the end of the last file; -1 on a strict
+ * error (tg_trace_error says which; a further call goes on with the next
+ * file). Skipped frames are counted only.
+ * Files are read one after the other, each in its own order and timeline:
+ * pkt->file says which. */
 int tg_trace_next(struct tg_trace *t, struct tg_trace_pkt *pkt);
 
-/* Name of file `index`. */
-const char *tg_trace_file_name(const struct tg_trace *t, uint32_t index);
-uint32_t tg_trace_file_count(const struct tg_trace *t);
-
+const char *tg_trace_error(const struct tg_trace *t);
 const struct tg_trace_stats *tg_trace_stats(const struct tg_trace *t);
-
-/* "reason: count" lines for every reason with a count, to `stream`. */
-void tg_trace_print_stats(const struct tg_trace *t, FILE *stream);
+uint32_t tg_trace_file_count(const struct tg_trace *t);
+/* File `index` (pkt->file), or NULL if there is none. */
+const struct tg_trace_file *tg_trace_file(const struct tg_trace *t,
+					  uint32_t index);
 
 void tg_trace_close(struct tg_trace *t);
 
