@@ -43,10 +43,52 @@ draw_bytes(struct tg_rng *rng, const struct tg_lognorm *d, uint32_t max)
 	return b > max ? max : (uint32_t)b;
 }
 
-uint64_t
-tg_model_arrival_gap(const struct tg_model *model, struct tg_rng *rng)
+static const char *const payload_names[TG_PAYLOAD_KINDS] = {
+	[TG_PAYLOAD_ZERO] = "zero",
+	[TG_PAYLOAD_RANDOM] = "random",
+	[TG_PAYLOAD_HTTP] = "http",
+	[TG_PAYLOAD_DNS] = "dns",
+};
+
+const char *
+tg_payload_kind_name(unsigned kind)
 {
-	return draw_ns(rng, &model->arrival);
+	return kind < TG_PAYLOAD_KINDS ? payload_names[kind] : NULL;
+}
+
+const char *
+tg_model_service_name(const struct tg_model *model, uint32_t i)
+{
+	if (i >= model->n_services)
+		return "?";
+	return model->kind == TG_MODEL_FITTED ? model->fit.services[i].name
+					      : model->par.services[i].name;
+}
+
+/* Parametric: flows start independently of each other, services by
+ * weight. */
+static uint64_t
+parametric_arrival(const struct tg_parametric *par, uint32_t n_services,
+		   struct tg_rng *rng, uint16_t *service)
+{
+	double weights[TG_MODEL_MAX_SERVICES];
+
+	for (uint32_t i = 0; i < n_services; i++)
+		weights[i] = par->services[i].weight;
+	*service = (uint16_t)tg_sample_weighted(rng, weights, n_services,
+						par->total_weight);
+	return draw_ns(rng, &par->arrival);
+}
+
+uint64_t
+tg_model_next_arrival(const struct tg_model *model, struct tg_rng *rng,
+		      uint64_t now_ns, struct tg_arrival_state *st,
+		      uint16_t *service)
+{
+	(void)now_ns;
+	(void)st;
+	return parametric_arrival(&model->par, model->n_services, rng,
+				  service);
 }
 
 static void
@@ -62,32 +104,50 @@ stack_endpoint(const struct tg_stack *s, struct tg_rng *rng,
 	ep->rcv_buf = s->rcv_buf;
 }
 
+/* The server's TTL as seen at the capture point, some hops away; a model
+ * TTL smaller than the hops still arrives as 1, never 0 or wrapped. */
+#define SERVER_HOPS_MIN 4
+#define SERVER_HOPS_SPAN 16
+#define EPHEMERAL_FIRST 32768	/* Linux ip_local_port_range */
+#define EPHEMERAL_LAST 60999
+
+static uint8_t
+server_ttl(uint8_t initial, struct tg_rng *rng)
+{
+	uint32_t hops = SERVER_HOPS_MIN + tg_rng_below(rng, SERVER_HOPS_SPAN);
+
+	return (uint8_t)(initial > hops ? initial - hops : 1);
+}
+
 void
 tg_model_flow_new(const struct tg_model *model, struct tg_rng *rng,
-		  struct tg_flow_desc *desc, struct tg_flow_cursor *cursor)
+		  uint16_t service, struct tg_flow_desc *desc,
+		  struct tg_flow_cursor *cursor)
 {
-	uint32_t i;
-	const struct tg_service *svc;
-	double weights[TG_MODEL_MAX_SERVICES];
-
-	for (i = 0; i < model->n_services; i++)
-		weights[i] = model->services[i].weight;
-	i = tg_sample_weighted(rng, weights, model->n_services,
-			       model->total_weight);
-	svc = &model->services[i];
+	const struct tg_parametric *par = &model->par;
+	uint32_t i = service < model->n_services ? service : 0;
+	const struct tg_service *svc = &par->services[i];
 
 	memset(desc, 0, sizeof(*desc));
 	desc->service = (uint16_t)i;
 	desc->proto = svc->proto;
+	desc->payload = svc->payload;
+	desc->ip_version = 4;
 	desc->server_port = svc->port;
+	desc->client_port_lo = EPHEMERAL_FIRST;
+	desc->client_port_hi = EPHEMERAL_LAST;
+	desc->ttl[TG_DIR_C2S] = par->client.ttl;
+	desc->ttl[TG_DIR_S2C] = server_ttl(par->server.ttl, rng);
+	desc->df[TG_DIR_C2S] = desc->df[TG_DIR_S2C] = svc->proto == TG_PROTO_TCP;
+	desc->ipid[TG_DIR_C2S] = desc->ipid[TG_DIR_S2C] = TG_IPID_INCREMENT;
 	if (svc->proto == TG_PROTO_TCP) {
-		stack_endpoint(&model->client, rng, &desc->client_tcp);
-		stack_endpoint(&model->server, rng, &desc->server_tcp);
+		stack_endpoint(&par->client, rng, &desc->client_tcp);
+		stack_endpoint(&par->server, rng, &desc->server_tcp);
 	}
 
 	memset(cursor, 0, sizeof(*cursor));
 	cursor->service = (uint16_t)i;
-	cursor->rtt_ns = draw_ns(rng, &model->rtt);
+	cursor->rtt_ns = draw_ns(rng, &par->rtt);
 	cursor->exchanges_left = tg_sample_geometric(rng, svc->exchanges);
 	cursor->phase = svc->proto == TG_PROTO_TCP ? PHASE_OPEN
 						   : PHASE_REQUEST;
@@ -116,7 +176,7 @@ tg_model_flow_step(const struct tg_model *model,
 		   struct tg_flow_cursor *cursor, struct tg_rng *rng,
 		   struct tg_step *step)
 {
-	const struct tg_service *svc = &model->services[cursor->service];
+	const struct tg_service *svc = &model->par.services[cursor->service];
 	uint32_t max = svc->proto == TG_PROTO_TCP ? MAX_MESSAGE : MAX_DATAGRAM;
 
 	switch (cursor->phase) {

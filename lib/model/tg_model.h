@@ -2,13 +2,24 @@
  * tg_model: what traffic looks like, and the draws the engine makes from it.
  * No DPDK here.
  *
- * The engine only talks to a model through three questions:
- *   - when does the next flow start (tg_model_arrival_gap),
- *   - what is the new flow (tg_model_flow_new: service, header fields),
- *   - what does the flow do next (tg_model_flow_step: who sends how many
- *     bytes with which intent, after which gap).
- * Today's model is parametric (a service mix with log-normal sizes and
- * times); fitted models answer the same questions from learned tables.
+ * A model is one of two kinds, read from the same file format
+ * (docs/model-format.md):
+ *   - "parametric": a hand-set service mix with log-normal sizes and times,
+ *     played message by message (the engine segments and acknowledges);
+ *   - "fitted": learned from captures by tempogen-fit (docs/model.md): a
+ *     marked point process of flow arrivals, hosts, header fields per
+ *     service, a timed automaton of packet symbols per service, and the
+ *     DNS lookups that precede connections. Played packet by packet.
+ *
+ * The engine only talks to a model through these questions:
+ *   - when does the next flow start, and of which service
+ *     (tg_model_next_arrival),
+ *   - what is the new flow: header fields, ports, handshake timing
+ *     (tg_model_flow_new),
+ *   - what does the flow do next: who sends how many bytes with which
+ *     intent, after which gap (tg_model_flow_step).
+ * A loaded model is read-only: any number of lcores draw from it at once,
+ * each with its own generator and cursors.
  */
 #ifndef TG_MODEL_H
 #define TG_MODEL_H
@@ -16,19 +27,35 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "tg_flow.h"
 #include "tg_rng.h"
+#include "tg_sample.h"
 
+#define TG_MODEL_FORMAT_VERSION 2
 #define TG_MODEL_MAX_SERVICES 64
 #define TG_MODEL_NAME_LEN 32
+
+enum tg_model_kind {
+	TG_MODEL_PARAMETRIC,
+	TG_MODEL_FITTED,
+};
 
 enum tg_payload_kind {
 	TG_PAYLOAD_ZERO,	/* all zero bytes */
 	TG_PAYLOAD_RANDOM,	/* high-entropy bytes */
 	TG_PAYLOAD_HTTP,	/* HTTP/1.1 requests and responses */
 	TG_PAYLOAD_DNS,		/* DNS queries and answers */
+	TG_PAYLOAD_KINDS
 };
+
+/* "zero", "random", "http", "dns"; NULL past the end. */
+const char *tg_payload_kind_name(unsigned kind);
+
+/* ------------------------------------------------------------------------
+ * Parametric models
+ */
 
 /* A log-normal given by its median and the sigma of its log. */
 struct tg_lognorm {
@@ -62,20 +89,181 @@ struct tg_service {
 	double server_close_share;	/* flows the server closes first */
 };
 
-struct tg_model {
-	char name[TG_MODEL_NAME_LEN];
+struct tg_parametric {
 	struct tg_lognorm arrival;	/* seconds between flow starts */
 	struct tg_lognorm rtt;		/* seconds of round-trip time */
 	struct tg_stack client;
 	struct tg_stack server;
-	uint32_t n_services;
 	struct tg_service services[TG_MODEL_MAX_SERVICES];
 	double total_weight;
 };
 
-/* One step of a flow, as the model wants it. For TCP the engine turns a
- * DATA step of many bytes into MSS-sized segments and the ACKs a real
- * receiver sends; for UDP and ICMP one step is one packet. */
+/* ------------------------------------------------------------------------
+ * Fitted models
+ */
+
+/* Packet symbols: direction x flag class x payload-size bucket. */
+enum tg_sym_class {
+	TG_SC_ACK,		/* TCP without SYN, FIN or RST (data or not) */
+	TG_SC_FIN,		/* TCP with FIN (and not RST) */
+	TG_SC_RST,		/* TCP with RST */
+	TG_SC_DGRAM,		/* a UDP datagram or an ICMP message */
+	TG_SC_CLASSES
+};
+
+/* Payload-size buckets: bucket b holds lengths from tg_size_bucket_lo[b]
+ * up to the next bucket's lower bound minus one. */
+#define TG_SIZE_BUCKETS 7
+extern const uint32_t tg_size_bucket_lo[TG_SIZE_BUCKETS];
+unsigned tg_size_bucket(uint32_t payload_len);
+
+struct tg_sym {
+	uint8_t dir;		/* enum tg_dir */
+	uint8_t cls;		/* enum tg_sym_class */
+	uint8_t bucket;		/* payload-size bucket */
+};
+
+/* Symbol 0 of every automaton stands for the beginning of a flow (for TCP:
+ * right after the three-way handshake, which the engine makes itself). */
+#define TG_SYM_START 0
+#define TG_AUTO_MAX_ORDER 3
+
+/* One state: a context of the last ctx_len symbols (oldest first). The
+ * root state (index 0, ctx_len 0) is the back-off of last resort. */
+struct tg_auto_state {
+	uint16_t ctx[TG_AUTO_MAX_ORDER];
+	uint8_t ctx_len;
+	uint32_t count;		/* training packets seen in this context */
+	double end;		/* P(the flow ends here) */
+	uint32_t n_next;
+	uint16_t *next;		/* symbol of transition i */
+	double *p;		/* its probability; sum of p and end is 1 */
+	uint32_t *iat;		/* its gap distribution: index into iats */
+	uint32_t *size;		/* its payload sizes: index into sizes */
+	struct tg_alias alias;	/* over n_next + 1 outcomes; the last: end */
+};
+
+struct tg_automaton {
+	uint8_t order;		/* longest context, 1..TG_AUTO_MAX_ORDER */
+	uint32_t n_syms;
+	struct tg_sym *syms;	/* syms[TG_SYM_START] is the start marker */
+	uint32_t n_iats;
+	struct tg_lnmix *iats;	/* seconds since the flow's previous packet */
+	uint32_t n_sizes;
+	struct tg_hist *sizes;	/* payload bytes */
+	uint32_t n_states;
+	struct tg_auto_state *states;
+	/* Context -> state, built at load (open addressing; 0 = empty,
+	 * else state index + 1). */
+	uint32_t lookup_mask;
+	uint32_t *lookup;
+};
+
+enum tg_ipid_mode {
+	TG_IPID_ZERO,		/* always 0 (Linux with DF on some paths) */
+	TG_IPID_INCREMENT,	/* +1 per packet from a random start */
+	TG_IPID_RANDOM,		/* a fresh random id per packet */
+	TG_IPID_MODES
+};
+
+/* What one side's packets carry, for one service. */
+struct tg_side_model {
+	struct tg_hist ttl;	/* TTL / hop limit at the capture point */
+	struct tg_hist tos;	/* DSCP and ECN byte (traffic class) */
+	double df;		/* P(IPv4 DF set) */
+	struct tg_hist ipid;	/* enum tg_ipid_mode */
+	/* TCP: what its SYN (client) or SYN-ACK (server) offers. */
+	double mss_share;	/* P(MSS option) */
+	struct tg_hist mss;
+	double wscale_share;	/* P(window scale option) */
+	struct tg_hist wscale;	/* shift 0..14 */
+	double sack;		/* P(SACK permitted) */
+	double timestamps;	/* P(timestamps) */
+	struct tg_hist window;	/* window field of the SYN / SYN-ACK; also
+				 * the receive buffer behind later windows */
+};
+
+struct tg_fitted_service {
+	char name[TG_MODEL_NAME_LEN];
+	uint8_t proto;		/* TG_PROTO_TCP, _UDP, _ICMP */
+	uint8_t payload;	/* enum tg_payload_kind */
+	uint64_t flows;		/* training flows behind it */
+	double share;		/* of all flows */
+	double ipv6;		/* P(IPv6) */
+	struct tg_hist server_port;
+	struct tg_hist client_port;	/* source-port ranges of client OSes */
+	struct tg_side_model side[2];	/* by enum tg_dir */
+	struct tg_lnmix rtt;		/* TCP: SYN to SYN-ACK, seconds */
+	struct tg_lnmix ack_delay;	/* TCP: SYN-ACK to the client's ACK */
+	double dns_first;	/* P(the client looked the server up first) */
+	struct tg_automaton automaton;
+};
+
+/* The flow-arrival process: a marked point process. The gap to the next
+ * flow and the next flow's service both depend on the previous flow's
+ * service; the time of day scales the rate. */
+struct tg_arrivals {
+	struct tg_lnmix gap;	/* seconds, whatever the previous service */
+	bool *has_gap_after;	/* [n_services]: gap_after[i] was fitted */
+	struct tg_lnmix *gap_after;	/* [n_services] after service i */
+	double *next;		/* [n_services * n_services], row i:
+				 * P(next service j | previous service i) */
+	struct tg_alias *next_alias;	/* [n_services], built at load */
+	uint32_t tod_bucket_hours;	/* 24: one bucket, not conditioned */
+	double tod_rate[24];	/* relative rate per bucket, mean 1 */
+	double start_hour;	/* the hour of day at model time 0 */
+};
+
+/* Who talks: mapped at run time onto the config's address pools. */
+struct tg_hosts_model {
+	uint64_t clients;	/* distinct clients in training */
+	uint64_t servers;
+	double client_zipf;	/* flows per client ~ rank^-client_zipf */
+	double server_zipf;
+	double repeat_server;	/* P(a client's flow goes to a server it
+				 * used before) */
+	double server_internal;	/* P(the server is a private address):
+				 * drawn from the client pool at run time */
+};
+
+/* Where the model came from. */
+struct tg_provenance {
+	char tool[64];		/* "tempogen-fit 0.2.0" */
+	char date[32];		/* ISO 8601, UTC */
+	char source[256];	/* the input paths, as given */
+	uint32_t files;
+	uint64_t packets;	/* read */
+	uint64_t packets_used;	/* in flows that went into the model */
+	uint64_t flows;		/* assembled */
+	uint64_t flows_used;
+};
+
+struct tg_fitted {
+	struct tg_provenance prov;
+	struct tg_arrivals arrivals;
+	struct tg_hosts_model hosts;
+	struct tg_lnmix dns_delay;	/* DNS query to the connection, s */
+	struct tg_fitted_service *services;	/* [n_services] */
+};
+
+/* ------------------------------------------------------------------------
+ * A model of either kind
+ */
+
+struct tg_model {
+	char name[TG_MODEL_NAME_LEN];
+	uint8_t kind;		/* enum tg_model_kind */
+	uint32_t n_services;
+	struct tg_parametric par;	/* kind parametric */
+	struct tg_fitted fit;		/* kind fitted; heap parts owned */
+};
+
+/* One step of a flow, as the model wants it. Parametric models give
+ * messages: for TCP the engine turns a DATA step of many bytes into
+ * MSS-sized segments and the ACKs a real receiver sends. Fitted models
+ * give packets: a DATA step is one segment or datagram and ACK steps are
+ * the receiver's own (tg_model_packet_level). For UDP and ICMP one step is
+ * one packet either way. */
 struct tg_step {
 	uint8_t dir;		/* enum tg_dir */
 	uint8_t intent;		/* enum tg_intent */
@@ -86,29 +274,52 @@ struct tg_step {
 /* Where a flow is in its life; small because there may be millions. */
 struct tg_flow_cursor {
 	uint64_t rtt_ns;	/* the flow's round-trip time */
-	uint16_t service;	/* index into model->services */
+	uint16_t service;	/* index into the model's services */
+	/* parametric */
 	uint32_t exchanges_left;
 	uint8_t phase;
 	uint8_t closer;		/* enum tg_dir that sends the first FIN */
 	bool reset;
 	bool requested;		/* the first request was sent */
+	/* fitted: the last symbols, oldest first */
+	uint8_t ctx_len;
+	uint16_t ctx[TG_AUTO_MAX_ORDER];
 };
 
 /* What the model says about a new flow. */
 struct tg_flow_desc {
-	uint16_t service;	/* index into model->services */
-	uint8_t proto;
+	uint16_t service;	/* index into the model's services */
+	uint8_t proto;		/* TG_PROTO_TCP, _UDP, _ICMP */
+	uint8_t payload;	/* enum tg_payload_kind */
+	uint8_t ip_version;	/* 4 or 6: the model's wish; pools decide */
 	uint16_t server_port;
+	uint16_t client_port_lo;	/* the client's source-port range */
+	uint16_t client_port_hi;
+	uint8_t ttl[2];		/* by enum tg_dir, as seen at capture */
+	uint8_t tos[2];
+	bool df[2];
+	uint8_t ipid[2];	/* enum tg_ipid_mode */
+	uint64_t ack_delay_ns;	/* TCP: SYN-ACK to the handshake ACK */
+	bool server_internal;	/* take the server from the client pool */
+	bool dns_first;		/* precede the flow by the client's DNS
+				 * lookup, dns_delay_ns before it */
+	uint64_t dns_delay_ns;
 	struct tg_tcp_endpoint client_tcp;
 	struct tg_tcp_endpoint server_tcp;
 };
 
-/* The model built into the binary (models/office-parametric.tgm), used
- * when a config names no model. Returns 0 or -1 with a message in err. */
+/* What a worker's arrival process remembers: the previous flow. */
+struct tg_arrival_state {
+	uint16_t prev_service;	/* UINT16_MAX before the first flow */
+};
+
+/* The model built into the binary (models/default.tgm), used when a config
+ * names no model. Returns 0 or -1 with a message in err. */
 int tg_model_load_builtin(struct tg_model *model, char *err, size_t errlen);
 
 /* Load a model file (libconfig syntax, see docs/model-format.md), checking
- * every value. Returns 0, or -1 with "file:line: what is wrong" in err. */
+ * every value. Returns 0, or -1 with "file:line: key: what is wrong" in err
+ * (the model is then empty; tg_model_free is still safe). */
 int tg_model_load(const char *path, struct tg_model *model,
 		  char *err, size_t errlen);
 
@@ -116,13 +327,38 @@ int tg_model_load(const char *path, struct tg_model *model,
 int tg_model_parse(const char *text, const char *name,
 		   struct tg_model *model, char *err, size_t errlen);
 
-/* Nanoseconds until the next flow starts. */
-uint64_t tg_model_arrival_gap(const struct tg_model *model,
-			      struct tg_rng *rng);
+/* Check a model built in memory (by tempogen-fit) as the loader checks a
+ * file, and build its lookup and alias tables. 0, or -1 with a message. */
+int tg_model_check(struct tg_model *model, char *err, size_t errlen);
 
-/* Draw a new flow. */
+/* Write the model as a model file. Deterministic: saving a loaded model
+ * gives back the file it was loaded from, byte for byte, when that file was
+ * written by tg_model_save. 0, or -1 (errno set) on a write error. */
+int tg_model_save(const struct tg_model *model, FILE *out);
+
+/* Free what a model owns (fitted tables); the struct may be reused. */
+void tg_model_free(struct tg_model *model);
+
+/* True when flow steps are single packets (fitted models). */
+static inline bool
+tg_model_packet_level(const struct tg_model *model)
+{
+	return model->kind == TG_MODEL_FITTED;
+}
+
+/* Name of service `i`. */
+const char *tg_model_service_name(const struct tg_model *model, uint32_t i);
+
+/* Nanoseconds from `now_ns` until the next flow starts, and its service in
+ * *service. `st` is the worker's own; start with prev_service UINT16_MAX. */
+uint64_t tg_model_next_arrival(const struct tg_model *model,
+			       struct tg_rng *rng, uint64_t now_ns,
+			       struct tg_arrival_state *st,
+			       uint16_t *service);
+
+/* Draw a new flow of service `service`. */
 void tg_model_flow_new(const struct tg_model *model, struct tg_rng *rng,
-		       struct tg_flow_desc *desc,
+		       uint16_t service, struct tg_flow_desc *desc,
 		       struct tg_flow_cursor *cursor);
 
 /* The flow's next step; false when the flow has nothing more to send. */

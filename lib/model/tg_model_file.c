@@ -9,7 +9,7 @@
 #include "tg_model.h"
 
 #define MODEL_FORMAT "tempogen-model"
-#define MODEL_VERSION 1
+#define MODEL_VERSION TG_MODEL_FORMAT_VERSION
 
 extern const char tg_model_builtin_text[];
 
@@ -137,12 +137,14 @@ read_model(const struct tg_cfgfile *f, const config_t *cfg, struct tg_model *m)
 					    "name", "arrival", "rtt", "client",
 					    "server", "services", NULL };
 
+	struct tg_parametric *par = &m->par;
+
 	memset(m, 0, sizeof(*m));
 	if (tg_cfgfile_known_keys(f, root, keys) || get_header(f, root, m) ||
-	    get_lognorm(f, root, "arrival", &m->arrival) ||
-	    get_lognorm(f, root, "rtt", &m->rtt) ||
-	    get_stack(f, root, "client", &m->client) ||
-	    get_stack(f, root, "server", &m->server))
+	    get_lognorm(f, root, "arrival", &par->arrival) ||
+	    get_lognorm(f, root, "rtt", &par->rtt) ||
+	    get_stack(f, root, "client", &par->client) ||
+	    get_stack(f, root, "server", &par->server))
 		return -1;
 	list = tg_cfgfile_member(f, root, "services", true, CONFIG_TYPE_LIST);
 	if (list == NULL)
@@ -158,13 +160,13 @@ read_model(const struct tg_cfgfile *f, const config_t *cfg, struct tg_model *m)
 		if (config_setting_type(s) != CONFIG_TYPE_GROUP)
 			return tg_cfgfile_fail(f, s, "services", "entry %u is not a "
 				    "group", i);
-		if (get_service(f, s, &m->services[i]))
+		if (get_service(f, s, &par->services[i]))
 			return -1;
-		m->total_weight += m->services[i].weight;
+		par->total_weight += par->services[i].weight;
 	}
-	if (fabs(m->total_weight - 1.0) > 1e-6)
+	if (fabs(par->total_weight - 1.0) > 1e-6)
 		return tg_cfgfile_fail(f, list, "services", "weights sum to %.9g, not 1",
-			    m->total_weight);
+			    par->total_weight);
 	return 0;
 }
 
@@ -198,6 +200,12 @@ tg_model_load(const char *path, struct tg_model *model, char *err,
 	      size_t errlen)
 {
 	return parse(NULL, path, model, err, errlen);
+}
+
+void
+tg_model_free(struct tg_model *model)
+{
+	(void)model;
 }
 
 int

@@ -26,8 +26,6 @@
 #define TCP_TS_OPT_LEN 12	/* NOP NOP TS: room taken from every segment */
 #define IPV6_MSS_PENALTY 20	/* IPv6 header is 20 bytes longer */
 #define MAX_DATAGRAM 1400u
-#define SERVER_HOPS_MIN 4
-#define SERVER_HOPS_SPAN 16
 
 /* What a flow does at its next event. */
 enum action {
@@ -58,6 +56,7 @@ struct flow {
 	uint32_t flow_label[2];
 	uint8_t ttl[2];
 	uint8_t proto;
+	uint8_t payload;	/* enum tg_payload_kind */
 	uint8_t ip_version;
 	uint8_t action;		/* enum action */
 	uint8_t data_dir;	/* sender of the segments being counted */
@@ -82,6 +81,8 @@ struct tg_synth {
 	uint32_t n_free;
 	struct tg_flowheap heap;
 	uint64_t next_arrival_ns;	/* UINT64_MAX once draining */
+	uint16_t next_service;		/* of the flow starting then */
+	struct tg_arrival_state arrival;
 	bool draining;
 	uint64_t next_flow_id;
 	uint32_t next_port;
@@ -113,7 +114,10 @@ tg_synth_create(const struct tg_synth_params *p, char *err, size_t errlen)
 		s->free_slots[i] = max - 1 - i;
 	s->n_free = max;
 	s->next_port = tg_rng_below(&s->rng, EPHEMERAL_COUNT);
-	s->next_arrival_ns = tg_model_arrival_gap(s->model, &s->rng);
+	s->arrival.prev_service = UINT16_MAX;
+	s->next_arrival_ns = tg_model_next_arrival(s->model, &s->rng, 0,
+						   &s->arrival,
+						   &s->next_service);
 	return s;
 nomem:
 	snprintf(err, errlen, "out of memory for %u flows", max);
@@ -228,16 +232,6 @@ init_tcp(struct tg_synth *s, struct flow *f, struct tg_flow_desc *desc)
 	(void)s;
 }
 
-/* The server's TTL as seen at the capture point, some hops away; a model
- * TTL smaller than the hops still arrives as 1, never 0 or wrapped. */
-static uint8_t
-server_ttl(uint8_t initial, struct tg_rng *rng)
-{
-	uint32_t hops = SERVER_HOPS_MIN + tg_rng_below(rng, SERVER_HOPS_SPAN);
-
-	return (uint8_t)(initial > hops ? initial - hops : 1);
-}
-
 static void
 start_flow(struct tg_synth *s, uint64_t now)
 {
@@ -254,16 +248,18 @@ start_flow(struct tg_synth *s, uint64_t now)
 	f = &s->flows[slot];
 	memset(f, 0, sizeof(*f));
 	f->id = s->next_flow_id++;
-	tg_model_flow_new(s->model, &s->rng, &desc, &f->cursor);
+	tg_model_flow_new(s->model, &s->rng, s->next_service, &desc,
+			  &f->cursor);
 	f->proto = desc.proto;
+	f->payload = desc.payload;
 	f->ip_version = (uint8_t)pick_ip_version(s);
 	pick_client(s, pool_cidr(&port->clients, f->ip_version), &f->addr[0]);
 	pick_server(s, pool_cidr(&port->servers, f->ip_version), &f->addr[1]);
 	f->sport = (uint16_t)(EPHEMERAL_FIRST + s->next_port);
 	s->next_port = (s->next_port + 1) % EPHEMERAL_COUNT;
 	f->dport = desc.server_port;
-	f->ttl[TG_DIR_C2S] = s->model->client.ttl;
-	f->ttl[TG_DIR_S2C] = server_ttl(s->model->server.ttl, &s->rng);
+	f->ttl[TG_DIR_C2S] = desc.ttl[TG_DIR_C2S];
+	f->ttl[TG_DIR_S2C] = desc.ttl[TG_DIR_S2C];
 	for (int d = 0; d < 2; d++) {
 		f->ip_id[d] = (uint16_t)tg_rng_next(&s->rng);
 		f->flow_label[d] = (uint32_t)tg_rng_next(&s->rng) & 0xfffff;
@@ -329,7 +325,7 @@ write_frame(struct tg_synth *s, struct flow *f, struct tg_pkt_spec *spec,
 {
 	uint16_t hdr = tg_pkt_header_len(spec);
 	struct tg_payload_msg msg = {
-		.kind = s->model->services[f->cursor.service].payload,
+		.kind = f->payload,
 		.dir = (uint8_t)dir,
 		.total = f->msg_total,
 		.request_len = f->request_len,
@@ -407,7 +403,7 @@ static void
 begin_message(struct tg_synth *s, struct flow *f)
 {
 	struct tg_payload_msg msg = {
-		.kind = s->model->services[f->cursor.service].payload,
+		.kind = f->payload,
 		.dir = f->step.dir,
 		.request_len = f->request_len,
 	};
@@ -691,7 +687,9 @@ tg_synth_burst(struct tg_synth *s, struct tg_synth_pkt *pkts, unsigned n,
 		     tg_flowheap_top(&s->heap)->time_ns > now)) {
 			start_flow(s, now);
 			s->next_arrival_ns = now +
-				tg_model_arrival_gap(s->model, &s->rng);
+				tg_model_next_arrival(s->model, &s->rng, now,
+						      &s->arrival,
+						      &s->next_service);
 			continue;
 		}
 		e = tg_flowheap_pop(&s->heap);

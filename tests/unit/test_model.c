@@ -91,11 +91,11 @@ test_builtin_loads(void **state)
 	assert_int_equal(tg_model_load_builtin(&m, err, sizeof(err)), 0);
 	assert_string_equal(m.name, "office-parametric");
 	assert_int_equal(m.n_services, 6);
-	assert_int_equal(m.services[0].proto, TG_PROTO_TCP);
-	assert_int_equal(m.services[0].port, 80);
-	assert_int_equal(m.services[0].payload, TG_PAYLOAD_HTTP);
+	assert_int_equal(m.par.services[0].proto, TG_PROTO_TCP);
+	assert_int_equal(m.par.services[0].port, 80);
+	assert_int_equal(m.par.services[0].payload, TG_PAYLOAD_HTTP);
 	for (uint32_t i = 0; i < m.n_services; i++)
-		sum += m.services[i].weight;
+		sum += m.par.services[i].weight;
 	assert_true(fabs(sum - 1.0) < 1e-9);
 }
 
@@ -103,8 +103,8 @@ static void
 test_bad_models(void **state)
 {
 	(void)state;
-	expect_error("version = 1;", "version = 2;",
-		     "m.tgm:5: version: version 2 is not supported");
+	expect_error("version = 2;", "version = 3;",
+		     "m.tgm:5: version: version 3 is not supported");
 	expect_error("weight = 0.30;", "weight = 0.31;",
 		     "services: weights sum to 1.01, not 1");
 	expect_error("rtt = { median = 0.025;", "rtt = { median = -1.0;",
@@ -151,9 +151,12 @@ test_flow_steps(void **state)
 		struct tg_flow_desc desc;
 		struct tg_flow_cursor cur;
 		struct tg_step step;
+		struct tg_arrival_state arrival = { UINT16_MAX };
 		int n = 0, last_intent = -1, last_dir = TG_DIR_S2C;
+		uint16_t service;
 
-		tg_model_flow_new(&m, &rng, &desc, &cur);
+		tg_model_next_arrival(&m, &rng, 0, &arrival, &service);
+		tg_model_flow_new(&m, &rng, service, &desc, &cur);
 		per_service[desc.service]++;
 		while (tg_model_flow_step(&m, &cur, &rng, &step)) {
 			if (n == 0 && desc.proto == TG_PROTO_TCP)
@@ -174,7 +177,7 @@ test_flow_steps(void **state)
 	}
 	/* The mix follows the weights (5 standard errors). */
 	for (uint32_t i = 0; i < m.n_services; i++) {
-		double p = m.services[i].weight;
+		double p = m.par.services[i].weight;
 
 		assert_true(fabs(per_service[i] / 20000.0 - p) <
 			    5 * sqrt(p * (1 - p) / 20000));
@@ -192,9 +195,14 @@ test_arrival_median(void **state)
 	(void)state;
 	assert_int_equal(tg_model_load_builtin(&m, err, sizeof(err)), 0);
 	tg_rng_seed(&rng, 6, 0);
-	for (int i = 0; i < 100000; i++)
-		below += tg_model_arrival_gap(&m, &rng) <
-			 (uint64_t)(m.arrival.median * 1e9);
+	for (int i = 0; i < 100000; i++) {
+		struct tg_arrival_state arrival = { UINT16_MAX };
+		uint16_t service;
+
+		below += tg_model_next_arrival(&m, &rng, 0, &arrival,
+					       &service) <
+			 (uint64_t)(m.par.arrival.median * 1e9);
+	}
 	assert_true(fabs(below / 100000.0 - 0.5) < 5 * 0.5 / sqrt(100000));
 }
 
