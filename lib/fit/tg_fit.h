@@ -40,7 +40,8 @@ struct tg_fit_stats {
 	uint64_t skipped_other_proto;	/* not TCP, UDP or ICMP echo */
 	uint64_t skipped_midflow;	/* TCP without a handshake: counted
 					 * in the mix, not in the automaton */
-	uint64_t folded_rare;	/* services with too few flows */
+	uint64_t folded_rare;	/* flows of services with too few flows,
+				 * folded into other-tcp / other-udp */
 	uint32_t services;
 };
 
@@ -53,9 +54,11 @@ struct tg_fitter *tg_fit_create(const struct tg_fit_conf *conf);
 void tg_fit_add_flow(const struct tg_flow_rec *flow, void *fitter);
 
 /* Fit the model into *out (kind fitted, checked with tg_model_check) and
- * fill `stats`. The provenance's file and packet counts are the caller's
- * to set afterwards. Returns 0, or -1 with a message (no flows, no
- * memory). */
+ * fill `stats`; once per fitter. The provenance's file, packet and flow
+ * counts are filled from what the fitter was handed; the caller may set
+ * them from its reader's counts afterwards, and sets the date. Returns 0,
+ * or -1 with a message (no flows, no memory, a check failed; *out is then
+ * freed). */
 int tg_fit_finish(struct tg_fitter *f, struct tg_model *out,
 		  struct tg_fit_stats *stats, char *err, size_t errlen);
 

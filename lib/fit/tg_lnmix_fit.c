@@ -8,8 +8,10 @@
 
 #include "tg_lnmix_fit.h"
 
-#define MAX_ITERATIONS 500
-#define TOLERANCE 1e-9		/* relative change of the log-likelihood */
+#define MAX_ITERATIONS 200
+/* EM stops when the log-likelihood gains less than this per sample: the
+ * parameters then move far less than their standard errors. */
+#define TOLERANCE_PER_SAMPLE 1e-7
 #define LOG_SQRT_2PI 0.91893853320467274178
 
 static int
@@ -18,15 +20,6 @@ compare_doubles(const void *a, const void *b)
 	double x = *(const double *)a, y = *(const double *)b;
 
 	return (x > y) - (x < y);
-}
-
-/* log N(y; mu, sigma) */
-static double
-log_normal_pdf(double y, double mu, double sigma)
-{
-	double z = (y - mu) / sigma;
-
-	return -0.5 * z * z - log(sigma) - LOG_SQRT_2PI;
 }
 
 /* Start from k equal slices of the sorted data: deterministic, and each
@@ -51,32 +44,56 @@ initialise(const double *sorted, size_t n, unsigned k, struct tg_lnmix *m)
 	}
 }
 
-/* One E and M step; returns the log-likelihood before the update. */
+/* Samples whose normalisers are multiplied before one log: each lies in
+ * [1, TG_LNMIX_MAX], so the product stays below 8^64 = 2^192. */
+#define LOG_BATCH 64
+
+/* One E and M step; returns the log-likelihood before the update. The
+ * terms of log(weight * N(y; mu, sigma)) that do not depend on y are
+ * computed once per step, and the log of each sample's normaliser is
+ * taken once per LOG_BATCH samples: the E step costs about one exp per
+ * sample and component. */
 static double
 em_step(const double *y, size_t n, struct tg_lnmix *m, double *resp)
 {
 	unsigned k = m->k;
 	double loglik = 0, nk[TG_LNMIX_MAX] = { 0 }, sum[TG_LNMIX_MAX] = { 0 };
+	double base[TG_LNMIX_MAX], inv_sigma[TG_LNMIX_MAX], product = 1;
 
+	for (unsigned j = 0; j < k; j++) {
+		base[j] = log(m->weight[j]) - log(m->sigma[j]) - LOG_SQRT_2PI;
+		inv_sigma[j] = 1 / m->sigma[j];
+	}
 	for (size_t i = 0; i < n; i++) {
 		double lp[TG_LNMIX_MAX], top = -INFINITY, total = 0;
 
 		for (unsigned j = 0; j < k; j++) {
-			lp[j] = log(m->weight[j]) +
-				log_normal_pdf(y[i], m->mu[j], m->sigma[j]);
+			double z = (y[i] - m->mu[j]) * inv_sigma[j];
+
+			lp[j] = base[j] - 0.5 * z * z;
 			top = fmax(top, lp[j]);
 		}
-		for (unsigned j = 0; j < k; j++)
-			total += exp(lp[j] - top);
-		loglik += top + log(total);
 		for (unsigned j = 0; j < k; j++) {
-			double r = exp(lp[j] - top) / total;
+			/* Below e^-40 a term is lost in the sum anyway; not
+			 * calling exp keeps libm off its slow underflow path. */
+			lp[j] = lp[j] - top < -40 ? 0 : exp(lp[j] - top);
+			total += lp[j];
+		}
+		loglik += top;
+		product *= total;	/* total >= 1: the top term is exp(0) */
+		if (i % LOG_BATCH == LOG_BATCH - 1) {
+			loglik += log(product);
+			product = 1;
+		}
+		for (unsigned j = 0; j < k; j++) {
+			double r = lp[j] / total;
 
 			resp[i * k + j] = r;
 			nk[j] += r;
 			sum[j] += r * y[i];
 		}
 	}
+	loglik += log(product);
 	for (unsigned j = 0; j < k; j++) {
 		double var = 0;
 
@@ -135,7 +152,7 @@ tg_lnmix_fit(const double *x, size_t n, unsigned k, struct tg_lnmix *out,
 		prev = loglik;
 		loglik = em_step(y, n, out, resp);
 	} while (++it < MAX_ITERATIONS &&
-		 fabs(loglik - prev) > TOLERANCE * fabs(loglik) + 1e-12);
+		 fabs(loglik - prev) > TOLERANCE_PER_SAMPLE * (double)n);
 	/* loglik belongs to the parameters before the last update; at
 	 * convergence the two differ by less than the tolerance. */
 	sort_components(out);

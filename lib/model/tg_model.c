@@ -80,13 +80,131 @@ parametric_arrival(const struct tg_parametric *par, uint32_t n_services,
 	return draw_ns(rng, &par->arrival);
 }
 
+/* --- Fitted models: the shared draws ----------------------------------- */
+
+/* Cap of a flow's gap between two of its packets: a heavy tail must not
+ * keep a flow alive for hours. */
+#define FIT_MAX_STEP_GAP_NS (600 * NS_PER_SEC)
+/* Cap of the gap between two flow starts. */
+#define FIT_MAX_ARRIVAL_GAP_NS (3600 * NS_PER_SEC)
+/* Steps of one flow; past it the flow ends as if the model said so. */
+#define FIT_MAX_STEPS 100000u
+/* The time-of-day rate never drops below this: a bucket without training
+ * flows must slow arrivals down, not stop them. */
+#define FIT_MIN_TOD_RATE (1.0 / 64)
+#define SECONDS_PER_HOUR 3600.0
+/* When a fitted model lacks a timing (a mixture with no component). */
+#define FIT_DEFAULT_RTT_NS 25000000ull
+#define FIT_DEFAULT_ACK_DELAY_NS 30000ull
+#define EPHEMERAL_FIRST 32768	/* Linux ip_local_port_range */
+#define EPHEMERAL_LAST 60999
+#define MSS_MIN 88		/* what the model file accepts for a stack */
+#define RCV_BUF_MIN 1024
+
+/* Seconds from a mixture, as nanoseconds capped at `cap`; `dflt` when the
+ * mixture is empty. */
+static uint64_t
+lnmix_ns(struct tg_rng *rng, const struct tg_lnmix *mix, double cap,
+	 uint64_t dflt)
+{
+	double ns;
+
+	if (mix->k == 0)
+		return dflt;
+	ns = tg_sample_lnmix(rng, mix) * NS_PER_SEC;
+	if (!(ns > 0))
+		return 0;
+	return ns > cap ? (uint64_t)cap : (uint64_t)ns;
+}
+
+/* A value from a histogram, or `dflt` when it has no bins. */
+static uint32_t
+hist_or(const struct tg_hist *h, struct tg_rng *rng, uint32_t dflt)
+{
+	return h->n ? tg_hist_draw(h, rng) : dflt;
+}
+
+static uint32_t
+clamp_u32(uint32_t v, uint32_t lo, uint32_t hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+/* The relative flow rate at model time `now_ns`. */
+static double
+tod_rate(const struct tg_arrivals *arr, uint64_t now_ns)
+{
+	double hour;
+	uint32_t bucket;
+
+	if (arr->tod_bucket_hours == 0 || arr->tod_bucket_hours >= 24)
+		return 1.0;
+	hour = fmod(arr->start_hour + (double)now_ns / NS_PER_SEC /
+				      SECONDS_PER_HOUR, 24.0);
+	bucket = (uint32_t)hour / arr->tod_bucket_hours;
+	if (bucket >= 24)
+		bucket = 23;
+	return arr->tod_rate[bucket] > FIT_MIN_TOD_RATE ? arr->tod_rate[bucket]
+							: FIT_MIN_TOD_RATE;
+}
+
+/* The first flow of a worker: by the services' shares. Once per worker,
+ * so a linear scan is fine. */
+static uint16_t
+first_service(const struct tg_model *model, struct tg_rng *rng)
+{
+	double shares[TG_MODEL_MAX_SERVICES], total = 0;
+	uint32_t n = model->n_services < TG_MODEL_MAX_SERVICES
+			     ? model->n_services : TG_MODEL_MAX_SERVICES;
+
+	for (uint32_t i = 0; i < n; i++) {
+		shares[i] = model->fit.services[i].share > 0
+				    ? model->fit.services[i].share : 0;
+		total += shares[i];
+	}
+	if (!(total > 0))
+		return (uint16_t)tg_rng_below(rng, n);
+	return (uint16_t)tg_sample_weighted(rng, shares, n, total);
+}
+
+/* Fitted: the gap and the next service both depend on the previous
+ * flow's service (a marked point process), the rate on the hour. */
+static uint64_t
+fitted_arrival(const struct tg_model *model, struct tg_rng *rng,
+	       uint64_t now_ns, struct tg_arrival_state *st,
+	       uint16_t *service)
+{
+	const struct tg_arrivals *arr = &model->fit.arrivals;
+	uint16_t prev = st->prev_service;
+	const struct tg_lnmix *gap = &arr->gap;
+	double ns;
+
+	if (prev < model->n_services && arr->has_gap_after != NULL &&
+	    arr->has_gap_after[prev])
+		gap = &arr->gap_after[prev];
+	ns = gap->k ? tg_sample_lnmix(rng, gap) * NS_PER_SEC : NS_PER_SEC;
+	ns /= tod_rate(arr, now_ns);
+	if (!(ns > 1))
+		ns = 1;		/* flows of a worker start one at a time */
+	if (ns > FIT_MAX_ARRIVAL_GAP_NS)
+		ns = FIT_MAX_ARRIVAL_GAP_NS;
+
+	if (prev < model->n_services && arr->next_alias != NULL &&
+	    arr->next_alias[prev].n == model->n_services)
+		*service = (uint16_t)tg_alias_draw(&arr->next_alias[prev], rng);
+	else
+		*service = first_service(model, rng);
+	st->prev_service = *service;
+	return (uint64_t)ns;
+}
+
 uint64_t
 tg_model_next_arrival(const struct tg_model *model, struct tg_rng *rng,
 		      uint64_t now_ns, struct tg_arrival_state *st,
 		      uint16_t *service)
 {
-	(void)now_ns;
-	(void)st;
+	if (model->kind == TG_MODEL_FITTED)
+		return fitted_arrival(model, rng, now_ns, st, service);
 	return parametric_arrival(&model->par, model->n_services, rng,
 				  service);
 }
@@ -108,8 +226,6 @@ stack_endpoint(const struct tg_stack *s, struct tg_rng *rng,
  * TTL smaller than the hops still arrives as 1, never 0 or wrapped. */
 #define SERVER_HOPS_MIN 4
 #define SERVER_HOPS_SPAN 16
-#define EPHEMERAL_FIRST 32768	/* Linux ip_local_port_range */
-#define EPHEMERAL_LAST 60999
 
 static uint8_t
 server_ttl(uint8_t initial, struct tg_rng *rng)
@@ -119,10 +235,10 @@ server_ttl(uint8_t initial, struct tg_rng *rng)
 	return (uint8_t)(initial > hops ? initial - hops : 1);
 }
 
-void
-tg_model_flow_new(const struct tg_model *model, struct tg_rng *rng,
-		  uint16_t service, struct tg_flow_desc *desc,
-		  struct tg_flow_cursor *cursor)
+static void
+parametric_flow_new(const struct tg_model *model, struct tg_rng *rng,
+		    uint16_t service, struct tg_flow_desc *desc,
+		    struct tg_flow_cursor *cursor)
 {
 	const struct tg_parametric *par = &model->par;
 	uint32_t i = service < model->n_services ? service : 0;
@@ -171,10 +287,10 @@ set_step(struct tg_step *step, enum tg_dir dir, enum tg_intent intent,
 	step->gap_ns = gap_ns;
 }
 
-bool
-tg_model_flow_step(const struct tg_model *model,
-		   struct tg_flow_cursor *cursor, struct tg_rng *rng,
-		   struct tg_step *step)
+static bool
+parametric_flow_step(const struct tg_model *model,
+		     struct tg_flow_cursor *cursor, struct tg_rng *rng,
+		     struct tg_step *step)
 {
 	const struct tg_service *svc = &model->par.services[cursor->service];
 	uint32_t max = svc->proto == TG_PROTO_TCP ? MAX_MESSAGE : MAX_DATAGRAM;
@@ -210,4 +326,227 @@ tg_model_flow_step(const struct tg_model *model,
 	default:
 		return false;
 	}
+}
+
+/* --- Fitted models: a new flow ------------------------------------------ */
+
+/* What one side's SYN (client) or SYN-ACK (server) offers. */
+static void
+fitted_endpoint(const struct tg_side_model *sm, struct tg_rng *rng,
+		struct tg_tcp_endpoint *ep)
+{
+	memset(ep, 0, sizeof(*ep));
+	ep->isn = (uint32_t)tg_rng_next(rng);
+	ep->ts_base = (uint32_t)tg_rng_next(rng);
+	ep->mss = 0;
+	if (tg_rng_uniform(rng) < sm->mss_share)
+		ep->mss = (uint16_t)clamp_u32(hist_or(&sm->mss, rng, 1460),
+					      MSS_MIN, UINT16_MAX);
+	ep->wscale = -1;
+	if (tg_rng_uniform(rng) < sm->wscale_share)
+		ep->wscale = (int8_t)clamp_u32(hist_or(&sm->wscale, rng, 7),
+					       0, 14);
+	ep->sack_perm = tg_rng_uniform(rng) < sm->sack;
+	ep->timestamps = tg_rng_uniform(rng) < sm->timestamps;
+	/* The SYN's window is unscaled: what the stack starts with, and the
+	 * buffer behind the windows it advertises later. */
+	ep->rcv_buf = clamp_u32(hist_or(&sm->window, rng, 65535), RCV_BUF_MIN,
+				1u << 30);
+}
+
+static void
+fitted_side(const struct tg_side_model *sm, struct tg_rng *rng,
+	    struct tg_flow_desc *desc, enum tg_dir dir)
+{
+	uint32_t ipid = hist_or(&sm->ipid, rng, TG_IPID_INCREMENT);
+
+	desc->ttl[dir] = (uint8_t)clamp_u32(hist_or(&sm->ttl, rng, 64), 1, 255);
+	desc->tos[dir] = (uint8_t)hist_or(&sm->tos, rng, 0);
+	desc->df[dir] = tg_rng_uniform(rng) < sm->df;
+	desc->ipid[dir] = (uint8_t)(ipid < TG_IPID_MODES ? ipid
+							  : TG_IPID_INCREMENT);
+}
+
+/* The client's source-port range: a bin of the service's client-port
+ * histogram (the bins are the port ranges of client OSes). */
+static void
+fitted_client_ports(const struct tg_hist *h, struct tg_rng *rng,
+		    struct tg_flow_desc *desc)
+{
+	uint32_t i;
+
+	desc->client_port_lo = EPHEMERAL_FIRST;
+	desc->client_port_hi = EPHEMERAL_LAST;
+	if (h->n == 0)
+		return;
+	i = tg_alias_draw(&h->alias, rng);
+	if (h->lo[i] > UINT16_MAX)
+		return;
+	desc->client_port_lo = (uint16_t)clamp_u32(h->lo[i], 1, UINT16_MAX);
+	desc->client_port_hi = (uint16_t)clamp_u32(h->hi[i],
+						   desc->client_port_lo,
+						   UINT16_MAX);
+}
+
+static void
+fitted_flow_new(const struct tg_model *model, struct tg_rng *rng,
+		uint16_t service, struct tg_flow_desc *desc,
+		struct tg_flow_cursor *cursor)
+{
+	const struct tg_fitted *fit = &model->fit;
+	uint32_t i = service < model->n_services ? service : 0;
+	const struct tg_fitted_service *svc = &fit->services[i];
+	const double hour = SECONDS_PER_HOUR * NS_PER_SEC;
+
+	memset(desc, 0, sizeof(*desc));
+	desc->service = (uint16_t)i;
+	desc->proto = svc->proto;
+	desc->payload = svc->payload;
+	desc->ip_version = tg_rng_uniform(rng) < svc->ipv6 ? 6 : 4;
+	if (svc->proto != TG_PROTO_ICMP)
+		desc->server_port = (uint16_t)clamp_u32(
+			hist_or(&svc->server_port, rng, 1), 1, UINT16_MAX);
+	fitted_client_ports(&svc->client_port, rng, desc);
+	fitted_side(&svc->side[TG_DIR_C2S], rng, desc, TG_DIR_C2S);
+	fitted_side(&svc->side[TG_DIR_S2C], rng, desc, TG_DIR_S2C);
+	if (svc->proto == TG_PROTO_TCP) {
+		fitted_endpoint(&svc->side[TG_DIR_C2S], rng, &desc->client_tcp);
+		fitted_endpoint(&svc->side[TG_DIR_S2C], rng, &desc->server_tcp);
+		desc->ack_delay_ns = lnmix_ns(rng, &svc->ack_delay, hour,
+					      FIT_DEFAULT_ACK_DELAY_NS);
+	}
+	desc->server_internal = tg_rng_uniform(rng) < fit->hosts.server_internal;
+	desc->dns_first = tg_rng_uniform(rng) < svc->dns_first;
+	if (desc->dns_first)
+		desc->dns_delay_ns = lnmix_ns(rng, &fit->dns_delay, hour, 0);
+
+	memset(cursor, 0, sizeof(*cursor));
+	cursor->service = (uint16_t)i;
+	cursor->rtt_ns = svc->proto == TG_PROTO_TCP
+				 ? lnmix_ns(rng, &svc->rtt, hour,
+					    FIT_DEFAULT_RTT_NS)
+				 : 0;
+	cursor->ctx[0] = TG_SYM_START;
+	cursor->ctx_len = 1;
+}
+
+void
+tg_model_flow_new(const struct tg_model *model, struct tg_rng *rng,
+		  uint16_t service, struct tg_flow_desc *desc,
+		  struct tg_flow_cursor *cursor)
+{
+	if (model->kind == TG_MODEL_FITTED)
+		fitted_flow_new(model, rng, service, desc, cursor);
+	else
+		parametric_flow_new(model, rng, service, desc, cursor);
+}
+
+/* --- Fitted models: the next packet ------------------------------------- */
+
+/* The state of the longest context the automaton knows: the whole context
+ * first, then ever shorter suffixes, finally the root. */
+static const struct tg_auto_state *
+fitted_state(const struct tg_automaton *a, const struct tg_flow_cursor *c)
+{
+	for (uint8_t len = c->ctx_len; len > 0; len--) {
+		int32_t i = tg_automaton_find(a, c->ctx + (c->ctx_len - len),
+					      len);
+
+		if (i >= 0 && (uint32_t)i < a->n_states)
+			return &a->states[i];
+	}
+	return &a->states[0];
+}
+
+/* Remember `sym` as the newest symbol, keeping the last `order`. */
+static void
+push_symbol(struct tg_flow_cursor *c, uint8_t order, uint16_t sym)
+{
+	if (order == 0 || order > TG_AUTO_MAX_ORDER)
+		order = TG_AUTO_MAX_ORDER;
+	if (c->ctx_len >= order) {
+		memmove(c->ctx, c->ctx + 1,
+			(size_t)(order - 1) * sizeof(c->ctx[0]));
+		c->ctx_len = (uint8_t)(order - 1);
+	}
+	c->ctx[c->ctx_len++] = sym;
+}
+
+/* Payload bytes of transition `t` of state `st`: from its size histogram,
+ * else the lower bound of the symbol's bucket. */
+static uint32_t
+fitted_bytes(const struct tg_automaton *a, const struct tg_auto_state *st,
+	     uint32_t t, const struct tg_sym *sym, struct tg_rng *rng)
+{
+	uint32_t bucket = sym->bucket < TG_SIZE_BUCKETS ? sym->bucket : 0;
+
+	if (st->size != NULL && st->size[t] < a->n_sizes &&
+	    a->sizes[st->size[t]].n > 0)
+		return tg_hist_draw(&a->sizes[st->size[t]], rng);
+	return tg_size_bucket_lo[bucket];
+}
+
+static bool
+fitted_flow_step(const struct tg_model *model, struct tg_flow_cursor *cursor,
+		 struct tg_rng *rng, struct tg_step *step)
+{
+	const struct tg_automaton *a =
+		&model->fit.services[cursor->service].automaton;
+	const struct tg_auto_state *st;
+	const struct tg_sym *sym;
+	uint32_t t;
+	uint16_t s;
+
+	if (a->n_states == 0 || cursor->steps >= FIT_MAX_STEPS)
+		return false;
+	cursor->steps++;
+	st = fitted_state(a, cursor);
+	if (st->alias.n == 0)
+		return false;
+	t = tg_alias_draw(&st->alias, rng);
+	if (t >= st->n_next)
+		return false;		/* the outcome "end" */
+	s = st->next[t];
+	if (s == TG_SYM_START || s >= a->n_syms)
+		return false;		/* never produced by a checked model */
+	sym = &a->syms[s];
+
+	step->dir = sym->dir == TG_DIR_S2C ? TG_DIR_S2C : TG_DIR_C2S;
+	step->bytes = 0;
+	switch (sym->cls) {
+	case TG_SC_ACK:
+		step->intent = sym->bucket > 0 ? TG_INTENT_DATA : TG_INTENT_ACK;
+		if (sym->bucket > 0) {
+			step->bytes = fitted_bytes(a, st, t, sym, rng);
+			if (step->bytes == 0)
+				step->bytes = 1;
+		}
+		break;
+	case TG_SC_FIN:
+		step->intent = TG_INTENT_CLOSE;
+		break;
+	case TG_SC_RST:
+		step->intent = TG_INTENT_RESET;
+		break;
+	default:	/* a datagram may be empty */
+		step->intent = TG_INTENT_DATA;
+		step->bytes = fitted_bytes(a, st, t, sym, rng);
+		break;
+	}
+	step->gap_ns = 0;
+	if (st->iat != NULL && st->iat[t] < a->n_iats)
+		step->gap_ns = lnmix_ns(rng, &a->iats[st->iat[t]],
+					FIT_MAX_STEP_GAP_NS, 0);
+	push_symbol(cursor, a->order, s);
+	return true;
+}
+
+bool
+tg_model_flow_step(const struct tg_model *model,
+		   struct tg_flow_cursor *cursor, struct tg_rng *rng,
+		   struct tg_step *step)
+{
+	if (model->kind == TG_MODEL_FITTED)
+		return fitted_flow_step(model, cursor, rng, step);
+	return parametric_flow_step(model, cursor, rng, step);
 }

@@ -128,6 +128,19 @@ struct tg_sym {
 #define TG_SYM_START 0
 #define TG_AUTO_MAX_ORDER 3
 
+/* Limits of the model file and of tg_model_check; the reader refuses
+ * larger tables before it allocates anything. */
+#define TG_HIST_MAX_BINS 4096		/* bins of one tg_hist */
+#define TG_AUTO_MAX_SYMS 65535		/* symbols of one automaton */
+#define TG_AUTO_MAX_STATES 1000000	/* states of one automaton */
+#define TG_AUTO_MAX_TABLE 1000000	/* iats or sizes of one automaton */
+#define TG_MODEL_MAX_PAYLOAD 65535	/* bytes of one packet's payload */
+/* Probabilities that must sum to 1 may miss it by this much: files hold
+ * 6 significant digits, and are never renormalised. */
+#define TG_MODEL_P_TOLERANCE 1e-4
+/* Longest symbol name, "s:DGRAM:1500" and its NUL. */
+#define TG_SYM_NAME_LEN 16
+
 /* One state: a context of the last ctx_len symbols (oldest first). The
  * root state (index 0, ctx_len 0) is the back-off of last resort. */
 struct tg_auto_state {
@@ -158,6 +171,20 @@ struct tg_automaton {
 	uint32_t lookup_mask;
 	uint32_t *lookup;
 };
+
+/* The state whose context is ctx[0..len-1] (oldest first), or -1 when
+ * there is none (or the lookup is not built: tg_model_check builds it).
+ * The engine backs off by dropping the oldest symbol; len 0 finds the
+ * root. The hash is described in tg_model_check.c. */
+int32_t tg_automaton_find(const struct tg_automaton *a, const uint16_t *ctx,
+			  uint8_t len);
+
+/* Symbol `i` of `a` as the model file writes it: "^" for the start
+ * marker, else direction (c, s), class (ACK, FIN, RST, DGRAM) and the
+ * lower bound of its payload bucket, "s:ACK:1200"; "?" for no symbol.
+ * Returns buf, which holds TG_SYM_NAME_LEN bytes at least. */
+const char *tg_auto_sym_name(const struct tg_automaton *a, uint32_t i,
+			     char *buf);
 
 enum tg_ipid_mode {
 	TG_IPID_ZERO,		/* always 0 (Linux with DF on some paths) */
@@ -284,6 +311,7 @@ struct tg_flow_cursor {
 	/* fitted: the last symbols, oldest first */
 	uint8_t ctx_len;
 	uint16_t ctx[TG_AUTO_MAX_ORDER];
+	uint32_t steps;		/* fitted: steps drawn, to cap a flow's life */
 };
 
 /* What the model says about a new flow. */
@@ -328,7 +356,15 @@ int tg_model_parse(const char *text, const char *name,
 		   struct tg_model *model, char *err, size_t errlen);
 
 /* Check a model built in memory (by tempogen-fit) as the loader checks a
- * file, and build its lookup and alias tables. 0, or -1 with a message. */
+ * file, and build its lookup and alias tables. 0, or -1 with a message.
+ * The loader runs the same code on what it read, so a file and a model in
+ * memory obey one set of rules. Derived tables (every alias table, the
+ * automata's context lookups, arrivals.next_alias, par.total_weight) are
+ * rebuilt from the values whatever they held, so a hist from tg_hist_init
+ * and one from a file end up alike; arrivals.has_gap_after and gap_after
+ * are allocated (none fitted) when NULL. Messages name the model and the
+ * place: "<name>: services.http.automaton.states[3]: probabilities sum
+ * to 0.97, not 1". Calling it again is harmless. */
 int tg_model_check(struct tg_model *model, char *err, size_t errlen);
 
 /* Write the model as a model file. Deterministic: saving a loaded model

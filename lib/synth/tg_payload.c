@@ -81,6 +81,20 @@ http_response_body(uint32_t total)
 	return body;
 }
 
+/* A response length that head and body can make up exactly. Where the
+ * body length gains a digit, one total has no such split (a 999-byte body
+ * leaves a byte over, a 1000-byte one is a byte short): take one more. */
+static uint32_t
+http_response_len(uint32_t total)
+{
+	char head[HEAD_MAX];
+	uint32_t body = http_response_body(total);
+
+	if (http_response_head(body, head) + body != total)
+		return total + 1;
+	return total;
+}
+
 static void
 fill_http(const struct tg_payload_msg *msg, uint32_t offset, uint8_t *out,
 	  uint32_t len)
@@ -208,12 +222,13 @@ tg_payload_message_len(const struct tg_payload_msg *msg, uint32_t wanted)
 
 	switch (msg->kind) {
 	case TG_PAYLOAD_HTTP:
-		if (msg->dir == TG_DIR_C2S)
+		if (msg->dir == TG_DIR_C2S) {
 			least = http_request_head(msg->seed, head) + 1 +
 				(uint32_t)strlen(http_req_tail);
-		else
-			least = http_response_head(0, head);
-		return wanted > least ? wanted : least;
+			return wanted > least ? wanted : least;
+		}
+		least = http_response_head(0, head);
+		return http_response_len(wanted > least ? wanted : least);
 	case TG_PAYLOAD_DNS:
 		if (msg->dir == TG_DIR_C2S)
 			return clamp(wanted,

@@ -6,8 +6,10 @@
 #include "tg_flowheap.h"
 #include "tg_hosts.h"
 #include "tg_payload.h"
+#include "tg_portset.h"
 #include "tg_sample.h"
 #include "tg_synth.h"
+#include "tg_zipf.h"
 
 #define NS_PER_US 1000ull
 #define NS_PER_MS 1000000ull
@@ -25,7 +27,26 @@
 #define EPHEMERAL_COUNT 28232
 #define TCP_TS_OPT_LEN 12	/* NOP NOP TS: room taken from every segment */
 #define IPV6_MSS_PENALTY 20	/* IPv6 header is 20 bytes longer */
+#define IPV4_MSS_MAX 1460	/* 1500-byte MTU less IPv4 and TCP headers */
+#define IPV6_MSS_MAX (IPV4_MSS_MAX - IPV6_MSS_PENALTY)
 #define MAX_DATAGRAM 1400u
+#define MAX_MESSAGE (16u << 20)
+/* Fitted models: how far a message's length is looked for ahead. */
+#define LOOKAHEAD_STEPS 1024
+/* Ranks of the Zipf laws of clients and servers: past this many hosts the
+ * tail is flat enough that more ranks change nothing visible. */
+#define MAX_RANKS 65536u
+/* A client's recent servers: the last RECENT_SERVERS servers of clients
+ * in a direct-mapped table of RECENT_CLIENTS entries (bounded memory; a
+ * client whose entry was taken over just forgets). */
+#define RECENT_CLIENTS 4096u
+#define RECENT_SERVERS 4
+/* A server id with this bit is a host of the client pool. */
+#define SERVER_INTERNAL 0x80000000u
+/* Rotating source-port counters, one per port range in use. */
+#define PORT_RANGES 64u
+#define PORT_TRIES 64u
+#define EPHEMERAL_LAST (EPHEMERAL_FIRST + EPHEMERAL_COUNT - 1)
 
 /* What a flow does at its next event. */
 enum action {
@@ -38,6 +59,7 @@ enum action {
 	ACT_DELAYED_ACK,	/* receiver ACKs, then the drawn step runs */
 	ACT_PEER_FIN,	/* the other side closes too */
 	ACT_LAST_ACK,	/* the first closer acknowledges that FIN */
+	ACT_CLOSING,	/* packet-level: the engine closes the flow */
 	ACT_END,
 };
 
@@ -61,11 +83,60 @@ struct flow {
 	uint8_t action;		/* enum action */
 	uint8_t data_dir;	/* sender of the segments being counted */
 	uint8_t segs_unacked;
+	uint8_t tos[2];		/* per sender (enum tg_dir) */
+	uint8_t ipid_mode[2];	/* enum tg_ipid_mode */
+	bool df[2];
+	/* Packet-level (fitted) flows only. */
+	bool packet_level;
+	bool owed;		/* ICMP/DNS: a request waits for its reply */
+	bool holds_port;	/* its port is in the synth's port set */
+	uint8_t msg_dir;	/* sender of the current message */
+	uint16_t msg_steps;	/* its DATA steps still to play */
+	uint32_t client_host;	/* host number in the client pool */
+	/* The flow's own generator: model steps and contents do not depend
+	 * on how flows interleave, and a message's steps can be drawn ahead
+	 * of time (to know its length) and replayed. */
+	struct tg_rng rng;
 	struct tg_ip_addr addr[2];	/* client, server */
 	union {
 		struct tg_tcp_conv tcp;
 		struct tg_icmp_conv icmp;
 	};
+};
+
+/* A client's last servers (packet-level models). */
+struct recent {
+	uint32_t client;	/* client rank + 1; 0: free */
+	uint32_t server[RECENT_SERVERS];
+	uint8_t n;
+	uint8_t next;
+};
+
+/* The rotating counter of one source-port range. */
+struct port_range {
+	uint16_t lo;
+	uint16_t hi;
+	uint32_t next;		/* offset of the next port to try */
+	bool used;
+};
+
+/* One address family's pools, as ranks map onto them. */
+struct family_hosts {
+	uint32_t clients;	/* hosts of this worker's share */
+	uint32_t servers;	/* hosts of the server pool */
+	struct tg_perm client_perm;
+	struct tg_perm server_perm;
+};
+
+/* What a worker keeps to play a packet-level (fitted) model. */
+struct fit_hosts {
+	struct tg_zipf clients;
+	struct tg_zipf servers;
+	uint32_t client_ranks;
+	uint32_t server_ranks;
+	struct family_hosts fam[2];	/* IPv4, IPv6 */
+	struct recent *recent;		/* [RECENT_CLIENTS] */
+	int32_t dns_service;		/* the service named "dns", or -1 */
 };
 
 struct tg_synth {
@@ -87,7 +158,15 @@ struct tg_synth {
 	uint64_t next_flow_id;
 	uint32_t next_port;
 	struct tg_synth_stats stats;
+	/* packet-level models */
+	bool packet_level;
+	struct fit_hosts hosts;
+	struct tg_portset ports;
+	struct port_range ranges[PORT_RANGES];
 };
+
+static int fit_create(struct tg_synth *s, char *err, size_t errlen);
+static void fit_free(struct tg_synth *s);
 
 struct tg_synth *
 tg_synth_create(const struct tg_synth_params *p, char *err, size_t errlen)
@@ -114,6 +193,11 @@ tg_synth_create(const struct tg_synth_params *p, char *err, size_t errlen)
 		s->free_slots[i] = max - 1 - i;
 	s->n_free = max;
 	s->next_port = tg_rng_below(&s->rng, EPHEMERAL_COUNT);
+	s->packet_level = tg_model_packet_level(s->model);
+	if (s->packet_level && fit_create(s, err, errlen) != 0) {
+		tg_synth_free(s);
+		return NULL;
+	}
 	s->arrival.prev_service = UINT16_MAX;
 	s->next_arrival_ns = tg_model_next_arrival(s->model, &s->rng, 0,
 						   &s->arrival,
@@ -130,6 +214,7 @@ tg_synth_free(struct tg_synth *s)
 {
 	if (s == NULL)
 		return;
+	fit_free(s);
 	tg_flowheap_free(&s->heap);
 	free(s->flows);
 	free(s->free_slots);
@@ -219,13 +304,26 @@ schedule(struct tg_synth *s, struct flow *f, uint32_t slot, uint64_t at)
 	tg_flowheap_push(&s->heap, e);
 }
 
+/* The MSS an IPv6 host announces: its MTU less the longer IPv6 header.
+ * A fitted MSS was seen over either family; only one that fits a 1500-byte
+ * MTU over IPv4 alone is shortened. */
+static uint16_t
+ipv6_mss(const struct flow *f, uint16_t mss)
+{
+	if (mss == 0)
+		return 0;
+	if (f->packet_level && (mss <= IPV6_MSS_MAX || mss > IPV4_MSS_MAX))
+		return mss;
+	return (uint16_t)(mss - IPV6_MSS_PENALTY);
+}
+
 static void
 init_tcp(struct tg_synth *s, struct flow *f, struct tg_flow_desc *desc)
 {
 	/* The MSS a host announces is its MTU less the IP and TCP headers. */
 	if (f->ip_version == 6) {
-		desc->client_tcp.mss -= IPV6_MSS_PENALTY;
-		desc->server_tcp.mss -= IPV6_MSS_PENALTY;
+		desc->client_tcp.mss = ipv6_mss(f, desc->client_tcp.mss);
+		desc->server_tcp.mss = ipv6_mss(f, desc->server_tcp.mss);
 	}
 	tg_tcp_conv_init(&f->tcp, &desc->client_tcp, &desc->server_tcp);
 	f->action = ACT_SYN;
@@ -263,6 +361,8 @@ start_flow(struct tg_synth *s, uint64_t now)
 	for (int d = 0; d < 2; d++) {
 		f->ip_id[d] = (uint16_t)tg_rng_next(&s->rng);
 		f->flow_label[d] = (uint32_t)tg_rng_next(&s->rng) & 0xfffff;
+		f->df[d] = f->proto == TG_PROTO_TCP;
+		f->ipid_mode[d] = TG_IPID_INCREMENT;
 	}
 	s->stats.flows_started++;
 
@@ -278,14 +378,43 @@ start_flow(struct tg_synth *s, uint64_t now)
 		schedule(s, f, slot, f->step_at);
 }
 
+static uint64_t port_key(const struct flow *f);
+
 static void
 end_flow(struct tg_synth *s, uint32_t slot)
 {
+	struct flow *f = &s->flows[slot];
+
+	if (f->holds_port)
+		tg_portset_del(&s->ports, port_key(f));
+	f->holds_port = false;
 	s->free_slots[s->n_free++] = slot;
 	s->stats.flows_ended++;
 }
 
 /* --- Writing packets ---------------------------------------------------- */
+
+/* The IPv4 identification of the next packet from `dir`. A "random" id is
+ * a hash of the flow and a packet counter, so it needs no generator. */
+static uint16_t
+next_ip_id(struct flow *f, enum tg_dir dir)
+{
+	uint64_t x;
+
+	switch (f->ipid_mode[dir]) {
+	case TG_IPID_ZERO:
+		return 0;
+	case TG_IPID_RANDOM:
+		x = (f->id << 36) ^ ((uint64_t)f->flow_label[dir] << 16) ^
+		    f->ip_id[dir]++;
+		x *= 0x9e3779b97f4a7c15ULL;
+		x ^= x >> 29;
+		x *= 0xbf58476d1ce4e5b9ULL;
+		return (uint16_t)(x >> 40);
+	default:
+		return f->ip_id[dir]++;
+	}
+}
 
 static void
 fill_spec(const struct tg_synth *s, struct flow *f, enum tg_dir dir,
@@ -305,8 +434,9 @@ fill_spec(const struct tg_synth *s, struct flow *f, enum tg_dir dir,
 	spec->src = f->addr[dir];
 	spec->dst = f->addr[peer];
 	spec->ttl = f->ttl[dir];
-	spec->ip_id = f->ip_id[dir]++;
-	spec->df = f->proto == TG_PROTO_TCP;
+	spec->tos = f->tos[dir];
+	spec->ip_id = next_ip_id(f, dir);
+	spec->df = f->df[dir];
 	spec->flow_label = f->flow_label[dir];
 	spec->sport = c2s ? f->sport : f->dport;
 	spec->dport = c2s ? f->dport : f->sport;
@@ -628,11 +758,626 @@ datagram_event(struct tg_synth *s, struct flow *f, uint64_t now,
 	return ok;
 }
 
+/* --- Packet-level (fitted) models: hosts -------------------------------- */
+
+static int
+fit_create(struct tg_synth *s, char *err, size_t errlen)
+{
+	const struct tg_port_cfg *port = s->port;
+	const struct tg_fitted *fit = &s->model->fit;
+	struct fit_hosts *h = &s->hosts;
+	uint32_t most_clients = 1, most_servers = 1;
+
+	h->dns_service = -1;
+	for (uint32_t i = 0; i < s->model->n_services; i++)
+		if (strcmp(fit->services[i].name, "dns") == 0) {
+			h->dns_service = (int32_t)i;
+			break;
+		}
+	/* Ranks map onto each family's pools by a permutation fixed by the
+	 * seed: the same busy hosts in every run. */
+	for (int v = 0; v < 2; v++) {
+		struct family_hosts *fh = &h->fam[v];
+		uint32_t clients = tg_hosts_count(pool_cidr(&port->clients,
+							    v ? 6 : 4));
+
+		fh->clients = clients / s->n_workers;
+		fh->servers = tg_hosts_count(pool_cidr(&port->servers,
+						       v ? 6 : 4));
+		tg_perm_init(&fh->client_perm, fh->clients, &s->rng);
+		tg_perm_init(&fh->server_perm, fh->servers, &s->rng);
+		if (fh->clients > most_clients)
+			most_clients = fh->clients;
+		if (fh->servers > most_servers)
+			most_servers = fh->servers;
+	}
+	h->client_ranks = most_clients < MAX_RANKS ? most_clients : MAX_RANKS;
+	h->server_ranks = most_servers < MAX_RANKS ? most_servers : MAX_RANKS;
+	h->recent = calloc(RECENT_CLIENTS, sizeof(*h->recent));
+	if (h->recent == NULL ||
+	    tg_zipf_init(&h->clients, h->client_ranks,
+			 fit->hosts.client_zipf) != 0 ||
+	    tg_zipf_init(&h->servers, h->server_ranks,
+			 fit->hosts.server_zipf) != 0 ||
+	    tg_portset_init(&s->ports, s->max_flows) != 0) {
+		snprintf(err, errlen, "out of memory for the hosts of %u flows",
+			 s->max_flows);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+fit_free(struct tg_synth *s)
+{
+	tg_zipf_free(&s->hosts.clients);
+	tg_zipf_free(&s->hosts.servers);
+	free(s->hosts.recent);
+	tg_portset_free(&s->ports);
+}
+
+/* The model's wish, if both pools have that family. */
+static uint8_t
+fit_ip_version(const struct tg_synth *s, uint8_t wish)
+{
+	const struct tg_port_cfg *port = s->port;
+	bool v6 = pool_has(&port->clients, 6) && pool_has(&port->servers, 6);
+	bool v4 = pool_has(&port->clients, 4) && pool_has(&port->servers, 4);
+
+	if (wish == 6)
+		return v6 || !v4 ? 6 : 4;
+	return v4 || !v6 ? 4 : 6;
+}
+
+/* Host number, in the client pool, of client rank `rank`. Workers share
+ * the pool out: this one only has the hosts equal to its index modulo the
+ * number of workers. */
+static uint32_t
+client_host(const struct tg_synth *s, const struct family_hosts *fh,
+	    uint32_t rank)
+{
+	if (fh->clients == 0)
+		return s->worker_index;		/* a pool smaller than the
+						 * workers: shared */
+	if (rank >= fh->clients)
+		rank %= fh->clients;
+	return s->worker_index +
+	       s->n_workers * tg_perm_map(&fh->client_perm, rank);
+}
+
+static uint32_t
+server_host(const struct family_hosts *fh, uint32_t rank)
+{
+	if (fh->servers == 0)
+		return 0;		/* no such pool: never asked */
+	if (rank >= fh->servers)
+		rank %= fh->servers;
+	return tg_perm_map(&fh->server_perm, rank);
+}
+
+/* The server of a new flow of client `client`: one of its recent servers
+ * with P(repeat_server), else a new one by the Zipf law of servers (or of
+ * the client pool for an internal server). */
+static uint32_t
+fit_pick_server(struct tg_synth *s, uint32_t client, bool internal)
+{
+	struct fit_hosts *h = &s->hosts;
+	struct recent *r = &h->recent[client & (RECENT_CLIENTS - 1)];
+	uint32_t server;
+
+	if (r->client != client + 1) {
+		memset(r, 0, sizeof(*r));
+		r->client = client + 1;
+	}
+	if (r->n > 0 &&
+	    tg_rng_uniform(&s->rng) < s->model->fit.hosts.repeat_server)
+		return r->server[tg_rng_below(&s->rng, r->n)];
+	if (internal)
+		server = tg_zipf_draw(&h->clients, &s->rng) | SERVER_INTERNAL;
+	else
+		server = tg_zipf_draw(&h->servers, &s->rng);
+	r->server[r->next] = server;
+	r->next = (uint8_t)((r->next + 1) % RECENT_SERVERS);
+	if (r->n < RECENT_SERVERS)
+		r->n++;
+	return server;
+}
+
+/* Addresses of client rank `client` and server id `server`. */
+static void
+fit_addresses(struct tg_synth *s, struct flow *f, uint32_t client,
+	      uint32_t server)
+{
+	const struct tg_port_cfg *port = s->port;
+	int v = f->ip_version == 6;
+	const struct family_hosts *fh = &s->hosts.fam[v];
+	const struct tg_cidr *clients = pool_cidr(&port->clients,
+						  f->ip_version);
+	uint32_t count = tg_hosts_count(clients);
+
+	f->client_host = client_host(s, fh, client) % count;
+	tg_hosts_addr(clients, f->client_host, &f->addr[0]);
+	if (server & SERVER_INTERNAL) {
+		uint32_t host = client_host(s, fh, server & ~SERVER_INTERNAL) %
+				count;
+
+		if (host != f->client_host) {
+			tg_hosts_addr(clients, host, &f->addr[1]);
+			return;
+		}
+		server = 0;	/* itself: take the busiest server instead */
+	}
+	tg_hosts_addr(pool_cidr(&port->servers, f->ip_version),
+		      server_host(fh, server), &f->addr[1]);
+}
+
+static uint64_t
+port_key(const struct flow *f)
+{
+	/* Non-zero, and unique per family, protocol, client and port. */
+	return 1ull << 63 | (uint64_t)(f->ip_version == 6) << 56 |
+	       (uint64_t)f->proto << 48 | (uint64_t)f->client_host << 16 |
+	       f->sport;
+}
+
+/* A free source port of the range lo..hi for the flow's client: the
+ * range's counter goes round from a random start, skipping ports a live
+ * flow of the same client holds. */
+static bool
+fit_take_port(struct tg_synth *s, struct flow *f, uint16_t lo, uint16_t hi)
+{
+	uint32_t span = (uint32_t)hi - lo + 1;
+	struct port_range *pr = &s->ranges[(lo * 31u + hi) % PORT_RANGES];
+
+	if (!pr->used || pr->lo != lo || pr->hi != hi) {
+		pr->used = true;
+		pr->lo = lo;
+		pr->hi = hi;
+		pr->next = tg_rng_below(&s->rng, span);
+	}
+	for (uint32_t i = 0; i < PORT_TRIES && i < span; i++) {
+		f->sport = (uint16_t)(lo + pr->next);
+		pr->next = pr->next + 1 < span ? pr->next + 1 : 0;
+		if (tg_portset_add(&s->ports, port_key(f))) {
+			f->holds_port = true;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* --- Packet-level models: the life of a flow ---------------------------- */
+
+/* Bytes `dir` sends in the message that starts with the current step:
+ * its DATA steps up to the other side's data, a FIN or RST, or the end,
+ * drawn ahead on copies of the flow's cursor and generator. The real
+ * draws later give the same steps. */
+static uint64_t
+fit_measure_message(const struct tg_synth *s, const struct flow *f,
+		    uint16_t *steps)
+{
+	struct tg_flow_cursor cursor = f->cursor;
+	struct tg_rng rng = f->rng;
+	uint64_t total = f->step.bytes;
+	struct tg_step st;
+
+	*steps = 1;
+	for (int i = 0; i < LOOKAHEAD_STEPS; i++) {
+		if (!tg_model_flow_step(s->model, &cursor, &rng, &st) ||
+		    st.intent == TG_INTENT_CLOSE ||
+		    st.intent == TG_INTENT_RESET)
+			break;
+		if (st.intent != TG_INTENT_DATA)
+			continue;
+		if (st.dir != f->step.dir)
+			break;
+		total += st.bytes;
+		(*steps)++;
+	}
+	return total;
+}
+
+/* The current step is DATA and opens a message: fix its length (the
+ * payload generator needs it up front, e.g. for Content-Length). */
+static void
+fit_begin_message(struct tg_synth *s, struct flow *f)
+{
+	struct tg_payload_msg msg = {
+		.kind = f->payload,
+		.dir = f->step.dir,
+		.request_len = f->request_len,
+	};
+	uint64_t total;
+
+	/* Drawn before the look-ahead copies the generator. */
+	if (f->step.dir == TG_DIR_C2S)
+		f->msg_seed = tg_rng_next(&f->rng);
+	total = fit_measure_message(s, f, &f->msg_steps);
+	msg.seed = f->msg_seed;
+	f->msg_total = tg_payload_message_len(&msg, total < MAX_MESSAGE
+						    ? (uint32_t)total
+						    : MAX_MESSAGE);
+	if (f->step.dir == TG_DIR_C2S)
+		f->request_len = f->msg_total;
+	f->msg_dir = f->step.dir;
+	f->msg_sent = 0;
+}
+
+/* End of the run: a flow waiting for its next step sends what is left of
+ * the message it is in, then closes (TCP) or ends. */
+static void
+fit_drain_flow(struct flow *f, uint64_t now)
+{
+	if (f->proto != TG_PROTO_TCP || f->action == ACT_SYN) {
+		f->action = ACT_END;	/* nothing sent yet, or datagrams */
+		f->step_at = now;
+		return;
+	}
+	f->step_at = now + LOCAL_ANSWER_NS;
+	if (f->msg_steps > 0 && f->msg_sent > 0 &&
+	    f->msg_sent < f->msg_total) {
+		f->step = (struct tg_step){ .dir = f->msg_dir,
+					    .intent = TG_INTENT_DATA };
+		f->msg_steps = 1;	/* the last step sends the rest */
+		f->action = ACT_SEGMENT;
+		return;
+	}
+	f->action = ACT_CLOSING;
+}
+
+/* Draw the flow's next step and when it is due. Steps that cannot happen
+ * (data after the sender's own FIN, an OPEN the engine already did) pass
+ * their time on to the next step. */
+static void
+fit_plan(struct tg_synth *s, struct flow *f, uint64_t now)
+{
+	bool tcp = f->proto == TG_PROTO_TCP;
+	uint64_t gap = 0;
+
+	if (s->draining) {
+		fit_drain_flow(f, now);
+		return;
+	}
+	for (;;) {
+		if (!tg_model_flow_step(s->model, &f->cursor, &f->rng,
+					&f->step)) {
+			/* A model that stops mid-conversation: the client
+			 * closes. */
+			f->action = tcp ? ACT_CLOSING : ACT_END;
+			f->step_at = now + gap + LOCAL_ANSWER_NS;
+			return;
+		}
+		gap += f->step.gap_ns;
+		if (f->step.intent == TG_INTENT_OPEN ||
+		    (tcp && f->step.intent == TG_INTENT_DATA &&
+		     f->tcp.side[f->step.dir].fin_sent))
+			continue;
+		break;
+	}
+	if (tcp && f->step.intent == TG_INTENT_DATA &&
+	    (f->msg_steps == 0 || f->step.dir != f->msg_dir))
+		fit_begin_message(s, f);
+	f->action = ACT_RUN_STEP;
+	f->step_at = now + gap;
+}
+
+/* One segment of the current DATA step: its drawn size, or for the last
+ * step of the message all that is left, within the MSS and the window. */
+static bool
+fit_tcp_data(struct tg_synth *s, struct flow *f, uint64_t now, uint64_t *next,
+	     struct tg_synth_pkt *pkt)
+{
+	enum tg_dir dir = (enum tg_dir)f->step.dir;
+	uint32_t left = f->msg_total - f->msg_sent;
+	uint32_t want = f->msg_steps > 1 && f->step.bytes < left
+				? f->step.bytes : left;
+	uint32_t room = segment_room(f, dir);
+	int sent = 0;
+
+	f->action = ACT_SEGMENT;
+	if (want > 0) {
+		sent = emit_tcp(s, f, dir, TG_INTENT_DATA,
+				want < room ? want : room, now, pkt);
+		if (sent <= 0 &&
+		    !tg_tcp_conv_ack_pending(&f->tcp, tg_dir_peer(dir))) {
+			/* Nothing could open the window: give up the way a
+			 * stack does. */
+			f->action = ACT_END;
+			return emit_tcp(s, f, dir, TG_INTENT_RESET, 0, now,
+					pkt) >= 0;
+		}
+		if (sent <= 0) {
+			/* The window is full: the receiver acknowledges. */
+			f->action = ACT_MID_ACK;
+			*next = now + answer_gap(f, tg_dir_peer(dir));
+			return false;
+		}
+		f->msg_sent += (uint32_t)sent;
+	}
+	if (f->msg_steps <= 1 && f->msg_sent < f->msg_total) {
+		/* The last step sends the rest back to back. */
+		*next = now + (uint64_t)sent * NS_PER_WIRE_BYTE;
+		return true;
+	}
+	if (f->msg_steps > 0)
+		f->msg_steps--;
+	fit_plan(s, f, now);
+	*next = f->step_at;
+	return sent > 0;
+}
+
+/* The engine closes: FIN from whoever has not sent one (the client
+ * first), then the last ACK; the flow ends when both FINs are acked. */
+static bool
+fit_tcp_close(struct tg_synth *s, struct flow *f, uint64_t now,
+	      uint64_t *next, struct tg_synth_pkt *pkt)
+{
+	const struct tg_tcp_conv *c = &f->tcp;
+	enum tg_dir dir;
+	int owing;
+
+	if (tg_tcp_conv_done(c) || c->state < TG_TCP_ESTABLISHED) {
+		f->action = ACT_END;
+		return false;
+	}
+	if (!c->side[TG_DIR_C2S].fin_sent || !c->side[TG_DIR_S2C].fin_sent) {
+		dir = c->side[TG_DIR_C2S].fin_sent ? TG_DIR_S2C : TG_DIR_C2S;
+		*next = now + answer_gap(f, tg_dir_peer(dir));
+		if (emit_tcp(s, f, dir, TG_INTENT_CLOSE, 0, now, pkt) >= 0)
+			return true;
+		f->action = ACT_END;
+		return false;
+	}
+	owing = side_owing_ack(f);
+	if (owing < 0 ||
+	    emit_tcp(s, f, (enum tg_dir)owing, TG_INTENT_ACK, 0, now, pkt) < 0) {
+		f->action = ACT_END;
+		return false;
+	}
+	if (tg_tcp_conv_done(c))
+		f->action = ACT_END;
+	*next = now + answer_gap(f, tg_dir_peer((enum tg_dir)owing));
+	return true;
+}
+
+/* Carry out the drawn step: one packet, or none when it cannot be sent
+ * validly (an ACK with nothing new to acknowledge is a duplicate ACK). */
+static bool
+fit_tcp_step(struct tg_synth *s, struct flow *f, uint64_t now, uint64_t *next,
+	     struct tg_synth_pkt *pkt)
+{
+	enum tg_dir dir = (enum tg_dir)f->step.dir;
+	const struct tg_tcp_side *side = f->tcp.side;
+	bool sent = false;
+
+	switch (f->step.intent) {
+	case TG_INTENT_DATA:
+		return fit_tcp_data(s, f, now, next, pkt);
+	case TG_INTENT_ACK:
+		sent = tg_tcp_conv_ack_pending(&f->tcp, dir) &&
+		       emit_tcp(s, f, dir, TG_INTENT_ACK, 0, now, pkt) >= 0;
+		break;
+	case TG_INTENT_CLOSE:
+		sent = !side[dir].fin_sent &&
+		       emit_tcp(s, f, dir, TG_INTENT_CLOSE, 0, now, pkt) >= 0;
+		if (side[TG_DIR_C2S].fin_sent && side[TG_DIR_S2C].fin_sent) {
+			/* Both FINs are out: the last ACK follows. */
+			f->action = ACT_CLOSING;
+			*next = now + answer_gap(f, tg_dir_peer(dir));
+			return sent;
+		}
+		break;
+	default:	/* RESET */
+		f->action = ACT_END;
+		return emit_tcp(s, f, dir, TG_INTENT_RESET, 0, now, pkt) >= 0;
+	}
+	fit_plan(s, f, now);
+	*next = f->step_at;
+	return sent;
+}
+
+static bool
+fit_tcp_event(struct tg_synth *s, struct flow *f, uint64_t now,
+	      uint64_t *next, struct tg_synth_pkt *pkt)
+{
+	switch (f->action) {
+	case ACT_SYN:
+		f->action = ACT_SYNACK;
+		*next = now + f->cursor.rtt_ns;
+		return emit_tcp(s, f, TG_DIR_C2S, TG_INTENT_OPEN, 0, now,
+				pkt) >= 0;
+	case ACT_SYNACK:
+		f->action = ACT_HANDSHAKE_ACK;
+		/* Until the first step is drawn, step.gap_ns holds the
+		 * client's delay from SYN-ACK to ACK. */
+		*next = now + f->step.gap_ns;
+		return emit_tcp(s, f, TG_DIR_S2C, TG_INTENT_OPEN, 0, now,
+				pkt) >= 0;
+	case ACT_HANDSHAKE_ACK:
+		fit_plan(s, f, now);
+		*next = f->step_at;
+		return emit_tcp(s, f, TG_DIR_C2S, TG_INTENT_OPEN, 0, now,
+				pkt) >= 0;
+	case ACT_RUN_STEP:
+		return fit_tcp_step(s, f, now, next, pkt);
+	case ACT_SEGMENT:
+		return fit_tcp_data(s, f, now, next, pkt);
+	case ACT_MID_ACK:
+		f->action = ACT_SEGMENT;
+		*next = now + LOCAL_ANSWER_NS;
+		return emit_tcp(s, f, tg_dir_peer((enum tg_dir)f->step.dir),
+				TG_INTENT_ACK, 0, now, pkt) >= 0;
+	case ACT_CLOSING:
+		return fit_tcp_close(s, f, now, next, pkt);
+	default:
+		f->action = ACT_END;
+		return false;
+	}
+}
+
+/* The payload length of a datagram step, or false to skip it: a reply
+ * (ICMP echo, DNS answer) needs a request it answers. */
+static bool
+fit_datagram_len(struct flow *f, enum tg_dir dir, uint32_t *len)
+{
+	struct tg_payload_msg msg = {
+		.kind = f->payload,
+		.dir = (uint8_t)dir,
+		.request_len = f->request_len,
+		.seed = f->msg_seed,
+	};
+	bool reply_kind = f->proto == TG_PROTO_ICMP ||
+			  f->payload == TG_PAYLOAD_DNS;
+	uint32_t bytes = f->step.bytes < MAX_DATAGRAM ? f->step.bytes
+						      : MAX_DATAGRAM;
+
+	if (dir == TG_DIR_S2C && reply_kind && !f->owed)
+		return false;
+	if (f->proto == TG_PROTO_ICMP && dir == TG_DIR_S2C)
+		*len = f->request_len;		/* a reply echoes the data */
+	else
+		*len = tg_payload_message_len(&msg, bytes);
+	if (*len > MAX_DATAGRAM)
+		*len = MAX_DATAGRAM;
+	return true;
+}
+
+/* UDP and ICMP: each DATA step is one datagram. */
+static bool
+fit_datagram_event(struct tg_synth *s, struct flow *f, uint64_t now,
+		   uint64_t *next, struct tg_synth_pkt *pkt)
+{
+	enum tg_dir dir = (enum tg_dir)f->step.dir;
+	struct tg_pkt_spec spec;
+	uint32_t len;
+	bool ok = false;
+
+	if (f->action == ACT_END)
+		return false;
+	if (f->step.intent == TG_INTENT_DATA && dir == TG_DIR_C2S)
+		f->msg_seed = tg_rng_next(&f->rng);
+	if (f->step.intent == TG_INTENT_DATA &&
+	    fit_datagram_len(f, dir, &len)) {
+		f->msg_total = len;
+		f->msg_sent = 0;
+		fill_spec(s, f, dir, &spec);
+		ok = f->proto != TG_PROTO_ICMP ||
+		     tg_icmp_conv_step(&f->icmp, dir, &spec.icmp) ==
+			     TG_STEP_EMIT;
+		ok = ok && write_frame(s, f, &spec, dir, len, now, pkt);
+		if (ok && dir == TG_DIR_C2S)
+			f->request_len = len;
+		if (ok)
+			f->owed = dir == TG_DIR_C2S;
+	}
+	fit_plan(s, f, now);
+	*next = f->step_at;
+	return ok;
+}
+
+/* --- Packet-level models: starting flows -------------------------------- */
+
+static struct flow *
+fit_alloc(struct tg_synth *s, uint16_t service, struct tg_flow_desc *desc,
+	  uint32_t *slot)
+{
+	struct flow *f;
+
+	if (s->n_free == 0) {
+		s->stats.flows_refused++;
+		return NULL;
+	}
+	*slot = s->free_slots[--s->n_free];
+	f = &s->flows[*slot];
+	memset(f, 0, sizeof(*f));
+	f->id = s->next_flow_id++;
+	f->packet_level = true;
+	tg_rng_seed(&f->rng, tg_rng_next(&s->rng), f->id);
+	tg_model_flow_new(s->model, &f->rng, service, desc, &f->cursor);
+	return f;
+}
+
+/* Give an allocated flow its hosts, port and header fields, and schedule
+ * its first packet at `at`. False if no source port was free. */
+static bool
+fit_launch(struct tg_synth *s, struct flow *f, uint32_t slot,
+	   struct tg_flow_desc *desc, uint32_t client, uint32_t server,
+	   uint64_t at)
+{
+	f->proto = desc->proto;
+	f->payload = desc->payload;
+	f->ip_version = fit_ip_version(s, desc->ip_version);
+	fit_addresses(s, f, client, server);
+	if (!fit_take_port(s, f, desc->client_port_lo, desc->client_port_hi) &&
+	    !fit_take_port(s, f, EPHEMERAL_FIRST, EPHEMERAL_LAST)) {
+		s->free_slots[s->n_free++] = slot;
+		s->stats.flows_refused++;
+		return false;
+	}
+	f->dport = desc->server_port;
+	for (int d = 0; d < 2; d++) {
+		/* As seen at the capture point: no hops to take off. */
+		f->ttl[d] = desc->ttl[d];
+		f->tos[d] = desc->tos[d];
+		f->df[d] = desc->df[d];
+		f->ipid_mode[d] = desc->ipid[d];
+		f->ip_id[d] = (uint16_t)tg_rng_next(&f->rng);
+		f->flow_label[d] = (uint32_t)tg_rng_next(&f->rng) & 0xfffff;
+	}
+	s->stats.flows_started++;
+	if (f->proto == TG_PROTO_TCP) {
+		init_tcp(s, f, desc);
+		f->step.gap_ns = desc->ack_delay_ns;
+		f->step_at = at;
+	} else {
+		if (f->proto == TG_PROTO_ICMP)
+			tg_icmp_conv_init(&f->icmp, f->sport,
+					  f->ip_version == 6);
+		/* A datagram flow starts with its first packet. */
+		fit_plan(s, f, at);
+		f->step_at = at;
+	}
+	schedule(s, f, slot, f->step_at);
+	return true;
+}
+
+/* A new flow of the service the arrival process chose, preceded by its
+ * client's DNS lookup when the model says so. */
+static void
+fit_start_flow(struct tg_synth *s, uint64_t now)
+{
+	struct tg_flow_desc desc, dns_desc;
+	struct flow *f, *dns;
+	uint32_t slot, dns_slot, client, server;
+	uint64_t at = now;
+
+	f = fit_alloc(s, s->next_service, &desc, &slot);
+	if (f == NULL)
+		return;
+	client = tg_zipf_draw(&s->hosts.clients, &s->rng);
+	server = fit_pick_server(s, client, desc.server_internal);
+	if (desc.dns_first && s->hosts.dns_service >= 0 && s->n_free > 0 &&
+	    desc.service != (uint16_t)s->hosts.dns_service) {
+		dns = fit_alloc(s, (uint16_t)s->hosts.dns_service, &dns_desc,
+				&dns_slot);
+		/* The client's resolvers: the two busiest servers. */
+		if (dns != NULL &&
+		    fit_launch(s, dns, dns_slot, &dns_desc, client,
+			       (client & 1) % s->hosts.server_ranks, now))
+			at = now + desc.dns_delay_ns;
+	}
+	fit_launch(s, f, slot, &desc, client, server, at);
+}
+
 /* Run the flow's due event. Returns true if it wrote a packet. */
 static bool
 flow_event(struct tg_synth *s, struct flow *f, uint64_t now, uint64_t *next,
 	   struct tg_synth_pkt *pkt)
 {
+	if (f->packet_level)
+		return f->proto == TG_PROTO_TCP
+			       ? fit_tcp_event(s, f, now, next, pkt)
+			       : fit_datagram_event(s, f, now, next, pkt);
 	if (f->proto == TG_PROTO_TCP)
 		return tcp_event(s, f, now, next, pkt);
 	return datagram_event(s, f, now, next, pkt);
@@ -653,6 +1398,14 @@ tg_synth_drain(struct tg_synth *s, uint64_t now)
 		struct flow *f = &s->flows[h->e[i].slot];
 		uint64_t soon = now + LOCAL_ANSWER_NS;
 
+		if (f->packet_level) {
+			if (f->action != ACT_RUN_STEP && f->action != ACT_SYN)
+				continue;
+			fit_drain_flow(f, now);
+			if (h->e[i].time_ns > f->step_at)
+				h->e[i].time_ns = f->step_at;
+			continue;
+		}
 		if (f->action != ACT_RUN_STEP && f->action != ACT_DELAYED_ACK)
 			continue;
 		plan_next(s, f, now);
@@ -685,7 +1438,10 @@ tg_synth_burst(struct tg_synth *s, struct tg_synth_pkt *pkts, unsigned n,
 		if (now == s->next_arrival_ns &&
 		    (tg_flowheap_empty(&s->heap) ||
 		     tg_flowheap_top(&s->heap)->time_ns > now)) {
-			start_flow(s, now);
+			if (s->packet_level)
+				fit_start_flow(s, now);
+			else
+				start_flow(s, now);
 			s->next_arrival_ns = now +
 				tg_model_next_arrival(s->model, &s->rng, now,
 						      &s->arrival,

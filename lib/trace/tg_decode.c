@@ -76,6 +76,7 @@ tg_trace_reason_name(enum tg_trace_reason reason)
 
 /* The rest of the frame: captured bytes and bytes on the wire. */
 struct cursor {
+	const uint8_t *frame;	/* its first byte, for header offsets */
 	const uint8_t *p;
 	uint32_t cap;
 	uint32_t wire;		/* >= cap */
@@ -356,6 +357,7 @@ decode_transport(struct cursor *c, uint8_t proto, uint32_t len,
 	enum tg_trace_reason r;
 
 	out->proto = proto;
+	out->l4_off = (uint32_t)(c->p - c->frame);
 	switch (proto) {
 	case TG_PROTO_TCP:
 		r = decode_tcp(c, len, out);
@@ -472,6 +474,7 @@ decode_ipv4(struct cursor *c, struct tg_trace_pkt *out)
 	if (!has(c, hlen))
 		return missing(c, hlen, TG_TRACE_BAD_IP);
 	out->ip_version = 4;
+	out->l3_off = (uint32_t)(h - c->frame);
 	out->tos = h[1];
 	out->ip_len = total;
 	out->ip_id = rd16(h + 4);
@@ -501,6 +504,7 @@ decode_ipv6(struct cursor *c, struct tg_trace_pkt *out)
 	if (40 + payload > c->wire)
 		return TG_TRACE_BAD_IP;
 	out->ip_version = 6;
+	out->l3_off = (uint32_t)(h - c->frame);
 	out->tos = (uint8_t)(rd16(h) >> 4);
 	out->flow_label = rd32(h) & 0xfffff;
 	out->ttl = h[7];
@@ -804,6 +808,7 @@ tg_trace_decode(int linktype, const uint8_t *data, uint32_t cap_len,
 		uint32_t wire_len, struct tg_trace_pkt *out)
 {
 	struct cursor c = {
+		.frame = data,
 		.p = data,
 		.cap = cap_len,
 		/* a record claiming less on the wire than it holds is

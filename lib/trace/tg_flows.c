@@ -519,6 +519,8 @@ record(struct tg_flows *t, int32_t i, const struct tg_trace_pkt *p,
 
 	if (side->packets == 0)
 		note_first_of_side(side, p);
+	else if (side->packets == 1)
+		side->ip_id_second = p->ip_id;	/* tells counter from random */
 	side->packets++;
 	side->payload_bytes += p->payload_len;
 	side->wire_bytes += p->wire_len;

@@ -33,12 +33,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "tg_flow.h"	/* enum tg_dir: TG_DIR_C2S, TG_DIR_S2C */
 #include "tg_trace.h"
-
-enum tg_flow_dir {
-	TG_DIR_C2S,		/* client to server */
-	TG_DIR_S2C,
-};
 
 enum tg_flow_role_rule {
 	TG_ROLE_SYN,		/* the client sent a SYN without ACK */
@@ -75,7 +71,7 @@ struct tg_flow_pkt {
 				 * first, and when the clock went back */
 	uint32_t payload_len;
 	uint32_t wire_len;
-	uint8_t dir;		/* enum tg_flow_dir */
+	uint8_t dir;		/* enum tg_dir */
 	uint8_t tcp_flags;
 };
 
@@ -88,6 +84,8 @@ struct tg_flow_side {
 	uint8_t tos;
 	bool df;
 	uint16_t ip_id;
+	uint16_t ip_id_second;	/* IPv4 id of its second packet, when
+				 * packets >= 2: increment or random */
 	uint32_t flow_label;
 	uint16_t window;	/* TCP, unscaled */
 };
@@ -109,7 +107,7 @@ struct tg_flow_rec {
 	uint8_t end;		/* enum tg_flow_end */
 	uint64_t first_ns;
 	uint64_t last_ns;	/* time of the last packet */
-	struct tg_flow_side side[2];	/* by enum tg_flow_dir */
+	struct tg_flow_side side[2];	/* by enum tg_dir */
 
 	/* TCP handshake: the client's SYN and the server's SYN-ACK. */
 	bool has_syn;

@@ -316,6 +316,8 @@ decode_record(struct tg_trace *t, const struct pcap_pkthdr *h,
 	f->packets_read++;
 	if (why != TG_TRACE_OK)
 		return false;
+	if (t->flags & TG_TRACE_CHECKSUMS)
+		tg_trace_verify(data, pkt);
 	t->stats.packets_kept++;
 	f->packets_kept++;
 	return true;

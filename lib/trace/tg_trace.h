@@ -103,6 +103,25 @@ struct tg_trace_pkt {
 	/* The captured part of it: valid until the next tg_trace_next(). */
 	const uint8_t *payload;
 	uint32_t payload_cap;
+
+	/* Where the IP and the transport header begin in the frame (set by
+	 * the decoder), and the checksums' verdicts (enum tg_trace_cksum,
+	 * set by tg_trace_verify, UNCHECKED otherwise). */
+	uint32_t l3_off;
+	uint32_t l4_off;
+	uint8_t ip_cksum;
+	uint8_t l4_cksum;
+};
+
+/* What a packet's checksum says. */
+enum tg_trace_cksum {
+	TG_TRACE_CKSUM_UNCHECKED,	/* not verified, or there is none */
+	TG_TRACE_CKSUM_GOOD,
+	TG_TRACE_CKSUM_BAD,
+	TG_TRACE_CKSUM_ABSENT,	/* UDP over IPv4 with a zero field: the
+				 * sender computed none (RFC 768) */
+	TG_TRACE_CKSUM_CUT,	/* bytes it covers were not captured, or a
+				 * first fragment (it covers the datagram) */
 };
 
 /* Decode one frame of link type `linktype` (a DLT_ or LINKTYPE_ value).
@@ -111,6 +130,13 @@ struct tg_trace_pkt {
 enum tg_trace_reason tg_trace_decode(int linktype, const uint8_t *data,
 				     uint32_t cap_len, uint32_t wire_len,
 				     struct tg_trace_pkt *out);
+
+/* Verify the IPv4 header checksum and the TCP/UDP/ICMP/ICMPv6 checksum of
+ * a packet tg_trace_decode kept from `frame` (its pkt->cap_len captured
+ * bytes), with lib/pkt's checksum routine: sets ip_cksum and l4_cksum.
+ * The pseudo-header uses the packet's own addresses (an IPv6 routing
+ * header's final destination is not looked for). */
+void tg_trace_verify(const uint8_t *frame, struct tg_trace_pkt *pkt);
 
 /* Counts of a whole read. */
 struct tg_trace_stats {
@@ -139,6 +165,9 @@ struct tg_trace_file {
  * error (tg_trace_open fails, tg_trace_next returns -1). Without it such
  * files are reported on the log, counted and passed over. */
 #define TG_TRACE_STRICT 0x1
+/* Verify the checksums of every kept packet (tg_trace_verify); without
+ * it they stay TG_TRACE_CKSUM_UNCHECKED and cost nothing. */
+#define TG_TRACE_CHECKSUMS 0x2
 
 struct tg_trace_conf {
 	unsigned flags;		/* TG_TRACE_* */

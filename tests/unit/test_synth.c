@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * The engine end to end, without DPDK: packets from the built-in model are
- * parsed back here, independently of lib/pkt, and checked for valid
- * checksums, time order, whole TCP conversations and determinism.
+ * The engine end to end, without DPDK: packets from the built-in model and
+ * from a small fitted model built here are parsed back, independently of
+ * lib/pkt, and checked for valid checksums, time order, whole TCP
+ * conversations, payloads, the model's sizes, service mix and host skew,
+ * and determinism.
  */
 #include <arpa/inet.h>
 #include <math.h>
@@ -15,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "tg_portset.h"
 #include "tg_synth.h"
 
 #define BURST 64
@@ -22,6 +25,8 @@
 #define MAX_TRACKED 65536
 
 static struct tg_model model;
+/* The model the synths of a test play: the built-in one unless set. */
+static const struct tg_model *playing = &model;
 
 static int
 setup(void **state)
@@ -53,7 +58,7 @@ make_synth(const struct tg_port_cfg *port, uint64_t seed, uint32_t worker,
 	   uint32_t n_workers)
 {
 	struct tg_synth_params p = {
-		.model = &model, .port = port, .seed = seed,
+		.model = playing, .port = port, .seed = seed,
 		.stream = worker, .worker_index = worker,
 		.n_workers = n_workers, .max_flows = 100000,
 	};
@@ -156,27 +161,74 @@ l4_checksum_ok(const struct parsed *p)
 struct conv {
 	uint8_t key[40];
 	uint32_t next_seq[2];	/* [0] = opener (client), [1] = server */
+	uint32_t last_ack[2];	/* the last ack number each side sent */
 	int packets;
 	bool fin[2];
 	bool reset;
 	bool used;
+	/* HTTP streams (port 80), checked as they pass */
+	uint8_t http_head[2][600];	/* the head being read */
+	uint32_t http_head_len[2];
+	uint64_t http_body_left;	/* of the response being read */
+	uint32_t http_messages[2];
+	uint32_t http_req_tail;		/* the request's last 4 bytes */
+	uint32_t http_req_pos;		/* bytes into the request */
+	/* UDP/ICMP */
+	uint32_t req_len;		/* the last request's payload */
+	bool owed;			/* it waits for its reply */
 };
 
-static struct conv convs[MAX_TRACKED];
+/* What the fitted tests look at, gathered as packets pass. */
+#define N_SVC 5
+struct tally {
+	uint64_t flows[N_SVC];		/* by the fitted model's services */
+	uint64_t trans[N_SVC][N_SVC];	/* service of a flow -> the next's */
+	int last;
+	uint32_t *per_client;		/* [65536] flows per 10.1.x.y */
+	uint64_t stream_c[3];		/* 100..149, 200..299, other */
+	uint64_t stream_s[4];		/* 0, 1200..1299, 1350..1399, other */
+	uint64_t ping_req[3];		/* 56, 32, other */
+	uint64_t replies_bad;		/* orphan or wrong length */
+	uint64_t dns_answers;
+	uint64_t v6_flows;
+};
 
+static struct tally *tally;	/* NULL: not gathering */
+static uint64_t run_ns = RUN_NS;	/* how long run_and_check runs */
+
+static struct conv *convs;	/* [MAX_TRACKED] */
+
+static int
+setup_convs(void)
+{
+	convs = calloc(MAX_TRACKED, sizeof(*convs));
+	return convs ? 0 : -1;
+}
+
+/* The conversation of a packet, either way round; *dir 0 when it goes the
+ * way the first packet went. TCP/UDP key on ports, ICMP echo on its id. */
 static struct conv *
 find_conv(const struct parsed *p, int *dir)
 {
 	uint8_t k1[40] = { 0 }, k2[40] = { 0 };
+	const uint8_t *ports = p->l4;
+	uint8_t id[4];
 	uint32_t h = 0;
 
+	if (p->proto != 6 && p->proto != 17) {
+		memcpy(id, p->l4 + 4, 2);
+		memcpy(id + 2, p->l4 + 4, 2);
+		ports = id;
+	}
 	memcpy(k1, p->src, (size_t)p->addr_len);
 	memcpy(k1 + 16, p->dst, (size_t)p->addr_len);
-	memcpy(k1 + 32, p->l4, 4);		/* sport, dport */
+	memcpy(k1 + 32, ports, 4);		/* sport, dport */
+	k1[36] = p->proto;
 	memcpy(k2, p->dst, (size_t)p->addr_len);
 	memcpy(k2 + 16, p->src, (size_t)p->addr_len);
-	memcpy(k2 + 32, p->l4 + 2, 2);
-	memcpy(k2 + 34, p->l4, 2);
+	memcpy(k2 + 32, ports + 2, 2);
+	memcpy(k2 + 34, ports, 2);
+	k2[36] = p->proto;
 	for (int i = 0; i < 40; i++)
 		h = h * 31 + (uint32_t)(k1[i] ^ k2[i]);	/* symmetric */
 	for (uint32_t i = 0; i < MAX_TRACKED; i++) {
@@ -204,13 +256,83 @@ be32(const uint8_t *p)
 	       (uint32_t)p[2] << 8 | p[3];
 }
 
+static uint16_t
+be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* Requests: "GET /..." up to a blank line, one after the other. */
+static void
+http_request_bytes(struct conv *c, const uint8_t *d, uint32_t n)
+{
+	static const char get[] = "GET /";
+
+	for (uint32_t i = 0; i < n; i++) {
+		if (c->http_req_pos < 5)
+			assert_int_equal(d[i], (uint8_t)get[c->http_req_pos]);
+		c->http_req_pos++;
+		c->http_req_tail = c->http_req_tail << 8 | d[i];
+		if (c->http_req_tail == 0x0d0a0d0a) {
+			c->http_req_pos = 0;
+			c->http_req_tail = 0;
+			c->http_messages[0]++;
+		}
+	}
+}
+
+/* Responses: a head, then exactly Content-Length bytes of body. */
+static void
+http_response_bytes(struct conv *c, const uint8_t *d, uint32_t n)
+{
+	uint8_t *head = c->http_head[1];
+	uint32_t *len = &c->http_head_len[1];
+
+	for (uint32_t i = 0; i < n; i++) {
+		const char *cl;
+
+		if (c->http_body_left > 0) {
+			c->http_body_left--;
+			continue;
+		}
+		assert_true(*len + 1 < sizeof(c->http_head[1]));
+		head[(*len)++] = d[i];
+		head[*len] = 0;
+		if (*len < 4 || memcmp(head + *len - 4, "\r\n\r\n", 4) != 0)
+			continue;
+		assert_memory_equal(head, "HTTP/1.1 200 OK\r\n", 17);
+		cl = strstr((const char *)head, "Content-Length: ");
+		assert_non_null(cl);
+		c->http_body_left = strtoull(cl + 16, NULL, 10);
+		c->http_messages[1]++;
+		*len = 0;
+	}
+}
+
+/* HTTP on port 80 is whole messages whatever the segments. */
+static void
+http_feed(struct conv *c, int dir, const uint8_t *d, uint32_t n)
+{
+	if (dir == 0)
+		http_request_bytes(c, d, n);
+	else
+		http_response_bytes(c, d, n);
+}
+
+/* At the end: every HTTP message that began also ended. */
+static void
+http_whole(const struct conv *c)
+{
+	assert_int_equal(c->http_req_pos, 0);
+	assert_int_equal(c->http_head_len[1], 0);
+	assert_true(c->http_body_left == 0);
+}
+
 /* Each segment starts where the last one of its direction ended, every ACK
  * covers only what the peer sent, SYN and FIN count one. */
 static void
-check_tcp(const struct parsed *p)
+check_tcp(struct conv *c, int dir, const struct parsed *p)
 {
-	int dir;
-	struct conv *c = find_conv(p, &dir);
 	uint8_t flags = p->l4[13];
 	uint32_t seq = be32(p->l4 + 4), ack = be32(p->l4 + 8);
 	uint32_t data = p->l4_len - (uint32_t)(p->l4[12] >> 4) * 4;
@@ -228,12 +350,100 @@ check_tcp(const struct parsed *p)
 		assert_true(flags & 0x10);
 		assert_int_equal(seq, c->next_seq[dir]);
 		assert_int_equal(ack, c->next_seq[1 - dir]);
+		if (c->packets == 2) {	/* the handshake's ACK */
+			assert_int_equal(dir, 0);
+			assert_int_equal(flags, 0x10);
+			assert_int_equal(data, 0);
+		} else if (data == 0 && (flags & 0x07) == 0) {
+			/* A pure ACK acknowledges something new, else it
+			 * is a duplicate ACK. */
+			assert_int_not_equal(ack, c->last_ack[dir]);
+		}
 		c->next_seq[dir] += data + ((flags & 0x01) ? 1 : 0);
 	}
+	c->last_ack[dir] = ack;
+	if (data && (be16(p->l4) == 80 || be16(p->l4 + 2) == 80))
+		http_feed(c, dir, p->l4 + p->l4_len - data, data);
 	if (flags & 0x04)
 		c->reset = true;
 	if (flags & 0x01)
 		c->fin[dir] = true;
+}
+
+/* The fitted test model's service of a flow, from its first packet. */
+static int
+service_of(const struct parsed *p)
+{
+	uint16_t dport = p->proto == 6 || p->proto == 17 ? be16(p->l4 + 2)
+							 : 0;
+
+	if (p->proto == 6)
+		return dport == 80 ? 0 : dport == 5201 ? 4 : -1;
+	if (p->proto == 17)
+		return dport == 53 ? 1 : dport == 10000 ? 3 : -1;
+	return 2;
+}
+
+static void
+tally_new_flow(const struct parsed *p)
+{
+	int svc = service_of(p);
+
+	assert_true(svc >= 0);
+	tally->flows[svc]++;
+	if (tally->last >= 0)
+		tally->trans[tally->last][svc]++;
+	tally->last = svc;
+	if (p->version == 6)
+		tally->v6_flows++;
+	else if (p->src[0] == 10 && p->src[1] == 1)
+		tally->per_client[p->src[2] << 8 | p->src[3]]++;
+}
+
+/* UDP and ICMP: sizes of the stream and ping services; every answer
+ * (echo reply, DNS response) answers a request, a reply echoes its data. */
+static void
+tally_datagram(struct conv *c, int dir, const struct parsed *p)
+{
+	uint32_t hdr = 8, len = p->l4_len - hdr;
+	int svc = p->proto == 17 ? (be16(p->l4) == 10000 ||
+				    be16(p->l4 + 2) == 10000 ? 3 : 1)
+				 : 2;
+
+	if (svc == 3 && dir == 0)
+		tally->stream_c[len >= 100 && len <= 149 ? 0
+				: len >= 200 && len <= 299 ? 1 : 2]++;
+	if (svc == 3 && dir == 1)
+		tally->stream_s[len == 0 ? 0
+				: len >= 1200 && len <= 1299 ? 1
+				: len >= 1350 && len <= 1399 ? 2 : 3]++;
+	if (svc == 2 && dir == 0)
+		tally->ping_req[len == 56 ? 0 : len == 32 ? 1 : 2]++;
+	if (svc == 3)
+		return;
+	if (dir == 0) {
+		c->req_len = len;
+		c->owed = true;
+		return;
+	}
+	if (!c->owed || (svc == 2 && len != c->req_len))
+		tally->replies_bad++;
+	tally->dns_answers += svc == 1;
+	c->owed = false;
+}
+
+static void
+check_packet(const struct parsed *p)
+{
+	int dir = 0;
+	struct conv *c = find_conv(p, &dir);
+
+	if (tally && c->packets == 0)
+		tally_new_flow(p);
+	if (p->proto == 6)
+		check_tcp(c, dir, p);
+	else if (tally)
+		tally_datagram(c, dir, p);
 	c->packets++;
 }
 
@@ -247,7 +457,7 @@ run_and_check(struct tg_synth *s, uint64_t *digest)
 	uint64_t last_ts = 0, total = 0, h = 1469598103934665603ull;
 	bool drained = false;
 
-	memset(convs, 0, sizeof(convs));
+	memset(convs, 0, MAX_TRACKED * sizeof(*convs));
 	for (;;) {
 		unsigned n;
 
@@ -256,9 +466,9 @@ run_and_check(struct tg_synth *s, uint64_t *digest)
 			pkts[i].cap = sizeof(bufs[i]);
 		}
 		n = tg_synth_burst(s, pkts, BURST,
-				   drained ? UINT64_MAX : RUN_NS);
+				   drained ? UINT64_MAX : run_ns);
 		if (n == 0 && !drained) {
-			tg_synth_drain(s, RUN_NS);
+			tg_synth_drain(s, run_ns);
 			drained = true;
 			continue;
 		}
@@ -271,8 +481,7 @@ run_and_check(struct tg_synth *s, uint64_t *digest)
 			last_ts = pkts[i].ts_ns;
 			assert_true(parse_frame(pkts[i].buf, pkts[i].len, &p));
 			assert_true(l4_checksum_ok(&p));
-			if (p.proto == 6)
-				check_tcp(&p);
+			check_packet(&p);
 			for (uint16_t k = 0; k < pkts[i].len; k++)
 				h = (h ^ pkts[i].buf[k]) * 1099511628211ull;
 			h = (h ^ pkts[i].ts_ns) * 1099511628211ull;
@@ -284,6 +493,27 @@ run_and_check(struct tg_synth *s, uint64_t *digest)
 	return total;
 }
 
+/* After a run: every TCP conversation ended (both FINs, or a RST) and
+ * its HTTP messages are whole. Returns the number of TCP conversations. */
+static unsigned
+check_all_closed(void)
+{
+	unsigned n_convs = 0, unfinished = 0;
+
+	for (uint32_t i = 0; i < MAX_TRACKED; i++) {
+		const struct conv *c = &convs[i];
+
+		if (!c->used || c->key[36] != 6)
+			continue;
+		n_convs++;
+		unfinished += !c->reset && !(c->fin[0] && c->fin[1]);
+		if (!c->reset)
+			http_whole(c);
+	}
+	assert_int_equal(unfinished, 0);
+	return n_convs;
+}
+
 static void
 test_valid_whole_conversations(void **state)
 {
@@ -291,7 +521,7 @@ test_valid_whole_conversations(void **state)
 	struct tg_synth_stats st;
 	struct tg_synth *s;
 	uint64_t digest, packets;
-	unsigned unfinished = 0, n_convs = 0;
+	unsigned n_convs;
 
 	(void)state;
 	make_port(&port);
@@ -302,15 +532,8 @@ test_valid_whole_conversations(void **state)
 	assert_int_equal(st.flows_active, 0);
 	assert_true(st.flows_started > 500);	/* 5 s at ~4 ms apart */
 	/* Every TCP conversation ended: its FIN was acknowledged or RST. */
-	for (uint32_t i = 0; i < MAX_TRACKED; i++) {
-		if (!convs[i].used)
-			continue;
-		n_convs++;
-		unfinished += !convs[i].reset &&
-			      !(convs[i].fin[0] && convs[i].fin[1]);
-	}
+	n_convs = check_all_closed();
 	assert_true(n_convs > 100);
-	assert_int_equal(unfinished, 0);
 	tg_synth_free(s);
 }
 
@@ -364,6 +587,9 @@ test_workers_own_disjoint_clients(void **state)
 
 				assert_true(parse_frame(pkts[i].buf,
 							pkts[i].len, &p));
+				if (p.version == 6)
+					continue;	/* fitted: the
+							 * model's wish */
 				client = p.src[0] == 10 ? p.src : p.dst;
 				assert_int_equal(client[0], 10);
 				uint16_t host = (uint16_t)(client[2] << 8 |
@@ -377,6 +603,672 @@ test_workers_own_disjoint_clients(void **state)
 	}
 }
 
+/* --- A small fitted model, built in memory ------------------------------ */
+
+struct bin {
+	uint32_t lo, hi;
+	double p;
+};
+
+/* A list of bins; BINS also gives its length (for hist_of). */
+#define B(...) ((const struct bin[]){ __VA_ARGS__ })
+#define BINS(...) B(__VA_ARGS__), \
+	(uint32_t)(sizeof((const struct bin[]){ __VA_ARGS__ }) / sizeof(struct bin))
+
+static void
+hist_of(struct tg_hist *h, const struct bin *b, uint32_t n)
+{
+	memset(h, 0, sizeof(*h));
+	h->n = n;
+	h->lo = calloc(n, sizeof(*h->lo));
+	h->hi = calloc(n, sizeof(*h->hi));
+	h->p = calloc(n, sizeof(*h->p));
+	assert_non_null(h->lo);
+	assert_non_null(h->hi);
+	assert_non_null(h->p);
+	for (uint32_t i = 0; i < n; i++) {
+		h->lo[i] = b[i].lo;
+		h->hi[i] = b[i].hi;
+		h->p[i] = b[i].p;
+	}
+}
+
+/* One log-normal component: median in seconds, sigma of its log. */
+static void
+lnmix_of(struct tg_lnmix *x, double median, double sigma)
+{
+	memset(x, 0, sizeof(*x));
+	x->k = 1;
+	x->weight[0] = 1;
+	x->mu[0] = log(median);
+	x->sigma[0] = sigma;
+}
+
+/* Packet symbols, as the model file names them. */
+enum { C = TG_DIR_C2S, S = TG_DIR_S2C };
+
+struct tr {
+	uint16_t to;
+	double p;
+	uint32_t iat, size;
+};
+
+struct st {
+	uint8_t len;
+	uint16_t ctx[3];
+	double end;
+	uint32_t n;
+	struct tr t[8];
+};
+
+static void
+automaton_of(struct tg_automaton *a, uint8_t order, const struct tg_sym *syms,
+	     uint32_t n_syms, const double (*iats)[2], uint32_t n_iats,
+	     const struct bin *const *sizes, const uint32_t *size_n,
+	     uint32_t n_sizes, const struct st *states, uint32_t n_states)
+{
+	memset(a, 0, sizeof(*a));
+	a->order = order;
+	a->n_syms = n_syms;
+	a->syms = calloc(n_syms, sizeof(*a->syms));
+	memcpy(a->syms, syms, n_syms * sizeof(*syms));
+	a->n_iats = n_iats;
+	a->iats = calloc(n_iats, sizeof(*a->iats));
+	for (uint32_t i = 0; i < n_iats; i++)
+		lnmix_of(&a->iats[i], iats[i][0], iats[i][1]);
+	a->n_sizes = n_sizes;
+	a->sizes = calloc(n_sizes, sizeof(*a->sizes));
+	for (uint32_t i = 0; i < n_sizes; i++)
+		hist_of(&a->sizes[i], sizes[i], size_n[i]);
+	a->n_states = n_states;
+	a->states = calloc(n_states, sizeof(*a->states));
+	for (uint32_t j = 0; j < n_states; j++) {
+		struct tg_auto_state *d = &a->states[j];
+		const struct st *src = &states[j];
+
+		d->ctx_len = src->len;
+		memcpy(d->ctx, src->ctx, sizeof(d->ctx));
+		d->count = 100;
+		d->end = src->end;
+		d->n_next = src->n;
+		d->next = calloc(src->n + 1, sizeof(*d->next));
+		d->p = calloc(src->n + 1, sizeof(*d->p));
+		d->iat = calloc(src->n + 1, sizeof(*d->iat));
+		d->size = calloc(src->n + 1, sizeof(*d->size));
+		for (uint32_t t = 0; t < src->n; t++) {
+			d->next[t] = src->t[t].to;
+			d->p[t] = src->t[t].p;
+			d->iat[t] = src->t[t].iat;
+			d->size[t] = src->t[t].size;
+		}
+	}
+}
+
+/* HTTP: a request, the server's answer in 1448-byte segments with the
+ * client's ACKs between, maybe another request, then FIN/FIN (or RST).
+ * Order 2: two states have contexts of two symbols. */
+static void
+http_automaton(struct tg_automaton *a)
+{
+	enum { REQ = 2, SACK = 3, SBIG = 4, SSMALL = 5, CFIN = 6, SFIN = 7,
+	       CRST = 8, CACK = 1 };
+	static const struct tg_sym syms[] = {
+		{ 0, 0, 0 }, { C, TG_SC_ACK, 0 }, { C, TG_SC_ACK, 3 },
+		{ S, TG_SC_ACK, 0 }, { S, TG_SC_ACK, 5 }, { S, TG_SC_ACK, 2 },
+		{ C, TG_SC_FIN, 0 }, { S, TG_SC_FIN, 0 }, { C, TG_SC_RST, 0 },
+	};
+	/* 0 local answer, 1 a round trip, 2 think time, 3 back to back */
+	static const double iats[][2] = {
+		{ 50e-6, 0.5 }, { 0.02, 0.5 }, { 0.3, 1.0 }, { 5e-6, 0.3 },
+	};
+	const struct bin *sizes[] = {
+		B({ 0, 0, 1 }),
+		B({ 300, 450, 0.6 }, { 451, 699, 0.4 }),
+		B({ 1448, 1448, 0.8 }, { 1200, 1447, 0.2 }),
+		B({ 100, 299, 1 }),
+	};
+	const uint32_t size_n[] = { 1, 2, 2, 1 };
+	const struct st states[] = {
+		{ 0, { 0 }, 0.5, 2, { { CACK, 0.2, 0, 0 }, { SBIG, 0.3, 3, 2 } } },
+		{ 1, { TG_SYM_START }, 0, 1, { { REQ, 1, 0, 1 } } },
+		{ 1, { REQ }, 0, 3, { { SACK, 0.3, 1, 0 }, { SBIG, 0.5, 1, 2 },
+				    { SSMALL, 0.2, 1, 3 } } },
+		{ 1, { SACK }, 0, 2, { { SBIG, 0.8, 0, 2 }, { SSMALL, 0.2, 0, 3 } } },
+		{ 1, { SBIG }, 0, 3, { { SBIG, 0.6, 3, 2 }, { CACK, 0.25, 0, 0 },
+				     { SSMALL, 0.15, 3, 3 } } },
+		{ 1, { SSMALL }, 0.1, 3, { { CACK, 0.5, 0, 0 }, { REQ, 0.2, 2, 1 },
+					 { CFIN, 0.2, 2, 0 } } },
+		{ 1, { CACK }, 0.08, 5, { { SBIG, 0.4, 3, 2 }, { REQ, 0.2, 2, 1 },
+					{ CFIN, 0.2, 2, 0 }, { SFIN, 0.1, 2, 0 },
+					{ CRST, 0.02, 2, 0 } } },
+		{ 1, { CFIN }, 0, 2, { { SFIN, 0.9, 1, 0 }, { SACK, 0.1, 1, 0 } } },
+		{ 1, { SFIN }, 0.1, 2, { { CACK, 0.5, 0, 0 }, { CFIN, 0.4, 0, 0 } } },
+		{ 2, { CFIN, SACK }, 0, 1, { { SFIN, 1, 2, 0 } } },
+		{ 2, { SBIG, SBIG }, 0, 2, { { SBIG, 0.7, 3, 2 }, { CACK, 0.3, 0, 0 } } },
+	};
+
+	automaton_of(a, 2, syms, 9, iats, 4, sizes, size_n, 4, states,
+		     sizeof(states) / sizeof(states[0]));
+}
+
+/* Bulk: a short request, then long runs of full segments with rare ACKs:
+ * the client's window fills and the engine must let it ACK. */
+static void
+bulk_automaton(struct tg_automaton *a)
+{
+	enum { CACK = 1, REQ = 2, SBIG = 3, CFIN = 4, SFIN = 5 };
+	static const struct tg_sym syms[] = {
+		{ 0, 0, 0 }, { C, TG_SC_ACK, 0 }, { C, TG_SC_ACK, 2 },
+		{ S, TG_SC_ACK, 5 }, { C, TG_SC_FIN, 0 }, { S, TG_SC_FIN, 0 },
+	};
+	static const double iats[][2] = {
+		{ 50e-6, 0.5 }, { 0.02, 0.5 }, { 12e-6, 0.2 },
+	};
+	const struct bin *sizes[] = {
+		B({ 0, 0, 1 }), B({ 120, 120, 1 }),
+		B({ 1448, 1448, 1 }),
+	};
+	const uint32_t size_n[] = { 1, 1, 1 };
+	const struct st states[] = {
+		{ 0, { 0 }, 0.5, 1, { { SBIG, 0.5, 2, 2 } } },
+		{ 1, { TG_SYM_START }, 0, 1, { { REQ, 1, 0, 1 } } },
+		{ 1, { REQ }, 0, 1, { { SBIG, 1, 1, 2 } } },
+		{ 1, { SBIG }, 0, 3, { { SBIG, 0.975, 2, 2 }, { CACK, 0.01, 0, 0 },
+				     { SFIN, 0.015, 1, 0 } } },
+		{ 1, { CACK }, 0, 2, { { SBIG, 0.8, 2, 2 }, { CFIN, 0.2, 1, 0 } } },
+		{ 1, { SFIN }, 0.1, 2, { { CFIN, 0.8, 0, 0 }, { CACK, 0.1, 0, 0 } } },
+		{ 1, { CFIN }, 0, 1, { { SFIN, 1, 1, 0 } } },
+	};
+
+	automaton_of(a, 1, syms, 6, iats, 3, sizes, size_n, 3, states,
+		     sizeof(states) / sizeof(states[0]));
+}
+
+/* DNS: a query, usually its answer, sometimes a second query. */
+static void
+dns_automaton(struct tg_automaton *a)
+{
+	enum { Q = 1, R = 2 };
+	static const struct tg_sym syms[] = {
+		{ 0, 0, 0 }, { C, TG_SC_DGRAM, 1 }, { S, TG_SC_DGRAM, 2 },
+	};
+	static const double iats[][2] = { { 1e-3, 0.5 }, { 5e-3, 0.8 } };
+	const struct bin *sizes[] = {
+		B({ 30, 60, 1 }), B({ 100, 200, 1 }),
+	};
+	const uint32_t size_n[] = { 1, 1 };
+	const struct st states[] = {
+		{ 0, { 0 }, 1, 0, { { 0 } } },
+		{ 1, { TG_SYM_START }, 0, 1, { { Q, 1, 0, 0 } } },
+		{ 1, { Q }, 0.05, 1, { { R, 0.95, 1, 1 } } },
+		{ 1, { R }, 0.9, 1, { { Q, 0.1, 0, 0 } } },
+	};
+
+	automaton_of(a, 1, syms, 3, iats, 2, sizes, size_n, 2, states, 4);
+}
+
+/* Ping: echo requests of 56 or 32 bytes; most get their reply. */
+static void
+ping_automaton(struct tg_automaton *a)
+{
+	enum { Q = 1, R = 2 };
+	static const struct tg_sym syms[] = {
+		{ 0, 0, 0 }, { C, TG_SC_DGRAM, 1 }, { S, TG_SC_DGRAM, 1 },
+	};
+	static const double iats[][2] = { { 1e-3, 0.5 }, { 0.2, 0.2 } };
+	const struct bin *sizes[] = {
+		B({ 56, 56, 0.7 }, { 32, 32, 0.3 }),
+	};
+	const uint32_t size_n[] = { 2 };
+	const struct st states[] = {
+		{ 0, { 0 }, 1, 0, { { 0 } } },
+		{ 1, { TG_SYM_START }, 0, 1, { { Q, 1, 0, 0 } } },
+		{ 1, { Q }, 0.05, 2, { { R, 0.9, 0, 0 }, { Q, 0.05, 1, 0 } } },
+		{ 1, { R }, 0.3, 2, { { Q, 0.6, 1, 0 }, { R, 0.1, 0, 0 } } },
+	};
+
+	automaton_of(a, 1, syms, 3, iats, 2, sizes, size_n, 1, states, 4);
+}
+
+/* Stream: a request, then a run of large datagrams back, some empty. */
+static void
+stream_automaton(struct tg_automaton *a)
+{
+	enum { Q = 1, BIG = 2, EMPTY = 3 };
+	static const struct tg_sym syms[] = {
+		{ 0, 0, 0 }, { C, TG_SC_DGRAM, 2 }, { S, TG_SC_DGRAM, 5 },
+		{ S, TG_SC_DGRAM, 0 },
+	};
+	static const double iats[][2] = { { 1e-3, 0.5 }, { 2e-4, 0.5 } };
+	const struct bin *sizes[] = {
+		B({ 100, 149, 0.5 }, { 200, 299, 0.5 }),
+		B({ 1200, 1299, 0.25 }, { 1350, 1399, 0.75 }),
+		B({ 0, 0, 1 }),
+	};
+	const uint32_t size_n[] = { 2, 2, 1 };
+	const struct st states[] = {
+		{ 0, { 0 }, 1, 0, { { 0 } } },
+		{ 1, { TG_SYM_START }, 0, 1, { { Q, 1, 0, 0 } } },
+		{ 1, { Q }, 0.05, 2, { { BIG, 0.9, 1, 1 }, { EMPTY, 0.05, 1, 2 } } },
+		{ 1, { BIG }, 0.05, 2, { { BIG, 0.5, 1, 1 }, { Q, 0.45, 0, 0 } } },
+		{ 1, { EMPTY }, 0.5, 1, { { Q, 0.5, 0, 0 } } },
+	};
+
+	automaton_of(a, 1, syms, 4, iats, 2, sizes, size_n, 3, states, 5);
+}
+
+/* Header fields of one side. */
+static void
+side_of(struct tg_side_model *sd, bool client, bool tcp)
+{
+	memset(sd, 0, sizeof(*sd));
+	if (client)
+		hist_of(&sd->ttl, BINS({ 64, 64, 0.7 }, { 128, 128, 0.3 }));
+	else
+		hist_of(&sd->ttl, BINS({ 50, 60, 1 }));
+	hist_of(&sd->tos, BINS({ 0, 0, 0.9 }, { 0x28, 0x28, 0.1 }));
+	sd->df = client ? 0.9 : 0.5;
+	if (client)
+		hist_of(&sd->ipid, BINS({ TG_IPID_INCREMENT, TG_IPID_INCREMENT,
+					  1 }));
+	else
+		hist_of(&sd->ipid, BINS({ TG_IPID_ZERO, TG_IPID_ZERO, 0.5 },
+					{ TG_IPID_RANDOM, TG_IPID_RANDOM, 0.5 }));
+	if (!tcp)
+		return;
+	sd->mss_share = 0.95;
+	hist_of(&sd->mss, BINS({ 1460, 1460, 0.8 }, { 1440, 1440, 0.1 },
+			       { 1380, 1380, 0.1 }));
+	sd->wscale_share = 0.9;
+	hist_of(&sd->wscale, BINS({ 7, 7, 0.6 }, { 8, 8, 0.4 }));
+	sd->sack = 0.9;
+	sd->timestamps = 0.7;
+	if (client)
+		hist_of(&sd->window, BINS({ 64240, 64240, 0.6 },
+					  { 65535, 65535, 0.4 }));
+	else
+		hist_of(&sd->window, BINS({ 65160, 65160, 0.5 },
+					  { 29200, 29200, 0.5 }));
+}
+
+static void
+service_of_model(struct tg_fitted_service *svc, const char *name,
+		 uint8_t proto, uint8_t payload, uint16_t port, double share,
+		 double ipv6, double dns_first)
+{
+	bool tcp = proto == TG_PROTO_TCP;
+
+	memset(svc, 0, sizeof(*svc));
+	snprintf(svc->name, sizeof(svc->name), "%s", name);
+	svc->proto = proto;
+	svc->payload = payload;
+	svc->flows = 1000;
+	svc->share = share;
+	svc->ipv6 = ipv6;
+	svc->dns_first = dns_first;
+	if (proto != TG_PROTO_ICMP) {
+		hist_of(&svc->server_port, BINS({ port, port, 1 }));
+		hist_of(&svc->client_port, BINS({ 32768, 60999, 0.6 },
+						{ 49152, 65535, 0.4 }));
+	}
+	side_of(&svc->side[TG_DIR_C2S], true, tcp);
+	side_of(&svc->side[TG_DIR_S2C], false, tcp);
+	if (tcp) {
+		lnmix_of(&svc->rtt, 0.02, 0.5);
+		lnmix_of(&svc->ack_delay, 60e-6, 0.3);
+	}
+}
+
+/* Services in this order; the next-service matrix rows sum to 1. */
+static const double next_matrix[N_SVC][N_SVC] = {
+	{ 0.2, 0.5, 0.05, 0.15, 0.1 },	/* after http */
+	{ 0.6, 0.1, 0.1, 0.1, 0.1 },	/* after dns */
+	{ 0.2, 0.2, 0.2, 0.2, 0.2 },	/* after ping */
+	{ 0.3, 0.3, 0.1, 0.2, 0.1 },	/* after stream */
+	{ 0.4, 0.2, 0.1, 0.1, 0.2 },	/* after bulk */
+};
+
+/* The fitted test model; `dns_first` makes half the HTTP flows look their
+ * server up first. */
+static void
+build_fitted(struct tg_model *m, double dns_first)
+{
+	struct tg_fitted *fit = &m->fit;
+	char err[512];
+
+	memset(m, 0, sizeof(*m));
+	snprintf(m->name, sizeof(m->name), "test-fitted");
+	m->kind = TG_MODEL_FITTED;
+	m->n_services = N_SVC;
+	snprintf(fit->prov.tool, sizeof(fit->prov.tool), "test_synth");
+	snprintf(fit->prov.date, sizeof(fit->prov.date),
+		 "2026-01-01T00:00:00Z");
+	snprintf(fit->prov.source, sizeof(fit->prov.source), "memory");
+	fit->hosts = (struct tg_hosts_model){
+		.clients = 1000, .servers = 200, .client_zipf = 1.2,
+		.server_zipf = 1.0, .repeat_server = 0.3,
+		.server_internal = 0.05,
+	};
+	lnmix_of(&fit->dns_delay, 0.02, 0.5);
+	fit->services = calloc(N_SVC, sizeof(*fit->services));
+	assert_non_null(fit->services);
+	service_of_model(&fit->services[0], "http", TG_PROTO_TCP,
+			 TG_PAYLOAD_HTTP, 80, 0.35, 0.2, dns_first);
+	service_of_model(&fit->services[1], "dns", TG_PROTO_UDP,
+			 TG_PAYLOAD_DNS, 53, 0.3, 0, 0);
+	service_of_model(&fit->services[2], "ping", TG_PROTO_ICMP,
+			 TG_PAYLOAD_ZERO, 0, 0.1, 0, 0);
+	service_of_model(&fit->services[3], "stream", TG_PROTO_UDP,
+			 TG_PAYLOAD_RANDOM, 10000, 0.15, 0, 0);
+	service_of_model(&fit->services[4], "bulk", TG_PROTO_TCP,
+			 TG_PAYLOAD_RANDOM, 5201, 0.1, 0, dns_first);
+	http_automaton(&fit->services[0].automaton);
+	dns_automaton(&fit->services[1].automaton);
+	ping_automaton(&fit->services[2].automaton);
+	stream_automaton(&fit->services[3].automaton);
+	bulk_automaton(&fit->services[4].automaton);
+	lnmix_of(&fit->arrivals.gap, 3e-3, 1.0);
+	/* After a ping the next flow waits longer. */
+	fit->arrivals.has_gap_after = calloc(N_SVC, sizeof(bool));
+	fit->arrivals.gap_after = calloc(N_SVC, sizeof(struct tg_lnmix));
+	assert_non_null(fit->arrivals.has_gap_after);
+	assert_non_null(fit->arrivals.gap_after);
+	fit->arrivals.has_gap_after[2] = true;
+	lnmix_of(&fit->arrivals.gap_after[2], 0.03, 0.5);
+	fit->arrivals.next = calloc(N_SVC * N_SVC, sizeof(double));
+	assert_non_null(fit->arrivals.next);
+	memcpy(fit->arrivals.next, next_matrix, sizeof(next_matrix));
+	fit->arrivals.tod_bucket_hours = 24;
+	fit->arrivals.tod_rate[0] = 1;
+	fit->arrivals.start_hour = 10;
+	if (tg_model_check(m, err, sizeof(err)) != 0)
+		fail_msg("the test model does not check: %s", err);
+}
+
+/* --- Fitted models ------------------------------------------------------ */
+
+static struct tg_model fitted;		/* with DNS lookups first */
+static struct tg_model fitted_plain;	/* without */
+
+static int
+setup_fitted(void **state)
+{
+	(void)state;
+	build_fitted(&fitted, 0.5);
+	build_fitted(&fitted_plain, 0);
+	return 0;
+}
+
+static int
+teardown_fitted(void **state)
+{
+	(void)state;
+	tg_model_free(&fitted);
+	tg_model_free(&fitted_plain);
+	return 0;
+}
+
+/* Run the fitted model `m` with seed `seed`, gathering a tally. */
+static uint64_t
+run_fitted(const struct tg_model *m, uint64_t seed, struct tally *t,
+	   uint64_t *digest, struct tg_synth_stats *st)
+{
+	struct tg_port_cfg port;
+	struct tg_synth *s;
+	uint64_t packets;
+
+	make_port(&port);
+	memset(t, 0, sizeof(*t));
+	t->last = -1;
+	t->per_client = calloc(65536, sizeof(*t->per_client));
+	assert_non_null(t->per_client);
+	playing = m;
+	tally = t;
+	s = make_synth(&port, seed, 0, 1);
+	packets = run_and_check(s, digest);
+	tg_synth_get_stats(s, st);
+	tg_synth_free(s);
+	tally = NULL;
+	playing = &model;
+	return packets;
+}
+
+/* Valid packets, whole TCP conversations (handshake, close, no duplicate
+ * ACKs, seq/ack continuity: checked per packet), whole HTTP messages. */
+static void
+test_fitted_valid(void **state)
+{
+	struct tg_synth_stats st;
+	struct tally t;
+	uint64_t digest, packets;
+	unsigned n_convs;
+
+	(void)state;
+	packets = run_fitted(&fitted, 1, &t, &digest, &st);
+	assert_int_equal(st.packets, packets);
+	assert_int_equal(st.flows_active, 0);
+	assert_int_equal(st.flows_refused, 0);
+	n_convs = check_all_closed();
+	assert_true(n_convs > 200);
+	assert_true(t.flows[0] > 100 && t.flows[4] > 50);
+	/* Every answer answers a query; every reply echoes its request. */
+	assert_true(t.dns_answers > 100);
+	assert_int_equal(t.replies_bad, 0);
+	/* Half the HTTP and bulk flows are preceded by a DNS lookup: more
+	 * DNS flows than the arrival process alone starts. */
+	assert_true(t.flows[1] > t.flows[0] * 0.5 + t.flows[4] * 0.3 +
+				 st.flows_started * 0.2);
+	assert_true(t.v6_flows > 0);
+	free(t.per_client);
+}
+
+/* Datagram sizes follow the size histograms of the model: each bin's
+ * share within 0.05 of its probability (0.1 for the fewer pings): over
+ * 3 standard deviations of a share; nothing outside the bins. */
+static void
+test_fitted_sizes(void **state)
+{
+	struct tg_synth_stats st;
+	struct tally t;
+	uint64_t digest, n_c, n_s, n_p;
+
+	(void)state;
+	run_ns = 3 * RUN_NS;
+	run_fitted(&fitted_plain, 2, &t, &digest, &st);
+	run_ns = RUN_NS;
+	n_c = t.stream_c[0] + t.stream_c[1] + t.stream_c[2];
+	n_s = t.stream_s[1] + t.stream_s[2] + t.stream_s[3];
+	n_p = t.ping_req[0] + t.ping_req[1] + t.ping_req[2];
+	assert_true(n_c > 1000 && n_s > 2000 && n_p > 200);
+	assert_int_equal(t.stream_c[2], 0);
+	assert_int_equal(t.stream_s[3], 0);
+	assert_int_equal(t.ping_req[2], 0);
+	assert_true(fabs((double)t.stream_c[0] / n_c - 0.5) < 0.05);
+	assert_true(fabs((double)t.stream_s[1] / n_s - 0.25) < 0.05);
+	assert_true(fabs((double)t.ping_req[0] / n_p - 0.7) < 0.1);
+	/* Empty datagrams: P = 0.05 / (0.05 + 0.9) after a request. */
+	assert_true(t.stream_s[0] > 0);
+	assert_int_equal(t.replies_bad, 0);
+	free(t.per_client);
+}
+
+/* The service of each flow given the previous one follows the arrival
+ * matrix: Pearson's chi-square per row below 18.47 (4 degrees of
+ * freedom, p = 0.001). */
+static void
+test_fitted_service_mix(void **state)
+{
+	struct tg_synth_stats st;
+	struct tally t;
+	uint64_t digest;
+
+	(void)state;
+	run_ns = 2 * RUN_NS;
+	run_fitted(&fitted_plain, 3, &t, &digest, &st);
+	run_ns = RUN_NS;
+	for (int i = 0; i < N_SVC; i++) {
+		uint64_t row = 0;
+		double chi2 = 0;
+
+		for (int j = 0; j < N_SVC; j++)
+			row += t.trans[i][j];
+		assert_true(row > 50);
+		for (int j = 0; j < N_SVC; j++) {
+			double e = (double)row * next_matrix[i][j];
+			double d = (double)t.trans[i][j] - e;
+
+			chi2 += d * d / e;
+		}
+		if (chi2 > 18.47)
+			fail_msg("after service %d: chi-square %.1f", i, chi2);
+	}
+	free(t.per_client);
+}
+
+static int
+by_count_desc(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* Clients follow the Zipf law (exponent 1.2): the busiest client has a
+ * large share of the flows (about 1/5), the 10th busiest about 10^1.2 =
+ * 16 times fewer; uniform clients over 65534 hosts would show neither. */
+static void
+test_fitted_client_skew(void **state)
+{
+	struct tg_synth_stats st;
+	struct tally t;
+	uint64_t digest, flows = 0;
+
+	(void)state;
+	run_fitted(&fitted_plain, 4, &t, &digest, &st);
+	for (uint32_t i = 0; i < 65536; i++)
+		flows += t.per_client[i];
+	qsort(t.per_client, 65536, sizeof(*t.per_client), by_count_desc);
+	assert_true(flows > 500);
+	assert_true(t.per_client[0] > flows / 10);
+	assert_true(t.per_client[0] > 5 * t.per_client[9]);
+	assert_true(t.per_client[99] > 0);	/* and a long tail */
+	free(t.per_client);
+}
+
+static void
+test_fitted_same_seed_same_bytes(void **state)
+{
+	struct tg_synth_stats st;
+	struct tally t;
+	uint64_t d1, d2, d3, n1, n2;
+
+	(void)state;
+	n1 = run_fitted(&fitted, 42, &t, &d1, &st);
+	free(t.per_client);
+	n2 = run_fitted(&fitted, 42, &t, &d2, &st);
+	free(t.per_client);
+	run_fitted(&fitted, 43, &t, &d3, &st);
+	free(t.per_client);
+	assert_true(n1 == n2);
+	assert_true(d1 == d2);
+	assert_true(d1 != d3);
+}
+
+/* Two workers of a port never share a client, internal servers included. */
+static void
+test_fitted_workers_own_disjoint_clients(void **state)
+{
+	(void)state;
+	playing = &fitted;
+	test_workers_own_disjoint_clients(state);
+	playing = &model;
+}
+
+/* Mean of n flow gaps after a flow of service `prev` at model time `at`;
+ * counts the services drawn into `drawn` when given. */
+static double
+mean_gap(const struct tg_model *m, struct tg_rng *rng, uint16_t prev,
+	 uint64_t at, int n, uint64_t *drawn)
+{
+	double sum = 0;
+
+	for (int i = 0; i < n; i++) {
+		struct tg_arrival_state st = { .prev_service = prev };
+		uint16_t svc;
+
+		sum += (double)tg_model_next_arrival(m, rng, at, &st, &svc);
+		assert_true(svc < N_SVC);
+		assert_int_equal(st.prev_service, svc);
+		if (drawn)
+			drawn[svc]++;
+	}
+	return sum / n;
+}
+
+/* The arrival process: the first service by the shares, the gap after a
+ * service that has its own mixture, the rate by time of day. */
+static void
+test_fitted_arrivals(void **state)
+{
+	const uint64_t hour = 3600000000000ull;
+	const double shares[N_SVC] = { 0.35, 0.3, 0.1, 0.15, 0.1 };
+	struct tg_model m;
+	struct tg_rng rng;
+	uint64_t drawn[N_SVC] = { 0 };
+	double night, day, after_ping, after_http;
+	char err[512];
+
+	(void)state;
+	tg_rng_seed(&rng, 5, 0);
+	mean_gap(&fitted, &rng, UINT16_MAX, 0, 20000, drawn);
+	for (int i = 0; i < N_SVC; i++)
+		assert_true(fabs(drawn[i] / 20000.0 - shares[i]) < 0.02);
+	/* Means of log-normals: 0.03 e^(0.5^2/2) = 0.034 s after a ping,
+	 * 0.003 e^(1/2) = 0.0049 s otherwise. */
+	after_ping = mean_gap(&fitted, &rng, 2, 0, 20000, NULL);
+	after_http = mean_gap(&fitted, &rng, 0, 0, 20000, NULL);
+	assert_true(fabs(after_ping / 34e6 - 1) < 0.05);
+	assert_true(fabs(after_http / 4.95e6 - 1) < 0.1);
+	/* Two 12-hour buckets at rates 0.5 and 1.5: gaps 3 times longer in
+	 * the first; start_hour 0, so 01:00 is in it and 13:00 not. */
+	build_fitted(&m, 0);
+	m.fit.arrivals.tod_bucket_hours = 12;
+	m.fit.arrivals.tod_rate[0] = 0.5;
+	m.fit.arrivals.tod_rate[1] = 1.5;
+	m.fit.arrivals.start_hour = 0;
+	assert_int_equal(tg_model_check(&m, err, sizeof(err)), 0);
+	night = mean_gap(&m, &rng, 0, 1 * hour, 20000, NULL);
+	day = mean_gap(&m, &rng, 0, 13 * hour, 20000, NULL);
+	assert_true(fabs(night / day - 3) < 0.3);
+	tg_model_free(&m);
+}
+
+/* The live-port set: add, refuse a duplicate, delete, and stay correct
+ * when deletions shift colliding keys. */
+static void
+test_portset(void **state)
+{
+	struct tg_portset ps;
+
+	(void)state;
+	assert_int_equal(tg_portset_init(&ps, 1000), 0);
+	assert_true(ps.max >= 1000);
+	for (uint64_t k = 1; k <= ps.max; k++)
+		assert_true(tg_portset_add(&ps, k * 7919));
+	assert_false(tg_portset_add(&ps, 7919));
+	assert_false(tg_portset_add(&ps, (ps.max + 1ull) * 7919));	/* full */
+	for (uint64_t k = 1001; k <= ps.max; k++)
+		tg_portset_del(&ps, k * 7919);
+	for (uint64_t k = 1; k <= 1000; k += 2)
+		tg_portset_del(&ps, k * 7919);
+	for (uint64_t k = 1; k <= 1000; k++)
+		assert_true(tg_portset_add(&ps, k * 7919) == (k % 2 == 1));
+	for (uint64_t k = 1; k <= 1000; k++)
+		tg_portset_del(&ps, k * 7919);
+	assert_int_equal(ps.n, 0);
+	tg_portset_free(&ps);
+}
+
 int
 main(void)
 {
@@ -384,7 +1276,23 @@ main(void)
 		cmocka_unit_test(test_valid_whole_conversations),
 		cmocka_unit_test(test_same_seed_same_bytes),
 		cmocka_unit_test(test_workers_own_disjoint_clients),
+		cmocka_unit_test(test_portset),
 	};
+	const struct CMUnitTest fitted_tests[] = {
+		cmocka_unit_test(test_fitted_valid),
+		cmocka_unit_test(test_fitted_sizes),
+		cmocka_unit_test(test_fitted_service_mix),
+		cmocka_unit_test(test_fitted_client_skew),
+		cmocka_unit_test(test_fitted_same_seed_same_bytes),
+		cmocka_unit_test(test_fitted_workers_own_disjoint_clients),
+		cmocka_unit_test(test_fitted_arrivals),
+	};
+	int failed;
 
-	return cmocka_run_group_tests(tests, setup, NULL);
+	if (setup_convs() != 0)
+		return 1;
+	failed = cmocka_run_group_tests(tests, setup, NULL);
+	failed += cmocka_run_group_tests(fitted_tests, setup_fitted,
+					 teardown_fitted);
+	return failed;
 }
