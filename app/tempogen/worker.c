@@ -40,6 +40,7 @@ init_port(struct tg_worker *w, struct tg_worker_port *wp, unsigned port_index,
 		.worker_index = wp->queue,
 		.n_workers = pc->n_workers,
 		.max_flows = FLOWS_PER_SYNTH,
+		.sessions = share_of(pc->sessions, pc->n_workers, wp->queue),
 		.offload = wp->port->offload,
 	};
 	char msg[TG_ERR_LEN];

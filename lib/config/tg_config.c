@@ -569,6 +569,7 @@ port_defaults(struct tg_port_cfg *pc, int line)
 	tg_cidr_parse("fd00:2::/64", &pc->servers.v6);
 	pc->ipv6_share = DEFAULT_IPV6_SHARE;
 	tg_rate_parse("model", &pc->rate);
+	pc->sessions = 1;
 	pc->offload = true;
 	pc->tx_desc = DEFAULT_TX_DESC;
 	pc->burst = DEFAULT_BURST;
@@ -608,10 +609,11 @@ parse_port(struct parse *p, const config_setting_t *port,
 	static const char *const keys[] = {
 		"name", "device", "pcap", "mac_src", "mac_dst", "vlan",
 		"vlan_pcp", "clients", "servers", "ipv6_share", "rate",
-		"time_factor", "model", "workers", "offload", "tx_desc",
-		"burst", NULL
+		"time_factor", "model", "sessions", "workers", "offload",
+		"tx_desc", "burst", NULL
 	};
 	bool share_given = config_setting_get_member(port, "ipv6_share");
+	unsigned sessions = 1;
 
 	port_defaults(pc, config_setting_source_line(port));
 	if (tg_cfgfile_known_keys(&p->f, port, keys) ||
@@ -629,8 +631,10 @@ parse_port(struct parse *p, const config_setting_t *port,
 			      &pc->ipv6_share) ||
 	    check_ipv6_share(p, port, pc, share_given) ||
 	    parse_rate(p, port, pc) || parse_model_path(p, port, pc) ||
+	    get_unsigned(p, port, "sessions", 1, TG_MAX_SESSIONS, &sessions) ||
 	    parse_port_workers(p, port, pc))
 		return -1;
+	pc->sessions = sessions;
 	return 0;
 }
 

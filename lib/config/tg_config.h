@@ -16,6 +16,7 @@
 
 #define TG_MAX_PORTS 16
 #define TG_MAX_WORKERS 64
+#define TG_MAX_SESSIONS 10000000	/* per port */
 #define TG_MAX_EAL_ARGS 32
 #define TG_NAME_LEN 32
 #define TG_PATH_LEN 1024
@@ -63,6 +64,8 @@ struct tg_port_cfg {
 	double ipv6_share;	/* fraction of flows over IPv6, 0..1 */
 	struct tg_rate rate;
 	char model_path[TG_PATH_LEN];	/* empty: the built-in default model */
+	uint32_t sessions;	/* independent arrival processes (active
+				 * client sessions), split over workers */
 	unsigned workers[TG_MAX_WORKERS];	/* lcore ids serving this port */
 	unsigned n_workers;
 	bool offload;		/* use NIC checksum offload if advertised */

@@ -139,6 +139,11 @@ struct fit_hosts {
 	int32_t dns_service;		/* the service named "dns", or -1 */
 };
 
+struct session {
+	struct tg_arrival_state arrival;
+	uint16_t next_service;		/* of the flow it starts next */
+};
+
 struct tg_synth {
 	const struct tg_model *model;
 	const struct tg_port_cfg *port;
@@ -151,9 +156,12 @@ struct tg_synth {
 	uint32_t *free_slots;
 	uint32_t n_free;
 	struct tg_flowheap heap;
-	uint64_t next_arrival_ns;	/* UINT64_MAX once draining */
-	uint16_t next_service;		/* of the flow starting then */
-	struct tg_arrival_state arrival;
+	/* Sessions: each an arrival process of the model with its own
+	 * memory of the previous flow; the heap orders their next starts. */
+	uint32_t n_sessions;
+	struct session *sessions;
+	struct tg_flowheap arrivals;	/* slot = session; empty once draining */
+	uint64_t next_arrival_seq;	/* tie-breaker among sessions */
 	bool draining;
 	uint64_t next_flow_id;
 	uint32_t next_port;
@@ -167,6 +175,48 @@ struct tg_synth {
 
 static int fit_create(struct tg_synth *s, char *err, size_t errlen);
 static void fit_free(struct tg_synth *s);
+
+/* Schedule session i's next flow `gap` after `now`. */
+static void
+session_arm(struct tg_synth *s, uint32_t i, uint64_t now, uint64_t gap)
+{
+	struct tg_flowheap_entry e = { .time_ns = now + gap,
+				       .flow_id = s->next_arrival_seq++,
+				       .slot = i };
+
+	tg_flowheap_push(&s->arrivals, e);
+}
+
+static uint64_t
+session_draw(struct tg_synth *s, uint32_t i, uint64_t now)
+{
+	struct session *ss = &s->sessions[i];
+
+	return tg_model_next_arrival(s->model, &s->rng, now, &ss->arrival,
+				     &ss->next_service);
+}
+
+/* Sessions are already under way when the run starts: the first gap is
+ * cut at a uniform point, so starts spread over the first gaps instead of
+ * coming all at once. One session plays the model exactly as it is. */
+static int
+sessions_create(struct tg_synth *s, uint32_t n)
+{
+	s->n_sessions = n;
+	s->sessions = calloc(n, sizeof(*s->sessions));
+	if (s->sessions == NULL || tg_flowheap_init(&s->arrivals, n + 1) != 0)
+		return -1;
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t gap;
+
+		s->sessions[i].arrival.prev_service = UINT16_MAX;
+		gap = session_draw(s, i, 0);
+		if (n > 1)
+			gap = (uint64_t)((double)gap * tg_rng_uniform(&s->rng));
+		session_arm(s, i, 0, gap);
+	}
+	return 0;
+}
 
 struct tg_synth *
 tg_synth_create(const struct tg_synth_params *p, char *err, size_t errlen)
@@ -198,10 +248,8 @@ tg_synth_create(const struct tg_synth_params *p, char *err, size_t errlen)
 		tg_synth_free(s);
 		return NULL;
 	}
-	s->arrival.prev_service = UINT16_MAX;
-	s->next_arrival_ns = tg_model_next_arrival(s->model, &s->rng, 0,
-						   &s->arrival,
-						   &s->next_service);
+	if (sessions_create(s, p->sessions ? p->sessions : 1) != 0)
+		goto nomem;
 	return s;
 nomem:
 	snprintf(err, errlen, "out of memory for %u flows", max);
@@ -216,18 +264,29 @@ tg_synth_free(struct tg_synth *s)
 		return;
 	fit_free(s);
 	tg_flowheap_free(&s->heap);
+	tg_flowheap_free(&s->arrivals);
+	free(s->sessions);
 	free(s->flows);
 	free(s->free_slots);
 	free(s);
 }
 
+static uint64_t
+next_arrival_time(const struct tg_synth *s)
+{
+	return tg_flowheap_empty(&s->arrivals)
+		       ? UINT64_MAX : tg_flowheap_top(&s->arrivals)->time_ns;
+}
+
 uint64_t
 tg_synth_next_time(const struct tg_synth *s)
 {
+	uint64_t arrival = next_arrival_time(s);
+
 	if (!tg_flowheap_empty(&s->heap) &&
-	    tg_flowheap_top(&s->heap)->time_ns < s->next_arrival_ns)
+	    tg_flowheap_top(&s->heap)->time_ns < arrival)
 		return tg_flowheap_top(&s->heap)->time_ns;
-	return s->next_arrival_ns;
+	return arrival;
 }
 
 void
@@ -331,7 +390,7 @@ init_tcp(struct tg_synth *s, struct flow *f, struct tg_flow_desc *desc)
 }
 
 static void
-start_flow(struct tg_synth *s, uint64_t now)
+start_flow(struct tg_synth *s, uint16_t service, uint64_t now)
 {
 	const struct tg_port_cfg *port = s->port;
 	struct tg_flow_desc desc;
@@ -346,7 +405,7 @@ start_flow(struct tg_synth *s, uint64_t now)
 	f = &s->flows[slot];
 	memset(f, 0, sizeof(*f));
 	f->id = s->next_flow_id++;
-	tg_model_flow_new(s->model, &s->rng, s->next_service, &desc,
+	tg_model_flow_new(s->model, &s->rng, service, &desc,
 			  &f->cursor);
 	f->proto = desc.proto;
 	f->payload = desc.payload;
@@ -519,8 +578,14 @@ static uint32_t
 segment_room(const struct flow *f, enum tg_dir dir)
 {
 	const struct tg_tcp_side *side = &f->tcp.side[dir];
+	uint32_t link_max = f->ip_version == 6 ? IPV6_MSS_MAX : IPV4_MSS_MAX;
 	uint32_t mss = side->mss;
 
+	/* The peer may announce more (65495 on loopback, 8960 with jumbo
+	 * frames, both seen in captures), but a sender never puts more on
+	 * the wire than its own 1500-byte MTU carries. */
+	if (mss > link_max)
+		mss = link_max;
 	if (f->tcp.ts_ok && mss > TCP_TS_OPT_LEN)
 		mss -= TCP_TS_OPT_LEN;
 	return mss;
@@ -1344,14 +1409,14 @@ fit_launch(struct tg_synth *s, struct flow *f, uint32_t slot,
 /* A new flow of the service the arrival process chose, preceded by its
  * client's DNS lookup when the model says so. */
 static void
-fit_start_flow(struct tg_synth *s, uint64_t now)
+fit_start_flow(struct tg_synth *s, uint16_t service, uint64_t now)
 {
 	struct tg_flow_desc desc, dns_desc;
 	struct flow *f, *dns;
 	uint32_t slot, dns_slot, client, server;
 	uint64_t at = now;
 
-	f = fit_alloc(s, s->next_service, &desc, &slot);
+	f = fit_alloc(s, service, &desc, &slot);
 	if (f == NULL)
 		return;
 	client = tg_zipf_draw(&s->hosts.clients, &s->rng);
@@ -1391,7 +1456,7 @@ tg_synth_drain(struct tg_synth *s, uint64_t now)
 	if (s->draining)
 		return;
 	s->draining = true;
-	s->next_arrival_ns = UINT64_MAX;
+	s->arrivals.n = 0;	/* no session starts another flow */
 	/* Flows waiting for their next model step stop waiting: they close
 	 * (TCP) or end (UDP, ICMP) right away. */
 	for (uint32_t i = 0; i < h->n; i++) {
@@ -1435,17 +1500,17 @@ tg_synth_burst(struct tg_synth *s, struct tg_synth_pkt *pkts, unsigned n,
 
 		if (now > until_ns || (s->draining && tg_flowheap_empty(&s->heap)))
 			break;
-		if (now == s->next_arrival_ns &&
+		if (now == next_arrival_time(s) &&
 		    (tg_flowheap_empty(&s->heap) ||
 		     tg_flowheap_top(&s->heap)->time_ns > now)) {
+			uint32_t i = tg_flowheap_pop(&s->arrivals).slot;
+			uint16_t service = s->sessions[i].next_service;
+
 			if (s->packet_level)
-				fit_start_flow(s, now);
+				fit_start_flow(s, service, now);
 			else
-				start_flow(s, now);
-			s->next_arrival_ns = now +
-				tg_model_next_arrival(s->model, &s->rng, now,
-						      &s->arrival,
-						      &s->next_service);
+				start_flow(s, service, now);
+			session_arm(s, i, now, session_draw(s, i, now));
 			continue;
 		}
 		e = tg_flowheap_pop(&s->heap);

@@ -29,6 +29,9 @@ struct tg_synth_params {
 	uint32_t worker_index;	/* this worker's share of the hosts ... */
 	uint32_t n_workers;	/* ... out of this many workers on the port */
 	uint32_t max_flows;	/* concurrent flows; more are not started */
+	uint32_t sessions;	/* independent arrival processes [1]: each an
+				 * active client session of the model, so the
+				 * flow rate grows with their number */
 	uint32_t offload;	/* TG_PKT_OFFLOAD_* the port will do */
 };
 

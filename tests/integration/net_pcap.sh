@@ -9,7 +9,8 @@ run = { duration = 3.0; output_dir = "$tmp/out"; };
 eal = { no_huge = true; in_memory = true; no_pci = true; memory_mb = 256;
         args = [ "--log-level=notice" ]; };
 ports = ( { name = "vp"; device = "net_pcap0,tx_pcap=$tmp/tx.pcap";
-            rate = "5 kpps"; } );
+            rate = "5 kpps";
+            model = "$TG_SOURCE_ROOT/models/office-parametric.tgm"; } );
 CFG
 "$TEMPOGEN" -c "$tmp/vdev.cfg" > "$tmp/run.log" 2>&1 || { cat "$tmp/run.log"; fail "tempogen exited $?"; }
 sent=$(sed -n 's/^  vp *packets \([0-9]*\).*/\1/p' "$tmp/run.log")

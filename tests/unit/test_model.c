@@ -80,15 +80,52 @@ expect_error(const char *from, const char *to, const char *message)
 		fail_msg("expected \"%s\" in \"%s\"", message, err);
 }
 
+static char *round_trip(const struct tg_model *m);
+
+/* The parametric model shipped as models/office-parametric.tgm. */
+static int
+load_parametric(struct tg_model *m)
+{
+	char err[512];
+
+	return tg_model_parse(builtin_text, "office-parametric.tgm", m, err,
+			      sizeof(err));
+}
+
+/* The built-in model is the fitted default: it loads, it is fitted, and it
+ * knows the services that dominate the training captures. */
 static void
-test_builtin_loads(void **state)
+test_builtin_is_fitted_default(void **state)
 {
 	struct tg_model m;
 	char err[512];
+	bool seen_tls = false, seen_dns = false;
 	double sum = 0;
 
 	(void)state;
 	assert_int_equal(tg_model_load_builtin(&m, err, sizeof(err)), 0);
+	assert_string_equal(m.name, "default");
+	assert_int_equal(m.kind, TG_MODEL_FITTED);
+	assert_true(m.n_services >= 10);
+	for (uint32_t i = 0; i < m.n_services; i++) {
+		seen_tls |= strcmp(m.fit.services[i].name, "tls") == 0;
+		seen_dns |= strcmp(m.fit.services[i].name, "dns") == 0;
+		sum += m.fit.services[i].share;
+	}
+	assert_true(seen_tls && seen_dns);
+	assert_true(fabs(sum - 1.0) < TG_MODEL_P_TOLERANCE);
+	free(round_trip(&m));
+	tg_model_free(&m);
+}
+
+static void
+test_parametric_loads(void **state)
+{
+	struct tg_model m;
+	double sum = 0;
+
+	(void)state;
+	assert_int_equal(load_parametric(&m), 0);
 	assert_string_equal(m.name, "office-parametric");
 	assert_int_equal(m.n_services, 6);
 	assert_int_equal(m.par.services[0].proto, TG_PROTO_TCP);
@@ -141,11 +178,10 @@ test_flow_steps(void **state)
 {
 	struct tg_model m;
 	struct tg_rng rng;
-	char err[512];
 	unsigned per_service[TG_MODEL_MAX_SERVICES] = { 0 };
 
 	(void)state;
-	assert_int_equal(tg_model_load_builtin(&m, err, sizeof(err)), 0);
+	assert_int_equal(load_parametric(&m), 0);
 	tg_rng_seed(&rng, 5, 0);
 	for (int flow = 0; flow < 20000; flow++) {
 		struct tg_flow_desc desc;
@@ -189,11 +225,10 @@ test_arrival_median(void **state)
 {
 	struct tg_model m;
 	struct tg_rng rng;
-	char err[512];
 	unsigned below = 0;
 
 	(void)state;
-	assert_int_equal(tg_model_load_builtin(&m, err, sizeof(err)), 0);
+	assert_int_equal(load_parametric(&m), 0);
 	tg_rng_seed(&rng, 6, 0);
 	for (int i = 0; i < 100000; i++) {
 		struct tg_arrival_state arrival = { UINT16_MAX };
@@ -527,10 +562,9 @@ static void
 test_parametric_round_trip(void **state)
 {
 	struct tg_model m;
-	char err[512];
 
 	(void)state;
-	assert_int_equal(tg_model_load_builtin(&m, err, sizeof(err)), 0);
+	assert_int_equal(load_parametric(&m), 0);
 	free(round_trip(&m));
 	tg_model_free(&m);
 }
@@ -548,7 +582,7 @@ test_free_is_safe(void **state)
 	memset(&m, 0, sizeof(m));
 	tg_model_free(&m);
 	tg_model_free(&m);
-	assert_int_equal(tg_model_load_builtin(&m, err, sizeof(err)), 0);
+	assert_int_equal(load_parametric(&m), 0);
 	tg_model_free(&m);
 	assert_memory_equal(&m, &zero, sizeof(m));
 
@@ -1039,7 +1073,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_builtin_loads),
+		cmocka_unit_test(test_builtin_is_fitted_default),
+		cmocka_unit_test(test_parametric_loads),
 		cmocka_unit_test(test_bad_models),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_flow_steps),

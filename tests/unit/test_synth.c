@@ -25,16 +25,25 @@
 #define MAX_TRACKED 65536
 
 static struct tg_model model;
-/* The model the synths of a test play: the built-in one unless set. */
+/* The model the synths of a test play: the parametric one unless set. */
 static const struct tg_model *playing = &model;
 
+/* The message-level engine is tested with the shipped parametric model;
+ * the packet-level one with fitted models built below. */
 static int
 setup(void **state)
 {
-	char err[256];
+	const char *root = getenv("TG_SOURCE_ROOT");
+	char err[256], path[1024];
 
 	(void)state;
-	return tg_model_load_builtin(&model, err, sizeof(err));
+	snprintf(path, sizeof(path), "%s/models/office-parametric.tgm",
+		 root ? root : ".");
+	if (tg_model_load(path, &model, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	return 0;
 }
 
 static void
