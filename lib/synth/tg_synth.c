@@ -386,6 +386,9 @@ init_tcp(struct tg_synth *s, struct flow *f, struct tg_flow_desc *desc)
 	}
 	tg_tcp_conv_init(&f->tcp, &desc->client_tcp, &desc->server_tcp);
 	f->action = ACT_SYN;
+	/* Until the first step is drawn, step.gap_ns is the client's delay
+	 * from SYN-ACK to ACK: the fitted one, else an immediate answer. */
+	f->step.gap_ns = f->packet_level ? desc->ack_delay_ns : LOCAL_ANSWER_NS;
 	(void)s;
 }
 
@@ -748,6 +751,45 @@ tcp_run_step(struct tg_synth *s, struct flow *f, uint64_t now,
 	}
 }
 
+static void fit_plan(struct tg_synth *s, struct flow *f, uint64_t now);
+
+/* What both kinds of model leave to the engine: the three-way handshake
+ * (the SYN-ACK one RTT after the SYN, the client's ACK step.gap_ns after
+ * the SYN-ACK; then the model's first step is drawn) and the receiver's
+ * ACK when the sender's window is full. */
+static bool
+tcp_shared_event(struct tg_synth *s, struct flow *f, uint64_t now,
+		 uint64_t *next, struct tg_synth_pkt *pkt)
+{
+	switch (f->action) {
+	case ACT_SYN:
+		f->action = ACT_SYNACK;
+		*next = now + f->cursor.rtt_ns;
+		return emit_tcp(s, f, TG_DIR_C2S, TG_INTENT_OPEN, 0, now,
+				pkt) >= 0;
+	case ACT_SYNACK:
+		f->action = ACT_HANDSHAKE_ACK;
+		*next = now + f->step.gap_ns;
+		return emit_tcp(s, f, TG_DIR_S2C, TG_INTENT_OPEN, 0, now,
+				pkt) >= 0;
+	case ACT_HANDSHAKE_ACK:
+		if (f->packet_level) {
+			fit_plan(s, f, now);
+			*next = f->step_at;
+		} else {
+			plan_next(s, f, now);
+			*next = f->step_at + LOCAL_ANSWER_NS;
+		}
+		return emit_tcp(s, f, TG_DIR_C2S, TG_INTENT_OPEN, 0, now,
+				pkt) >= 0;
+	default:	/* ACT_MID_ACK */
+		f->action = ACT_SEGMENT;
+		*next = now + LOCAL_ANSWER_NS;
+		return emit_tcp(s, f, tg_dir_peer((enum tg_dir)f->step.dir),
+				TG_INTENT_ACK, 0, now, pkt) >= 0;
+	}
+}
+
 static bool
 tcp_event(struct tg_synth *s, struct flow *f, uint64_t now, uint64_t *next,
 	  struct tg_synth_pkt *pkt)
@@ -757,29 +799,14 @@ tcp_event(struct tg_synth *s, struct flow *f, uint64_t now, uint64_t *next,
 
 	switch (f->action) {
 	case ACT_SYN:
-		f->action = ACT_SYNACK;
-		*next = now + answer_gap(f, TG_DIR_S2C);
-		return emit_tcp(s, f, TG_DIR_C2S, TG_INTENT_OPEN, 0, now,
-				pkt) >= 0;
 	case ACT_SYNACK:
-		f->action = ACT_HANDSHAKE_ACK;
-		*next = now + answer_gap(f, TG_DIR_C2S);
-		return emit_tcp(s, f, TG_DIR_S2C, TG_INTENT_OPEN, 0, now,
-				pkt) >= 0;
 	case ACT_HANDSHAKE_ACK:
-		plan_next(s, f, now);
-		*next = f->step_at + LOCAL_ANSWER_NS;
-		return emit_tcp(s, f, TG_DIR_C2S, TG_INTENT_OPEN, 0, now,
-				pkt) >= 0;
+	case ACT_MID_ACK:
+		return tcp_shared_event(s, f, now, next, pkt);
 	case ACT_RUN_STEP:
 		return tcp_run_step(s, f, now, next, pkt);
 	case ACT_SEGMENT:
 		return tcp_segment(s, f, now, next, pkt);
-	case ACT_MID_ACK:
-		f->action = ACT_SEGMENT;
-		*next = now + LOCAL_ANSWER_NS;
-		return emit_tcp(s, f, tg_dir_peer((enum tg_dir)f->step.dir),
-				TG_INTENT_ACK, 0, now, pkt) >= 0;
 	case ACT_DELAYED_ACK:
 		owing = side_owing_ack(f);
 		f->action = ACT_RUN_STEP;
@@ -1247,31 +1274,14 @@ fit_tcp_event(struct tg_synth *s, struct flow *f, uint64_t now,
 {
 	switch (f->action) {
 	case ACT_SYN:
-		f->action = ACT_SYNACK;
-		*next = now + f->cursor.rtt_ns;
-		return emit_tcp(s, f, TG_DIR_C2S, TG_INTENT_OPEN, 0, now,
-				pkt) >= 0;
 	case ACT_SYNACK:
-		f->action = ACT_HANDSHAKE_ACK;
-		/* Until the first step is drawn, step.gap_ns holds the
-		 * client's delay from SYN-ACK to ACK. */
-		*next = now + f->step.gap_ns;
-		return emit_tcp(s, f, TG_DIR_S2C, TG_INTENT_OPEN, 0, now,
-				pkt) >= 0;
 	case ACT_HANDSHAKE_ACK:
-		fit_plan(s, f, now);
-		*next = f->step_at;
-		return emit_tcp(s, f, TG_DIR_C2S, TG_INTENT_OPEN, 0, now,
-				pkt) >= 0;
+	case ACT_MID_ACK:
+		return tcp_shared_event(s, f, now, next, pkt);
 	case ACT_RUN_STEP:
 		return fit_tcp_step(s, f, now, next, pkt);
 	case ACT_SEGMENT:
 		return fit_tcp_data(s, f, now, next, pkt);
-	case ACT_MID_ACK:
-		f->action = ACT_SEGMENT;
-		*next = now + LOCAL_ANSWER_NS;
-		return emit_tcp(s, f, tg_dir_peer((enum tg_dir)f->step.dir),
-				TG_INTENT_ACK, 0, now, pkt) >= 0;
 	case ACT_CLOSING:
 		return fit_tcp_close(s, f, now, next, pkt);
 	default:
@@ -1392,7 +1402,6 @@ fit_launch(struct tg_synth *s, struct flow *f, uint32_t slot,
 	s->stats.flows_started++;
 	if (f->proto == TG_PROTO_TCP) {
 		init_tcp(s, f, desc);
-		f->step.gap_ns = desc->ack_delay_ns;
 		f->step_at = at;
 	} else {
 		if (f->proto == TG_PROTO_ICMP)

@@ -6,8 +6,9 @@ command -v tshark >/dev/null || skip "tshark is not installed"
 
 model=$TG_SOURCE_ROOT/tests/data/fitted-small.tgm
 cfg=$(config_into_tmp "$TG_SOURCE_ROOT/config/default.cfg")
-sed -i -E "s|^([[:space:]]*)#?[[:space:]]*model[[:space:]]*=.*|\1model = \"$model\";|" "$cfg"
-grep -q "model = \"$model\"" "$cfg" || fail "could not set the model in $cfg"
+config_set_model "$cfg" "$model"
+# One session plays the small model at its own pace (enough traffic).
+sed -i -E 's|^([[:space:]]*)sessions[[:space:]]*=.*|\1sessions = 1;|' "$cfg"
 "$TEMPOGEN" -c "$cfg" > "$tmp/run.log" 2>&1 || { cat "$tmp/run.log"; fail "tempogen exited $?"; }
 pcap=$tmp/out/demo.pcap
 tail -n 1 "$tmp/run.log" | grep -q "$pcap" || fail "last line does not name the pcap"
@@ -28,16 +29,5 @@ echo "packets $packets, TCP flows $tcp_flows, UDP flows $udp_flows," \
 
 assert_valid_pcap "$pcap"
 
-# Every TCP flow opens with SYN, SYN-ACK, ACK and ends with FIN or RST.
-tshark -r "$pcap" -Y tcp -T fields -e tcp.stream -e tcp.flags.syn \
-	-e tcp.flags.ack -e tcp.flags.fin -e tcp.flags.reset 2>/dev/null |
-awk '
-	{ s = $1; n[s]++; syn = $2; ack = $3; fin = $4; rst = $5
-	  if (n[s] == 1 && !(syn && !ack && !fin && !rst)) bad["no SYN first"]++
-	  if (n[s] == 2 && !(syn && ack)) bad["no SYN-ACK second"]++
-	  if (n[s] == 3 && !(!syn && ack && !rst)) bad["no ACK third"]++
-	  if (fin || rst) closed[s] = 1 }
-	END { for (s in n) if (!(s in closed)) bad["no FIN or RST"]++
-	      for (b in bad) { print b ": " bad[b] " flows"; err = 1 }
-	      exit err }' || fail "TCP flows without handshake or close"
+assert_whole_tcp_flows "$pcap"
 echo "ok"

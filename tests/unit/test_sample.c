@@ -105,6 +105,41 @@ test_normal_and_lognormal(void **state)
 	assert_true(fabs((double)below_median / N - 0.5) < 5 * 0.5 / sqrt(N));
 }
 
+/* Draws from a log-normal mixture follow its CDF,
+ * F(x) = sum_j w_j Phi((ln x - mu_j) / sigma_j), at points around and
+ * between the components (each within 5 binomial standard errors). */
+static void
+test_lnmix_cdf(void **state)
+{
+	const struct tg_lnmix mix = { .k = 3, .weight = { 0.5, 0.3, 0.2 },
+				      .mu = { -6.0, -2.0, 1.0 },
+				      .sigma = { 0.5, 1.0, 0.3 } };
+	const double at[] = { 1e-4, 2.5e-3, 0.02, 0.3, 1.0, 2.7, 5.0 };
+	enum { POINTS = sizeof(at) / sizeof(at[0]) };
+	unsigned below[POINTS] = { 0 };
+	struct tg_rng r;
+
+	(void)state;
+	tg_rng_seed(&r, 13, 0);
+	for (int i = 0; i < N; i++) {
+		double x = tg_sample_lnmix(&r, &mix);
+
+		assert_true(x > 0 && isfinite(x));
+		for (int p = 0; p < POINTS; p++)
+			below[p] += x < at[p];
+	}
+	for (int p = 0; p < POINTS; p++) {
+		double cdf = 0;
+
+		for (unsigned j = 0; j < mix.k; j++)
+			cdf += mix.weight[j] * 0.5 *
+			       erfc(-(log(at[p]) - mix.mu[j]) /
+				    (mix.sigma[j] * sqrt(2.0)));
+		assert_true(fabs((double)below[p] / N - cdf) <
+			    5 * sqrt(cdf * (1 - cdf) / N) + 1e-9);
+	}
+}
+
 static void
 test_exp_and_geometric_means(void **state)
 {
@@ -348,6 +383,7 @@ main(void)
 		cmocka_unit_test(test_normal_and_lognormal),
 		cmocka_unit_test(test_exp_and_geometric_means),
 		cmocka_unit_test(test_weighted_frequencies),
+		cmocka_unit_test(test_lnmix_cdf),
 		cmocka_unit_test(test_alias_chi_square),
 		cmocka_unit_test(test_alias_degenerate),
 		cmocka_unit_test(test_hist_exact),
