@@ -86,7 +86,7 @@ parametric_arrival(const struct tg_parametric *par, uint32_t n_services,
  * keep a flow alive for hours. */
 #define FIT_MAX_STEP_GAP_NS (600 * NS_PER_SEC)
 /* Cap of the gap between two flow starts. */
-#define FIT_MAX_ARRIVAL_GAP_NS (3600 * NS_PER_SEC)
+#define FIT_MAX_ARRIVAL_GAP_NS ((double)TG_MODEL_MAX_ARRIVAL_GAP_NS)
 /* Steps of one flow; past it the flow ends as if the model said so. */
 #define FIT_MAX_STEPS 100000u
 /* The time-of-day rate never drops below this: a bucket without training

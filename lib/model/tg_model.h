@@ -336,6 +336,10 @@ struct tg_flow_desc {
 	struct tg_tcp_endpoint server_tcp;
 };
 
+/* No gap between flow starts is drawn longer than this (before the time
+ * of day scales it): a heavy tail must not silence a source for days. */
+#define TG_MODEL_MAX_ARRIVAL_GAP_NS (3600ull * 1000000000ull)
+
 /* What a worker's arrival process remembers: the previous flow. */
 struct tg_arrival_state {
 	uint16_t prev_service;	/* UINT16_MAX before the first flow */

@@ -196,9 +196,26 @@ session_draw(struct tg_synth *s, uint32_t i, uint64_t now)
 				     &ss->next_service);
 }
 
-/* Sessions are already under way when the run starts: the first gap is
- * cut at a uniform point, so starts spread over the first gaps instead of
- * coming all at once. One session plays the model exactly as it is. */
+/* Many sessions are already under way when the run starts, each at a
+ * random point of one of its gaps: the time to its next flow is the
+ * forward-recurrence time of a renewal process in equilibrium. Its gap is
+ * drawn length-biased (a gap of length G contains the start time with a
+ * chance proportional to G: accept G with probability G / the longest
+ * gap), then cut at a uniform point. Without this every run would begin
+ * with a burst of flows and slow down for minutes as the heavy tails of
+ * fitted gaps take over. One session plays the model from its start. */
+static uint64_t
+session_first_gap(struct tg_synth *s, uint32_t i)
+{
+	const double longest = (double)TG_MODEL_MAX_ARRIVAL_GAP_NS;
+	uint64_t gap;
+
+	do {
+		gap = session_draw(s, i, 0);
+	} while (tg_rng_uniform(&s->rng) * longest > (double)gap);
+	return (uint64_t)((double)gap * tg_rng_uniform(&s->rng));
+}
+
 static int
 sessions_create(struct tg_synth *s, uint32_t n)
 {
@@ -207,13 +224,9 @@ sessions_create(struct tg_synth *s, uint32_t n)
 	if (s->sessions == NULL || tg_flowheap_init(&s->arrivals, n + 1) != 0)
 		return -1;
 	for (uint32_t i = 0; i < n; i++) {
-		uint64_t gap;
-
 		s->sessions[i].arrival.prev_service = UINT16_MAX;
-		gap = session_draw(s, i, 0);
-		if (n > 1)
-			gap = (uint64_t)((double)gap * tg_rng_uniform(&s->rng));
-		session_arm(s, i, 0, gap);
+		session_arm(s, i, 0, n > 1 ? session_first_gap(s, i)
+					   : session_draw(s, i, 0));
 	}
 	return 0;
 }
