@@ -141,6 +141,22 @@ tg_control_summary(const struct tg_run *run, double seconds)
 	/* The last lines name what was written, for scripts and people. */
 	for (unsigned i = 0; i < run->cfg->n_ports; i++) {
 		const struct tg_port_cfg *pc = &run->cfg->ports[i];
+		uint64_t flows = 0;
+
+		if (pc->labels_path[0] == '\0')
+			continue;
+		/* The workers are done: their writers are theirs no more. */
+		for (unsigned w = 0; w < run->cfg->n_workers; w++)
+			for (unsigned k = 0; k < run->workers[w].n_ports; k++)
+				if (run->workers[w].ports[k].port ==
+				    &run->ports[i])
+					flows += run->workers[w].ports[k]
+							 .labels.written;
+		printf("labels written: %s (%" PRIu64 " flows)\n",
+		       pc->labels_path, flows);
+	}
+	for (unsigned i = 0; i < run->cfg->n_ports; i++) {
+		const struct tg_port_cfg *pc = &run->cfg->ports[i];
 		struct port_totals t;
 
 		if (!pc->is_pcap)

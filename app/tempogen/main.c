@@ -166,7 +166,7 @@ static int
 make_output_dir(const struct tg_config *cfg)
 {
 	for (unsigned i = 0; i < cfg->n_ports; i++) {
-		if (!cfg->ports[i].is_pcap)
+		if (!cfg->ports[i].is_pcap && cfg->ports[i].labels_path[0] == '\0')
 			continue;
 		if (mkdir(cfg->output_dir, 0755) != 0 && errno != EEXIST) {
 			fprintf(stderr, "tempogen: %s: run.output_dir: %s: %s\n",

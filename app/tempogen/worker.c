@@ -19,6 +19,7 @@
 /* Room for the largest frame we write (jumbo frames are not generated). */
 #define FRAME_BUF 2048
 #define POOL_CACHE 256
+#define LABEL_BURST 64
 
 static uint64_t
 share_of(uint64_t total, unsigned n, unsigned i)
@@ -42,8 +43,9 @@ init_port(struct tg_worker *w, struct tg_worker_port *wp, unsigned port_index,
 		.max_flows = FLOWS_PER_SYNTH,
 		.sessions = share_of(pc->sessions, pc->n_workers, wp->queue),
 		.offload = wp->port->offload,
+		.labels = pc->labels_path[0] != '\0',
 	};
-	char msg[TG_ERR_LEN];
+	char msg[TG_WORKER_ERR_LEN];
 
 	wp->packet_limit = cfg->packets ? share_of(cfg->packets,
 						   pc->n_workers, wp->queue)
@@ -66,6 +68,16 @@ init_port(struct tg_worker *w, struct tg_worker_port *wp, unsigned port_index,
 			snprintf(err, errlen, "port %s: %s", pc->name, msg);
 			return -1;
 		}
+	}
+	/* Workers are set up before any runs: the port's first worker
+	 * empties the file before anyone appends. Times of pcap ports are
+	 * on the pcap's clock. */
+	if (params.labels &&
+	    tg_labels_open(&wp->labels, pc->labels_path, pc->name, model,
+			   w->lcore, pc->is_pcap ? PCAP_EPOCH_NS : 0,
+			   wp->queue == 0, msg, sizeof(msg)) != 0) {
+		snprintf(err, errlen, "port %s: labels: %s", pc->name, msg);
+		return -1;
 	}
 	return 0;
 }
@@ -132,6 +144,7 @@ tg_worker_free(struct tg_worker *w)
 	for (unsigned i = 0; i < w->n_ports; i++) {
 		tg_synth_free(w->ports[i].synth);
 		tg_pcap_close(w->ports[i].pcap);
+		tg_labels_close(&w->ports[i].labels);
 		w->ports[i].synth = NULL;
 		w->ports[i].pcap = NULL;
 	}
@@ -170,6 +183,39 @@ burst_size(const struct tg_worker_port *wp)
 	return (unsigned)n;
 }
 
+static void
+labels_failed(struct tg_worker *w, struct tg_worker_port *wp)
+{
+	if (w->error[0] == '\0')
+		snprintf(w->error, sizeof(w->error), "port %s: writing %s: %s",
+			 wp->port->cfg->name, wp->labels.path,
+			 strerror(errno));
+	wp->finished = true;
+}
+
+/* Write the labels of the flows the last burst ended. Returns how many,
+ * or -1 when the file cannot take them. */
+static int
+write_labels(struct tg_worker *w, struct tg_worker_port *wp)
+{
+	struct tg_flow_label l[LABEL_BURST];
+	unsigned n, total = 0;
+
+	if (wp->labels.buf == NULL)
+		return 0;
+	do {
+		n = tg_synth_take_ended(wp->synth, l, LABEL_BURST);
+		for (unsigned i = 0; i < n; i++) {
+			if (tg_labels_add(&wp->labels, &l[i]) != 0) {
+				labels_failed(w, wp);
+				return -1;
+			}
+		}
+		total += n;
+	} while (n == LABEL_BURST);
+	return (int)total;
+}
+
 /* Offline output: model time runs as fast as the disk takes it. At the
  * duration no flow starts any more and the live ones close, so the file
  * holds whole conversations only. */
@@ -180,6 +226,7 @@ run_pcap(struct tg_worker *w, struct tg_worker_port *wp, uint8_t *bufs)
 	uint64_t until = w->duration_ns && !wp->draining ? w->duration_ns - 1
 							 : UINT64_MAX;
 	unsigned n = burst_size(wp), k;
+	int labelled;
 
 	for (unsigned i = 0; i < n; i++) {
 		pkts[i].buf = bufs + (size_t)i * FRAME_BUF;
@@ -197,6 +244,11 @@ run_pcap(struct tg_worker *w, struct tg_worker_port *wp, uint8_t *bufs)
 		}
 	}
 	wp->packets_done += k;
+	labelled = write_labels(w, wp);
+	if (labelled < 0)
+		return;
+	if (k == 0 && labelled > 0)
+		return;	/* the synth waited for its labels to be taken */
 	if (k == 0 && n > 0 && w->duration_ns && !wp->draining) {
 		tg_synth_drain(wp->synth, w->duration_ns);
 		wp->draining = true;
@@ -301,8 +353,37 @@ run_device(struct tg_worker *w, struct tg_worker_port *wp,
 	memmove(stash, stash + k, (*n_stash - k) * sizeof(*stash));
 	*n_stash -= k;
 	wp->packets_done += sent;
+	if (write_labels(w, wp) < 0)
+		return;
 	if (wp->packet_limit && wp->packets_done + wp->drops >= wp->packet_limit)
 		wp->finished = true;
+}
+
+/* The run is over for this worker (drained, stopped, limit or error):
+ * the labels of ended flows, then of the live flows that put packets out
+ * (end "stopped"), so the file lists every flow of the output. */
+static void
+close_labels(struct tg_worker *w, struct tg_worker_port *wp)
+{
+	struct tg_flow_label l[LABEL_BURST];
+	uint32_t pos = 0;
+	unsigned n;
+
+	if (wp->labels.buf == NULL)
+		return;
+	if (write_labels(w, wp) < 0)
+		goto close;
+	do {
+		n = tg_synth_take_live(wp->synth, l, LABEL_BURST, &pos);
+		for (unsigned i = 0; i < n; i++)
+			if (tg_labels_add(&wp->labels, &l[i]) != 0) {
+				labels_failed(w, wp);
+				goto close;
+			}
+	} while (n == LABEL_BURST);
+close:
+	if (tg_labels_close(&wp->labels) != 0)
+		labels_failed(w, wp);
 }
 
 static void
@@ -355,6 +436,7 @@ tg_worker_main(void *arg)
 		if (n_stash[i])
 			rte_pktmbuf_free_bulk(stash[i], n_stash[i]);
 		publish(&w->ports[i]);
+		close_labels(w, &w->ports[i]);
 	}
 	close_pcaps(w);
 	atomic_store_explicit(&w->finished, true, memory_order_release);

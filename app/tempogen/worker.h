@@ -13,6 +13,7 @@
 
 #include <rte_common.h>
 
+#include "labels.h"
 #include "port.h"
 #include "tg_pcap.h"
 #include "tg_synth.h"
@@ -36,6 +37,7 @@ struct tg_worker_port {
 	struct tg_port *port;
 	struct tg_synth *synth;
 	struct tg_pcap_writer *pcap;	/* pcap ports */
+	struct tg_label_writer labels;	/* ground truth; buf NULL: none */
 	uint16_t queue;			/* device ports */
 	uint64_t packet_limit;		/* 0: none */
 	uint64_t packets_done;

@@ -60,6 +60,12 @@ tg_cfgfile_fail(const struct tg_cfgfile *f, const config_setting_t *at,
 			 key, what);
 	else
 		snprintf(f->err, f->errlen, "%s: %s: %s", f->file, key, what);
+	/* One line, whatever a quoted value holds (libconfig strings may
+	 * span lines or hold any control character): as
+	 * tg_model_one_line does for models. */
+	for (char *c = f->err; f->errlen > 0 && *c != '\0'; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = ' ';
 	return -1;
 }
 

@@ -480,6 +480,29 @@ parse_output(struct parse *p, const config_setting_t *port,
 	return 0;
 }
 
+/* labels = "..." (optional): the ground truth file, next to the pcaps. */
+static int
+parse_labels(struct parse *p, const config_setting_t *port,
+	     struct tg_port_cfg *pc)
+{
+	const config_setting_t *s = config_setting_get_member(port, "labels");
+	char labels[TG_PATH_LEN] = "";
+
+	if (get_text(p, port, "labels", false, labels, sizeof(labels)))
+		return -1;
+	if (s == NULL)
+		return 0;
+	if (labels[0] == '\0')
+		return tg_cfgfile_fail(&p->f, s, "labels", "empty file name");
+	if (resolve_path(p->cfg->output_dir, labels, pc->labels_path,
+			 sizeof(pc->labels_path)) != 0)
+		return tg_cfgfile_fail(&p->f, s, "labels", "path too long");
+	if (pc->is_pcap && strcmp(pc->labels_path, pc->pcap_path) == 0)
+		return tg_cfgfile_fail(&p->f, s, "labels", "\"%s\" is also "
+				       "the port's pcap", labels);
+	return 0;
+}
+
 static int
 parse_model_path(struct parse *p, const config_setting_t *port,
 		 struct tg_port_cfg *pc)
@@ -610,7 +633,7 @@ parse_port(struct parse *p, const config_setting_t *port,
 		"name", "device", "pcap", "mac_src", "mac_dst", "vlan",
 		"vlan_pcp", "clients", "servers", "ipv6_share", "rate",
 		"time_factor", "model", "sessions", "workers", "offload",
-		"tx_desc", "burst", NULL
+		"tx_desc", "burst", "labels", NULL
 	};
 	bool share_given = config_setting_get_member(port, "ipv6_share");
 	unsigned sessions = 1;
@@ -624,7 +647,8 @@ parse_port(struct parse *p, const config_setting_t *port,
 				       config_setting_get_member(port, "name"),
 				       "name", "\"%s\": use letters, digits, "
 				       "'_' and '-'", pc->name);
-	if (parse_output(p, port, pc) || parse_port_link(p, port, pc) ||
+	if (parse_output(p, port, pc) || parse_labels(p, port, pc) ||
+	    parse_port_link(p, port, pc) ||
 	    parse_pool(p, port, "clients", &pc->clients) ||
 	    parse_pool(p, port, "servers", &pc->servers) ||
 	    tg_cfgfile_number(&p->f, port, "ipv6_share", false, 0, 1,
@@ -671,6 +695,35 @@ check_pools_apart(struct parse *p, const config_setting_t *ports)
 	return 0;
 }
 
+/* No labels file of port i is a pcap or labels file of an earlier port,
+ * nor the other way round. */
+static int
+check_outputs_apart(struct parse *p, const config_setting_t *port, int i)
+{
+	const struct tg_port_cfg *pc = &p->cfg->ports[i];
+
+	for (int j = 0; j < i; j++) {
+		const struct tg_port_cfg *o = &p->cfg->ports[j];
+		const char *key = NULL;
+
+		if (pc->labels_path[0] &&
+		    (strcmp(pc->labels_path, o->pcap_path) == 0 ||
+		     strcmp(pc->labels_path, o->labels_path) == 0))
+			key = "labels";
+		else if (pc->is_pcap && o->labels_path[0] &&
+			 strcmp(pc->pcap_path, o->labels_path) == 0)
+			key = "pcap";
+		if (key != NULL)
+			return tg_cfgfile_fail(
+				&p->f, config_setting_get_member(port, key),
+				key, "%s is also written by port %s",
+				strcmp(key, "labels") == 0 ? pc->labels_path
+							   : pc->pcap_path,
+				o->name);
+	}
+	return 0;
+}
+
 static int
 parse_ports(struct parse *p, const config_setting_t *root)
 {
@@ -692,6 +745,8 @@ parse_ports(struct parse *p, const config_setting_t *root)
 			return tg_cfgfile_fail(&p->f, port, "ports", "port %d "
 					       "is not a group { ... }", i + 1);
 		if (parse_port(p, port, &cfg->ports[i]))
+			return -1;
+		if (check_outputs_apart(p, port, i))
 			return -1;
 		for (int j = 0; j < i; j++)
 			if (strcmp(cfg->ports[j].name, cfg->ports[i].name) == 0)

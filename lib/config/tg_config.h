@@ -55,6 +55,9 @@ struct tg_port_cfg {
 	bool is_pcap;		/* output to a pcap file instead of a device */
 	char device[TG_DEVICE_LEN];	/* PCI address or vdev string */
 	char pcap_path[TG_PATH_LEN];	/* resolved against output_dir */
+	char labels_path[TG_PATH_LEN];	/* ground truth file (JSON lines),
+					 * resolved against output_dir;
+					 * empty: none */
 	uint8_t mac_src[6];
 	uint8_t mac_dst[6];
 	uint16_t vlan_id;	/* 1..4094; 0 = untagged */

@@ -613,16 +613,31 @@ assign_services(struct tg_fitter *f, uint32_t *n_groups)
 	return g;
 }
 
+/* The payload synthesizer of a service class (docs/services.md). */
 static uint8_t
 payload_kind(const char *name, uint8_t proto)
 {
-	if (proto == TG_PROTO_ICMP || strcmp(name, "ntp") == 0)
+	static const char *const tls[] = { "tls", "imaps", "pop3s", "smtps" };
+
+	if (proto == TG_PROTO_ICMP)
 		return TG_PAYLOAD_ZERO;
 	if (strcmp(name, "http") == 0)
 		return TG_PAYLOAD_HTTP;
-	/* DNS over TCP frames messages differently: random bytes there. */
-	if (strcmp(name, "dns") == 0 && proto == TG_PROTO_UDP)
-		return TG_PAYLOAD_DNS;
+	/* DNS over TCP frames each message with its length. */
+	if (strcmp(name, "dns") == 0)
+		return proto == TG_PROTO_UDP ? TG_PAYLOAD_DNS
+					     : TG_PAYLOAD_DNS_TCP;
+	if (strcmp(name, "dns-tcp") == 0)
+		return TG_PAYLOAD_DNS_TCP;
+	for (size_t i = 0; i < sizeof(tls) / sizeof(tls[0]); i++)
+		if (strcmp(name, tls[i]) == 0 && proto == TG_PROTO_TCP)
+			return TG_PAYLOAD_TLS;
+	if (strcmp(name, "ssh") == 0 && proto == TG_PROTO_TCP)
+		return TG_PAYLOAD_SSH;
+	if (strcmp(name, "ntp") == 0 && proto == TG_PROTO_UDP)
+		return TG_PAYLOAD_NTP;
+	if (strcmp(name, "quic") == 0 && proto == TG_PROTO_UDP)
+		return TG_PAYLOAD_QUIC;
 	return TG_PAYLOAD_RANDOM;
 }
 

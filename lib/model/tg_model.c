@@ -48,6 +48,11 @@ static const char *const payload_names[TG_PAYLOAD_KINDS] = {
 	[TG_PAYLOAD_RANDOM] = "random",
 	[TG_PAYLOAD_HTTP] = "http",
 	[TG_PAYLOAD_DNS] = "dns",
+	[TG_PAYLOAD_TLS] = "tls",
+	[TG_PAYLOAD_SSH] = "ssh",
+	[TG_PAYLOAD_NTP] = "ntp",
+	[TG_PAYLOAD_DNS_TCP] = "dns-tcp",
+	[TG_PAYLOAD_QUIC] = "quic",
 };
 
 const char *

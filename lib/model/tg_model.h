@@ -47,6 +47,11 @@ enum tg_payload_kind {
 	TG_PAYLOAD_RANDOM,	/* high-entropy bytes */
 	TG_PAYLOAD_HTTP,	/* HTTP/1.1 requests and responses */
 	TG_PAYLOAD_DNS,		/* DNS queries and answers */
+	TG_PAYLOAD_TLS,		/* TLS 1.3 hellos, then application data */
+	TG_PAYLOAD_SSH,		/* SSH banners, key exchange, packets */
+	TG_PAYLOAD_NTP,		/* NTPv4 client and server messages */
+	TG_PAYLOAD_DNS_TCP,	/* DNS with RFC 1035 4.2.2 length prefix */
+	TG_PAYLOAD_QUIC,	/* QUIC v1 long, then short header packets */
 	TG_PAYLOAD_KINDS
 };
 

@@ -17,7 +17,8 @@ const char *const tg_model_proto_names[] = { "tcp", "udp", "icmp", NULL };
 const uint8_t tg_model_proto_numbers[] = { TG_PROTO_TCP, TG_PROTO_UDP,
 					   TG_PROTO_ICMP };
 const char *const tg_model_payload_names[] = { "zero", "random", "http",
-					       "dns", NULL };
+					       "dns", "tls", "ssh", "ntp",
+					       "dns-tcp", "quic", NULL };
 const char *const tg_model_side_names[2] = {
 	[TG_DIR_C2S] = "client",
 	[TG_DIR_S2C] = "server",

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "tg_model.h"
 #include "tg_payload.h"
+#include "tg_payload_int.h"
 #include "tg_rng.h"
 
 /* Longest HTTP head or DNS message we build whole on the stack. */
@@ -14,13 +16,18 @@
 #define DNS_MAX_NAME 255
 #define DNS_MAX_ANSWERS 16
 #define DNS_MIN_NAME 7		/* one 1-letter label + "com" + root */
+#define DNS_TCP_PREFIX 2	/* RFC 1035 4.2.2 length */
+/* Over TCP a message may hold 65535 bytes: a longest question and this
+ * many answers. */
+#define DNS_TCP_MAX_ANSWERS 4000
 
 static const char http_req_tail[] = "\r\n\r\n";
 
 /* A byte that looks arbitrary but is a pure function of seed and position,
- * so every slice of a message can be written independently. */
-static uint8_t
-mix_byte(uint64_t seed, uint32_t pos)
+ * so every slice of a message can be written independently. It stands in
+ * for a cipher's keystream: encrypted bytes only need to look random. */
+uint8_t
+tg_pay_mix(uint64_t seed, uint32_t pos)
 {
 	uint64_t x = seed ^ ((uint64_t)pos * 0x9e3779b97f4a7c15ULL);
 
@@ -28,6 +35,116 @@ mix_byte(uint64_t seed, uint32_t pos)
 	x *= 0xbf58476d1ce4e5b9ULL;
 	x ^= x >> 29;
 	return (uint8_t)x;
+}
+
+#define mix_byte tg_pay_mix
+
+void
+tg_pay_put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+void
+tg_pay_put32(uint8_t *p, uint32_t v)
+{
+	tg_pay_put16(p, (uint16_t)(v >> 16));
+	tg_pay_put16(p + 2, (uint16_t)v);
+}
+
+/* The part of message bytes [at, at + n) inside the slice, as offsets into
+ * the slice [*lo, *hi); false if they do not meet. */
+static int
+overlap(const struct tg_slice *s, uint32_t at, uint32_t n, uint64_t *lo,
+	uint64_t *hi)
+{
+	uint64_t a = at, b = (uint64_t)at + n;
+	uint64_t so = s->offset, se = (uint64_t)s->offset + s->len;
+
+	*lo = a > so ? a : so;
+	*hi = b < se ? b : se;
+	return *lo < *hi;
+}
+
+void
+tg_pay_copy(const struct tg_slice *s, uint32_t at, const uint8_t *src,
+	    uint32_t n)
+{
+	uint64_t lo, hi;
+
+	if (overlap(s, at, n, &lo, &hi))
+		memcpy(s->out + (lo - s->offset), src + (lo - at), hi - lo);
+}
+
+void
+tg_pay_zero(const struct tg_slice *s, uint32_t at, uint32_t n)
+{
+	uint64_t lo, hi;
+
+	if (overlap(s, at, n, &lo, &hi))
+		memset(s->out + (lo - s->offset), 0, hi - lo);
+}
+
+void
+tg_pay_random(const struct tg_slice *s, uint32_t at, uint32_t n,
+	      uint64_t seed)
+{
+	uint64_t lo, hi;
+
+	if (!overlap(s, at, n, &lo, &hi))
+		return;
+	for (uint64_t p = lo; p < hi; p++)
+		s->out[p - s->offset] = tg_pay_mix(seed, (uint32_t)p);
+}
+
+/* Records fill n bytes: full ones of rmax, the last holding the rest; a
+ * rest below rmin is topped up from the one before. */
+static void
+record_span(uint32_t n, uint32_t rmax, uint32_t rmin, uint32_t k,
+	    uint32_t *start, uint32_t *size)
+{
+	uint32_t count = (n + rmax - 1) / rmax;
+	uint32_t last = n - (count - 1) * rmax;
+	uint32_t short_by = count > 1 && last < rmin ? rmin - last : 0;
+
+	if (k + 1 < count) {
+		*start = k * rmax;
+		*size = k + 2 == count ? rmax - short_by : rmax;
+	} else {
+		*size = last + short_by;
+		*start = n - *size;
+	}
+}
+
+void
+tg_pay_records(const struct tg_slice *s, uint32_t at, uint32_t n,
+	       uint32_t rmax, uint32_t rmin, tg_frame_hdr_fn hdr_fn,
+	       uint64_t seed)
+{
+	uint32_t count = (n + rmax - 1) / rmax;
+	uint32_t k, start, size;
+	uint64_t lo, hi;
+	uint8_t hdr[8];
+
+	if (n == 0 || !overlap(s, at, n, &lo, &hi))
+		return;
+	k = (uint32_t)((lo - at) / rmax);
+	if (k >= count)
+		k = count - 1;
+	record_span(n, rmax, rmin, k, &start, &size);
+	if (k > 0 && at + start > lo)
+		k--;
+	for (; k < count; k++) {
+		unsigned h;
+
+		record_span(n, rmax, rmin, k, &start, &size);
+		if (at + start >= hi)
+			break;
+		h = hdr_fn(size, hdr);
+		tg_pay_copy(s, at + start, hdr, h);
+		tg_pay_random(s, at + start + h, size - h, seed);
+	}
 }
 
 static void
@@ -125,12 +242,7 @@ fill_http(const struct tg_payload_msg *msg, uint32_t offset, uint8_t *out,
 	}
 }
 
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
+#define put16 tg_pay_put16
 
 /* The question of a DNS query whose whole length is query_len: a random
  * name under .com whose wire length makes up the rest. */
@@ -162,56 +274,213 @@ dns_question(uint64_t seed, uint32_t query_len, uint8_t *q)
 	return n + DNS_QTAIL_LEN;
 }
 
+/* A DNS message's header and question; answers follow (dns_answer). */
 static unsigned
-dns_message(const struct tg_payload_msg *msg, uint8_t *m)
+dns_head(uint64_t seed, uint32_t query_len, bool response, uint32_t answers,
+	 uint8_t *m)
 {
-	uint32_t query_len = msg->dir == TG_DIR_C2S ? msg->total
-						     : msg->request_len;
-	unsigned n = DNS_HDR_LEN;
-	unsigned answers = 0;
-
 	memset(m, 0, DNS_HDR_LEN);
-	put16(m, (uint16_t)msg->seed);			/* transaction id */
+	put16(m, (uint16_t)seed);			/* transaction id */
+	put16(m + 2, response ? 0x8180 : 0x0100);	/* RD (RA) */
 	put16(m + 4, 1);				/* one question */
-	n += dns_question(msg->seed, query_len, m + n);
-	if (msg->dir == TG_DIR_C2S) {
-		put16(m + 2, 0x0100);			/* standard, RD */
-		return n;
-	}
-	put16(m + 2, 0x8180);				/* response, RD RA */
-	answers = (msg->total - query_len) / DNS_ANSWER_LEN;
 	put16(m + 6, (uint16_t)answers);
-	for (unsigned a = 0; a < answers; a++, n += DNS_ANSWER_LEN) {
-		put16(m + n, 0xc00c);			/* the question's name */
-		put16(m + n + 2, 1);			/* A */
-		put16(m + n + 4, 1);			/* IN */
-		put16(m + n + 6, 0);
-		put16(m + n + 8, 300);			/* TTL */
-		put16(m + n + 10, 4);
-		m[n + 12] = 198;			/* 198.51.100.0/24, */
-		m[n + 13] = 51;				/* documentation range */
-		m[n + 14] = 100;
-		m[n + 15] = mix_byte(msg->seed, a);
-	}
-	return n;
+	return DNS_HDR_LEN + dns_question(seed, query_len, m + DNS_HDR_LEN);
 }
 
 static void
-fill_dns(const struct tg_payload_msg *msg, uint32_t offset, uint8_t *out,
-	 uint32_t len)
+dns_answer(uint64_t seed, uint32_t a, uint8_t *r)
 {
-	uint8_t m[DNS_HDR_LEN + DNS_MAX_NAME + DNS_QTAIL_LEN +
-		  DNS_MAX_ANSWERS * DNS_ANSWER_LEN];
-	unsigned n = dns_message(msg, m);
+	put16(r, 0xc00c);			/* the question's name */
+	put16(r + 2, 1);			/* A */
+	put16(r + 4, 1);			/* IN */
+	put16(r + 6, 0);
+	put16(r + 8, 300);			/* TTL */
+	put16(r + 10, 4);
+	r[12] = 198;				/* 198.51.100.0/24, */
+	r[13] = 51;				/* documentation range */
+	r[14] = 100;
+	r[15] = mix_byte(seed, a);
+}
 
-	for (uint32_t i = 0; i < len; i++)
-		out[i] = offset + i < n ? m[offset + i] : 0;
+/* A DNS message at message offset `at`: its question makes up query_len
+ * bytes, then `answers` records. */
+static void
+dns_write(const struct tg_slice *s, uint32_t at, uint64_t seed,
+	  uint32_t query_len, bool response, uint32_t answers)
+{
+	uint8_t m[DNS_HDR_LEN + DNS_MAX_NAME + DNS_QTAIL_LEN];
+	uint8_t r[DNS_ANSWER_LEN];
+	uint32_t first = 0;
+
+	tg_pay_copy(s, at, m, dns_head(seed, query_len, response, answers, m));
+	if (s->offset > at + query_len)
+		first = (s->offset - at - query_len) / DNS_ANSWER_LEN;
+	for (uint32_t a = first; a < answers; a++) {
+		uint32_t ra = at + query_len + a * DNS_ANSWER_LEN;
+
+		if (ra >= s->offset + s->len)
+			break;
+		dns_answer(seed, a, r);
+		tg_pay_copy(s, ra, r, DNS_ANSWER_LEN);
+	}
+}
+
+static void
+fill_dns(const struct tg_payload_msg *msg, const struct tg_slice *s)
+{
+	uint32_t query_len = msg->dir == TG_DIR_C2S ? msg->total
+						     : msg->request_len;
+	uint32_t answers = msg->dir == TG_DIR_C2S
+				   ? 0
+				   : (msg->total - query_len) / DNS_ANSWER_LEN;
+
+	memset(s->out, 0, s->len);
+	dns_write(s, 0, msg->seed, query_len, msg->dir != TG_DIR_C2S, answers);
+}
+
+/* DNS over TCP: the query length without its 2-byte prefix. A response
+ * with no query before it (a capture began mid-flow) answers a shortest
+ * one. */
+static uint32_t
+dns_tcp_query_len(const struct tg_payload_msg *msg)
+{
+	uint32_t least = DNS_HDR_LEN + DNS_MIN_NAME + DNS_QTAIL_LEN;
+
+	if (msg->dir == TG_DIR_C2S)
+		return msg->total - DNS_TCP_PREFIX;
+	if (msg->request_len < DNS_TCP_PREFIX + least ||
+	    msg->request_len > DNS_TCP_PREFIX + DNS_HDR_LEN + DNS_MAX_NAME +
+				       DNS_QTAIL_LEN)
+		return least;
+	return msg->request_len - DNS_TCP_PREFIX;
+}
+
+static void
+fill_dns_tcp(const struct tg_payload_msg *msg, const struct tg_slice *s)
+{
+	uint32_t query_len = dns_tcp_query_len(msg);
+	uint32_t answers = 0;
+	uint8_t prefix[DNS_TCP_PREFIX];
+
+	if (msg->dir != TG_DIR_C2S)
+		answers = (msg->total - DNS_TCP_PREFIX - query_len) /
+			  DNS_ANSWER_LEN;
+	memset(s->out, 0, s->len);
+	put16(prefix, (uint16_t)(msg->total - DNS_TCP_PREFIX));
+	tg_pay_copy(s, 0, prefix, DNS_TCP_PREFIX);
+	dns_write(s, DNS_TCP_PREFIX, msg->seed, query_len,
+		  msg->dir != TG_DIR_C2S, answers);
+}
+
+/* NTPv4 (RFC 5905): a 48-byte header, optionally a key ID and an MD5 or
+ * SHA-1 digest (68 or 72 bytes), the sizes seen on the wire. */
+#define NTP_LEN 48
+#define NTP_MD5_LEN 68
+#define NTP_SHA1_LEN 72
+/* 2026-01-01 in NTP era 0 seconds (1900 epoch); clocks fall in the year
+ * after it. */
+#define NTP_BASE 3976214400u
+#define NTP_YEAR 31536000u
+
+static void
+ntp_stamp(uint8_t *p, uint64_t t)
+{
+	tg_pay_put32(p, (uint32_t)(t >> 32));
+	tg_pay_put32(p + 4, (uint32_t)t);
+}
+
+/* Client (mode 3, SNTP-style: only the transmit time) and server (mode 4,
+ * stratum 2, its reference clock, the client's transmit time echoed as
+ * origin, receive and transmit a few microseconds apart). A response
+ * shares its request's seed, so the origin matches. */
+static void
+ntp_message(const struct tg_payload_msg *msg, uint8_t *m)
+{
+	struct tg_rng rng;
+	uint64_t sent, rx;
+	uint32_t poll;
+
+	tg_rng_seed(&rng, msg->seed, 3);
+	/* 64-bit NTP time: seconds . fraction. */
+	sent = ((uint64_t)(NTP_BASE + tg_rng_below(&rng, NTP_YEAR)) << 32) |
+	       (uint32_t)tg_rng_next(&rng);
+	poll = 6 + tg_rng_below(&rng, 5);	/* 64 s .. 1024 s */
+	memset(m, 0, NTP_SHA1_LEN);
+	if (msg->dir == TG_DIR_C2S) {
+		m[0] = 0x23;			/* LI 0, VN 4, mode 3 */
+		m[2] = (uint8_t)poll;
+		m[3] = 0xe9;			/* precision 2^-23 */
+		ntp_stamp(m + 40, sent);
+	} else {
+		/* Received 1 .. 65 ms later (one-way delay and clock
+		 * offset), answered 2 us after. */
+		rx = sent + ((uint64_t)(1 + tg_rng_below(&rng, 64)) << 32) /
+				    1000;
+		m[0] = 0x24;			/* LI 0, VN 4, mode 4 */
+		m[1] = 2;			/* stratum */
+		m[2] = (uint8_t)poll;
+		m[3] = 0xe7;			/* precision 2^-25 */
+		tg_pay_put32(m + 4, 0x100 + tg_rng_below(&rng, 0x800));
+		tg_pay_put32(m + 8, 0x200 + tg_rng_below(&rng, 0x1000));
+		m[12] = 192;			/* reference: 192.0.2.0/24 */
+		m[14] = 2;
+		m[15] = (uint8_t)(1 + tg_rng_below(&rng, 254));
+		ntp_stamp(m + 16, sent - ((uint64_t)(16 +
+				tg_rng_below(&rng, 1024)) << 32));
+		ntp_stamp(m + 24, sent);	/* origin: the request */
+		ntp_stamp(m + 32, rx);
+		ntp_stamp(m + 40, rx + 8590);	/* 2 us */
+	}
+	if (msg->total > NTP_LEN) {
+		tg_pay_put32(m + NTP_LEN, 1 + tg_rng_below(&rng, 64));
+		for (unsigned i = NTP_LEN + 4; i < NTP_SHA1_LEN; i++)
+			m[i] = mix_byte(msg->seed ^ msg->dir, i);
+	}
+}
+
+static void
+fill_ntp(const struct tg_payload_msg *msg, const struct tg_slice *s)
+{
+	uint8_t m[NTP_SHA1_LEN];
+
+	ntp_message(msg, m);
+	memset(s->out, 0, s->len);
+	tg_pay_copy(s, 0, m, msg->total < NTP_SHA1_LEN ? msg->total
+						       : NTP_SHA1_LEN);
+}
+
+static uint32_t
+ntp_len(uint32_t wanted)
+{
+	if (wanted < (NTP_LEN + NTP_MD5_LEN) / 2)
+		return NTP_LEN;
+	return wanted < (NTP_MD5_LEN + NTP_SHA1_LEN) / 2 ? NTP_MD5_LEN
+							 : NTP_SHA1_LEN;
 }
 
 static uint32_t
 clamp(uint32_t v, uint32_t lo, uint32_t hi)
 {
 	return v < lo ? lo : v > hi ? hi : v;
+}
+
+/* DNS over TCP: prefix + query, or prefix + the query + whole answers. */
+static uint32_t
+dns_tcp_len(const struct tg_payload_msg *msg, uint32_t wanted)
+{
+	uint32_t q, answers;
+
+	wanted = wanted > DNS_TCP_PREFIX ? wanted - DNS_TCP_PREFIX : 0;
+	if (msg->dir == TG_DIR_C2S)
+		return DNS_TCP_PREFIX +
+		       clamp(wanted, DNS_HDR_LEN + DNS_MIN_NAME + DNS_QTAIL_LEN,
+			     DNS_HDR_LEN + DNS_MAX_NAME + DNS_QTAIL_LEN);
+	q = dns_tcp_query_len(msg);
+	answers = wanted > q ? (wanted - q + DNS_ANSWER_LEN / 2) /
+				       DNS_ANSWER_LEN
+			     : 0;
+	return DNS_TCP_PREFIX + q +
+	       clamp(answers, 1, DNS_TCP_MAX_ANSWERS) * DNS_ANSWER_LEN;
 }
 
 uint32_t
@@ -240,6 +509,16 @@ tg_payload_message_len(const struct tg_payload_msg *msg, uint32_t wanted)
 				  : 0;
 		return msg->request_len +
 		       clamp(answers, 1, DNS_MAX_ANSWERS) * DNS_ANSWER_LEN;
+	case TG_PAYLOAD_DNS_TCP:
+		return dns_tcp_len(msg, wanted);
+	case TG_PAYLOAD_NTP:
+		return ntp_len(wanted);
+	case TG_PAYLOAD_TLS:
+		return tg_pay_tls_len(msg, wanted);
+	case TG_PAYLOAD_SSH:
+		return tg_pay_ssh_len(msg, wanted);
+	case TG_PAYLOAD_QUIC:
+		return tg_pay_quic_len(msg, wanted);
 	default:
 		return wanted;
 	}
@@ -249,12 +528,29 @@ void
 tg_payload_fill(const struct tg_payload_msg *msg, uint32_t offset,
 		uint8_t *out, uint32_t len)
 {
+	const struct tg_slice s = { .offset = offset, .len = len, .out = out };
+
 	switch (msg->kind) {
 	case TG_PAYLOAD_HTTP:
 		fill_http(msg, offset, out, len);
 		break;
 	case TG_PAYLOAD_DNS:
-		fill_dns(msg, offset, out, len);
+		fill_dns(msg, &s);
+		break;
+	case TG_PAYLOAD_DNS_TCP:
+		fill_dns_tcp(msg, &s);
+		break;
+	case TG_PAYLOAD_NTP:
+		fill_ntp(msg, &s);
+		break;
+	case TG_PAYLOAD_TLS:
+		tg_pay_tls_fill(msg, &s);
+		break;
+	case TG_PAYLOAD_SSH:
+		tg_pay_ssh_fill(msg, &s);
+		break;
+	case TG_PAYLOAD_QUIC:
+		tg_pay_quic_fill(msg, &s);
 		break;
 	case TG_PAYLOAD_RANDOM:
 		for (uint32_t i = 0; i < len; i++)

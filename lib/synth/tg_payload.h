@@ -16,7 +16,11 @@ struct tg_payload_msg {
 	uint8_t dir;		/* enum tg_dir */
 	uint32_t total;		/* bytes of the whole message */
 	uint32_t request_len;	/* for a response: its request's length */
+	uint16_t index;		/* messages dir sent before in the flow
+				 * (saturating): 0 is a hello or banner */
 	uint64_t seed;		/* a request and its response share it */
+	uint64_t flow_seed;	/* the same for every message of a flow
+				 * (QUIC connection IDs) */
 };
 
 /* The message length closest to `wanted` that msg's kind can carry (a DNS

@@ -72,6 +72,8 @@ struct flow {
 	uint32_t msg_total;	/* bytes of the current message */
 	uint32_t msg_sent;
 	uint32_t request_len;	/* the last request's length */
+	uint16_t msgs[2];	/* messages begun per sender (enum tg_dir) */
+	uint16_t msg_index;	/* the current message's number in msgs */
 	uint16_t sport;
 	uint16_t dport;
 	uint16_t ip_id[2];	/* per sender (enum tg_dir) */
@@ -90,9 +92,15 @@ struct flow {
 	bool packet_level;
 	bool owed;		/* ICMP/DNS: a request waits for its reply */
 	bool holds_port;	/* its port is in the synth's port set */
+	bool drained;		/* the drain cut its conversation short */
 	uint8_t msg_dir;	/* sender of the current message */
 	uint16_t msg_steps;	/* its DATA steps still to play */
 	uint32_t client_host;	/* host number in the client pool */
+	/* Ground truth (labels): what the flow put on the wire. */
+	uint64_t first_ns;	/* its first packet */
+	uint64_t last_ns;	/* its last packet */
+	uint64_t bytes[2];	/* frame bytes per sender (enum tg_dir) */
+	uint32_t packets[2];	/* packets per sender */
 	/* The flow's own generator: model steps and contents do not depend
 	 * on how flows interleave, and a message's steps can be drawn ahead
 	 * of time (to know its length) and replayed. */
@@ -166,6 +174,10 @@ struct tg_synth {
 	uint64_t next_flow_id;
 	uint32_t next_port;
 	struct tg_synth_stats stats;
+	/* Labels of ended flows, a ring of TG_SYNTH_LABELS; NULL: none kept */
+	struct tg_flow_label *labels;
+	uint32_t label_head;	/* the oldest */
+	uint32_t n_labels;
 	/* packet-level models */
 	bool packet_level;
 	struct fit_hosts hosts;
@@ -263,6 +275,9 @@ tg_synth_create(const struct tg_synth_params *p, char *err, size_t errlen)
 	}
 	if (sessions_create(s, p->sessions ? p->sessions : 1) != 0)
 		goto nomem;
+	if (p->labels &&
+	    (s->labels = calloc(TG_SYNTH_LABELS, sizeof(*s->labels))) == NULL)
+		goto nomem;
 	return s;
 nomem:
 	snprintf(err, errlen, "out of memory for %u flows", max);
@@ -281,6 +296,7 @@ tg_synth_free(struct tg_synth *s)
 	free(s->sessions);
 	free(s->flows);
 	free(s->free_slots);
+	free(s->labels);
 	free(s);
 }
 
@@ -455,11 +471,67 @@ start_flow(struct tg_synth *s, uint16_t service, uint64_t now)
 
 static uint64_t port_key(const struct flow *f);
 
+const char *
+tg_flow_end_name(unsigned end)
+{
+	static const char *const names[] = {
+		[TG_FLOW_END_FIN] = "fin",	   [TG_FLOW_END_RST] = "rst",
+		[TG_FLOW_END_DONE] = "done",	   [TG_FLOW_END_DRAINED] = "drained",
+		[TG_FLOW_END_ABORTED] = "aborted", [TG_FLOW_END_STOPPED] = "stopped",
+	};
+
+	return end < sizeof(names) / sizeof(names[0]) ? names[end] : "?";
+}
+
+/* Why a flow that is over ended. A reset ends a TCP conversation before
+ * both FINs are out. */
+static enum tg_flow_end
+end_reason(const struct flow *f)
+{
+	const struct tg_tcp_conv *c = &f->tcp;
+
+	if (f->proto != TG_PROTO_TCP)
+		return f->drained ? TG_FLOW_END_DRAINED : TG_FLOW_END_DONE;
+	if (tg_tcp_conv_done(c) &&
+	    !(c->side[TG_DIR_C2S].fin_sent && c->side[TG_DIR_S2C].fin_sent))
+		return TG_FLOW_END_RST;
+	if (f->drained)
+		return TG_FLOW_END_DRAINED;
+	return tg_tcp_conv_done(c) ? TG_FLOW_END_FIN : TG_FLOW_END_ABORTED;
+}
+
+static void
+make_label(const struct flow *f, enum tg_flow_end end,
+	   struct tg_flow_label *l)
+{
+	*l = (struct tg_flow_label){
+		.id = f->id,
+		.first_ns = f->first_ns,
+		.last_ns = f->last_ns,
+		.packets = { f->packets[0], f->packets[1] },
+		.bytes = { f->bytes[0], f->bytes[1] },
+		.client = f->addr[0],
+		.server = f->addr[1],
+		.client_port = f->sport,
+		.server_port = f->proto == TG_PROTO_ICMP ? 0 : f->dport,
+		.service = f->cursor.service,
+		.proto = f->proto,
+		.ip_version = f->ip_version,
+		.end = (uint8_t)end,
+	};
+}
+
 static void
 end_flow(struct tg_synth *s, uint32_t slot)
 {
 	struct flow *f = &s->flows[slot];
 
+	/* tg_synth_burst stops while the ring is full, so there is room. */
+	if (s->labels && f->packets[0] + f->packets[1] > 0 &&
+	    s->n_labels < TG_SYNTH_LABELS)
+		make_label(f, end_reason(f),
+			   &s->labels[(s->label_head + s->n_labels++) %
+				      TG_SYNTH_LABELS]);
 	if (f->holds_port)
 		tg_portset_del(&s->ports, port_key(f));
 	f->holds_port = false;
@@ -521,6 +593,30 @@ fill_spec(const struct tg_synth *s, struct flow *f, enum tg_dir dir,
 		spec->proto = TG_PROTO_ICMPV6;
 }
 
+/* Number the message `dir` begins: payloads open with a hello or banner
+ * (index 0). */
+static uint16_t
+next_msg_index(struct flow *f, enum tg_dir dir)
+{
+	uint16_t i = f->msgs[dir];
+
+	if (i < UINT16_MAX)
+		f->msgs[dir]++;
+	return i;
+}
+
+/* A value fixed for the flow's life, for what stays the same in all its
+ * messages (QUIC connection IDs). */
+static uint64_t
+payload_flow_seed(const struct tg_synth *s, const struct flow *f)
+{
+	uint64_t x = f->id ^ ((uint64_t)s->worker_index << 48) ^
+		     ((uint64_t)f->sport << 16) ^ f->dport;
+
+	x *= 0x9e3779b97f4a7c15ULL;
+	return x ^ (x >> 29);
+}
+
 /* Write the frame for `spec` with `payload_len` bytes of the current
  * message from its offset msg_sent. */
 static bool
@@ -534,7 +630,9 @@ write_frame(struct tg_synth *s, struct flow *f, struct tg_pkt_spec *spec,
 		.dir = (uint8_t)dir,
 		.total = f->msg_total,
 		.request_len = f->request_len,
+		.index = f->msg_index,
 		.seed = f->msg_seed,
+		.flow_seed = payload_flow_seed(s, f),
 	};
 
 	if ((uint32_t)hdr + payload_len > pkt->cap)
@@ -550,6 +648,11 @@ write_frame(struct tg_synth *s, struct flow *f, struct tg_pkt_spec *spec,
 	pkt->ip_version = f->ip_version;
 	s->stats.packets++;
 	s->stats.bytes += pkt->len;
+	if (f->packets[0] + f->packets[1] == 0)
+		f->first_ns = now;
+	f->last_ns = now;
+	f->packets[dir]++;
+	f->bytes[dir] += pkt->len;
 	return true;
 }
 
@@ -622,6 +725,9 @@ begin_message(struct tg_synth *s, struct flow *f)
 	if (f->step.dir == TG_DIR_C2S)
 		f->msg_seed = tg_rng_next(&s->rng);
 	msg.seed = f->msg_seed;
+	f->msg_index = next_msg_index(f, (enum tg_dir)f->step.dir);
+	msg.index = f->msg_index;
+	msg.flow_seed = payload_flow_seed(s, f);
 	f->msg_total = tg_payload_message_len(&msg, f->step.bytes);
 	if (f->proto != TG_PROTO_TCP && f->msg_total > MAX_DATAGRAM)
 		f->msg_total = MAX_DATAGRAM;
@@ -664,6 +770,7 @@ plan_next(struct tg_synth *s, struct flow *f, uint64_t now)
 	int owing;
 
 	if (s->draining) {
+		f->drained = true;
 		if (f->proto != TG_PROTO_TCP) {
 			f->action = ACT_END;
 			return;
@@ -1099,6 +1206,9 @@ fit_begin_message(struct tg_synth *s, struct flow *f)
 		f->msg_seed = tg_rng_next(&f->rng);
 	total = fit_measure_message(s, f, &f->msg_steps);
 	msg.seed = f->msg_seed;
+	f->msg_index = next_msg_index(f, (enum tg_dir)f->step.dir);
+	msg.index = f->msg_index;
+	msg.flow_seed = payload_flow_seed(s, f);
 	f->msg_total = tg_payload_message_len(&msg, total < MAX_MESSAGE
 						    ? (uint32_t)total
 						    : MAX_MESSAGE);
@@ -1113,6 +1223,7 @@ fit_begin_message(struct tg_synth *s, struct flow *f)
 static void
 fit_drain_flow(struct flow *f, uint64_t now)
 {
+	f->drained = true;
 	if (f->proto != TG_PROTO_TCP || f->action == ACT_SYN) {
 		f->action = ACT_END;	/* nothing sent yet, or datagrams */
 		f->step_at = now;
@@ -1306,13 +1417,16 @@ fit_tcp_event(struct tg_synth *s, struct flow *f, uint64_t now,
 /* The payload length of a datagram step, or false to skip it: a reply
  * (ICMP echo, DNS answer) needs a request it answers. */
 static bool
-fit_datagram_len(struct flow *f, enum tg_dir dir, uint32_t *len)
+fit_datagram_len(const struct tg_synth *s, struct flow *f, enum tg_dir dir,
+		 uint32_t *len)
 {
 	struct tg_payload_msg msg = {
 		.kind = f->payload,
 		.dir = (uint8_t)dir,
 		.request_len = f->request_len,
+		.index = f->msgs[dir],
 		.seed = f->msg_seed,
+		.flow_seed = payload_flow_seed(s, f),
 	};
 	bool reply_kind = f->proto == TG_PROTO_ICMP ||
 			  f->payload == TG_PAYLOAD_DNS;
@@ -1345,9 +1459,10 @@ fit_datagram_event(struct tg_synth *s, struct flow *f, uint64_t now,
 	if (f->step.intent == TG_INTENT_DATA && dir == TG_DIR_C2S)
 		f->msg_seed = tg_rng_next(&f->rng);
 	if (f->step.intent == TG_INTENT_DATA &&
-	    fit_datagram_len(f, dir, &len)) {
+	    fit_datagram_len(s, f, dir, &len)) {
 		f->msg_total = len;
 		f->msg_sent = 0;
+		f->msg_index = f->msgs[dir];
 		fill_spec(s, f, dir, &spec);
 		ok = f->proto != TG_PROTO_ICMP ||
 		     tg_icmp_conv_step(&f->icmp, dir, &spec.icmp) ==
@@ -1355,8 +1470,10 @@ fit_datagram_event(struct tg_synth *s, struct flow *f, uint64_t now,
 		ok = ok && write_frame(s, f, &spec, dir, len, now, pkt);
 		if (ok && dir == TG_DIR_C2S)
 			f->request_len = len;
-		if (ok)
+		if (ok) {
 			f->owed = dir == TG_DIR_C2S;
+			next_msg_index(f, dir);
+		}
 	}
 	fit_plan(s, f, now);
 	*next = f->step_at;
@@ -1522,6 +1639,8 @@ tg_synth_burst(struct tg_synth *s, struct tg_synth_pkt *pkts, unsigned n,
 
 		if (now > until_ns || (s->draining && tg_flowheap_empty(&s->heap)))
 			break;
+		if (s->labels && s->n_labels == TG_SYNTH_LABELS)
+			break;	/* the caller takes the labels first */
 		if (now == next_arrival_time(s) &&
 		    (tg_flowheap_empty(&s->heap) ||
 		     tg_flowheap_top(&s->heap)->time_ns > now)) {
@@ -1545,4 +1664,32 @@ tg_synth_burst(struct tg_synth *s, struct tg_synth_pkt *pkts, unsigned n,
 			schedule(s, f, e.slot, next);
 	}
 	return count;
+}
+
+unsigned
+tg_synth_take_ended(struct tg_synth *s, struct tg_flow_label *out, unsigned n)
+{
+	unsigned k = 0;
+
+	for (; k < n && s->n_labels > 0; k++, s->n_labels--) {
+		out[k] = s->labels[s->label_head];
+		s->label_head = (s->label_head + 1) % TG_SYNTH_LABELS;
+	}
+	return k;
+}
+
+unsigned
+tg_synth_take_live(const struct tg_synth *s, struct tg_flow_label *out,
+		   unsigned n, uint32_t *pos)
+{
+	unsigned k = 0;
+
+	/* Every live flow is in the heap, once. */
+	for (; k < n && *pos < s->heap.n; (*pos)++) {
+		const struct flow *f = &s->flows[s->heap.e[*pos].slot];
+
+		if (f->packets[0] + f->packets[1] > 0)
+			make_label(f, TG_FLOW_END_STOPPED, &out[k++]);
+	}
+	return k;
 }

@@ -33,6 +33,8 @@ struct tg_synth_params {
 				 * active client session of the model, so the
 				 * flow rate grows with their number */
 	uint32_t offload;	/* TG_PKT_OFFLOAD_* the port will do */
+	bool labels;		/* keep ended flows' labels for
+				 * tg_synth_take_ended */
 };
 
 /* One packet to write: the caller gives buf/cap, the synth fills the rest. */
@@ -55,6 +57,40 @@ struct tg_synth_stats {
 	uint64_t flows_refused;	/* not started: flow table full */
 };
 
+/* Ground truth: why a flow ended. */
+enum tg_flow_end {
+	TG_FLOW_END_FIN,	/* TCP: both sides closed with FIN */
+	TG_FLOW_END_RST,	/* TCP: a side reset the connection */
+	TG_FLOW_END_DONE,	/* UDP, ICMP: the conversation was over */
+	TG_FLOW_END_DRAINED,	/* closed early: the run drained */
+	TG_FLOW_END_ABORTED,	/* TCP: ended with neither FIN nor RST */
+	TG_FLOW_END_STOPPED,	/* still live when the run stopped */
+};
+
+/* "fin", "rst", "done", "drained", "aborted", "stopped". */
+const char *tg_flow_end_name(unsigned end);
+
+/* Ground truth of one flow: what it put on the wire. Only flows that
+ * wrote at least one packet get one. */
+struct tg_flow_label {
+	uint64_t id;		/* the flow's number in its synth */
+	uint64_t first_ns;	/* model time of its first packet */
+	uint64_t last_ns;	/* ... and of its last */
+	uint64_t packets[2];	/* per sender (enum tg_dir) */
+	uint64_t bytes[2];	/* frame bytes per sender */
+	struct tg_ip_addr client;
+	struct tg_ip_addr server;
+	uint16_t client_port;	/* ICMP: the echo identifier */
+	uint16_t server_port;	/* ICMP: 0 */
+	uint16_t service;	/* index into the model's services */
+	uint8_t proto;		/* TG_PROTO_TCP, _UDP or _ICMP (v4 or v6) */
+	uint8_t ip_version;
+	uint8_t end;		/* enum tg_flow_end */
+};
+
+/* Ended flows the synth keeps for tg_synth_take_ended (params.labels). */
+#define TG_SYNTH_LABELS 1024
+
 /* Returns NULL with a message in err if memory cannot be had. */
 struct tg_synth *tg_synth_create(const struct tg_synth_params *params,
 				 char *err, size_t errlen);
@@ -75,6 +111,20 @@ void tg_synth_drain(struct tg_synth *synth, uint64_t now_ns);
 
 /* True when draining and no flow is left. */
 bool tg_synth_idle(const struct tg_synth *synth);
+
+/* Move up to n labels of ended flows into out, oldest first; returns how
+ * many. With params.labels the synth keeps up to TG_SYNTH_LABELS of them;
+ * when that many wait, tg_synth_burst stops early (possibly with no
+ * packet) until some are taken, so take them after every burst. */
+unsigned tg_synth_take_ended(struct tg_synth *synth,
+			     struct tg_flow_label *out, unsigned n);
+
+/* Labels of the live flows that wrote packets (end: STOPPED), for a run
+ * that stops before they end. Start with *pos = 0 and call again while it
+ * returns n. The flows are left as they are. */
+unsigned tg_synth_take_live(const struct tg_synth *synth,
+			    struct tg_flow_label *out, unsigned n,
+			    uint32_t *pos);
 
 void tg_synth_get_stats(const struct tg_synth *synth,
 			struct tg_synth_stats *stats);

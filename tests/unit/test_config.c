@@ -63,6 +63,39 @@ parse_fails(const char *text, const char *prefix)
 	assert_null(strchr(err, '\n'));
 }
 
+/* labels = "...": next to the pcaps, never the same file as an output. */
+static void
+test_labels(void **state)
+{
+	char want[TG_PATH_LEN];
+
+	(void)state;
+	parse_ok("ports = ( { name = \"p\"; pcap = \"p.pcap\";\n"
+		 " labels = \"p.labels.jsonl\"; } );");
+	snprintf(want, sizeof(want), "%s/out/p.labels.jsonl", tmpdir);
+	assert_string_equal(cfg.ports[0].labels_path, want);
+	parse_ok("ports = ( { name = \"p\"; device = \"net_null0\";\n"
+		 " labels = \"/tmp/abs.jsonl\"; } );");
+	assert_string_equal(cfg.ports[0].labels_path, "/tmp/abs.jsonl");
+	parse_fails("ports = ( { name = \"p\"; pcap = \"x\";\n"
+		    " labels = \"\"; } );", "t.cfg:2: labels: empty");
+	parse_fails("ports = ( { name = \"p\"; pcap = \"x\";\n"
+		    " labels = 3; } );", "t.cfg:2: labels: ");
+	parse_fails("ports = ( { name = \"p\"; pcap = \"x\";\n"
+		    " labels = \"x\"; } );", "t.cfg:2: labels: \"x\" is also "
+		    "the port's pcap");
+	parse_fails("ports = ( { name = \"p\"; pcap = \"x\"; },\n"
+		    " { name = \"q\"; pcap = \"y\";\n labels = \"x\";\n"
+		    " clients = { ipv4 = \"10.2.0.0/16\"; };\n"
+		    " servers = { ipv4 = \"10.3.0.0/16\"; }; } );",
+		    "t.cfg:3: labels: ");
+	parse_fails("ports = ( { name = \"p\"; pcap = \"x\"; labels = \"l\"; },\n"
+		    " { name = \"q\";\n pcap = \"l\";\n"
+		    " clients = { ipv4 = \"10.2.0.0/16\"; };\n"
+		    " servers = { ipv4 = \"10.3.0.0/16\"; }; } );",
+		    "t.cfg:3: pcap: ");
+}
+
 static void
 test_defaults(void **state)
 {
@@ -98,6 +131,7 @@ test_defaults(void **state)
 	assert_int_equal(p->workers[0], 1);
 	assert_true(p->offload);
 	assert_int_equal(p->tx_desc, 1024);
+	assert_string_equal(p->labels_path, "");
 	assert_int_equal(p->burst, 32);
 }
 
@@ -327,6 +361,10 @@ test_ports_and_devices(void **state)
 	parse_fails("ports = ( { name = \"p\"; pcap = \"x\";\n"
 		    " mac_dst = \"02:00:00:00:00\"; } );",
 		    "t.cfg:2: mac_dst: \"02:00:00:00:00\" is not a MAC");
+	/* a value over two lines still gets a one-line message (fuzzed) */
+	parse_fails("ports = ( { name = \"p\"; pcap = \"x\";\n"
+		    " mac_dst = \"02:00\n:00\"; } );",
+		    "t.cfg:2: mac_dst: \"02:00 :00\" is not a MAC");
 	parse_fails("ports = ( { name = \"p\"; pcap = \"x\";\n"
 		    " rate = \"fast\"; } );", "t.cfg:2: rate: \"fast\" is not");
 }
@@ -414,6 +452,7 @@ main(void)
 		cmocka_unit_test(test_ports_and_devices),
 		cmocka_unit_test(test_pools),
 		cmocka_unit_test(test_workers),
+		cmocka_unit_test(test_labels),
 		cmocka_unit_test(test_shipped_configs),
 	};
 

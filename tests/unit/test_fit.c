@@ -897,7 +897,7 @@ test_service_mix(void **state)
 	assert_int_equal(m.fit.services[0].proto, TG_PROTO_UDP);
 	assert_int_equal(m.fit.services[0].payload, TG_PAYLOAD_DNS);
 	assert_int_equal(m.fit.services[1].proto, TG_PROTO_TCP);
-	assert_int_equal(m.fit.services[1].payload, TG_PAYLOAD_RANDOM);
+	assert_int_equal(m.fit.services[1].payload, TG_PAYLOAD_DNS_TCP);
 	assert_int_equal(m.fit.services[2].proto, TG_PROTO_ICMP);
 	assert_int_equal(m.fit.services[2].payload, TG_PAYLOAD_ZERO);
 	assert_true(m.fit.services[2].ipv6 == 1);

@@ -947,6 +947,8 @@ test_absurd_fitted_files(void **state)
 
 	big = repeated("\"c:ACK:0\"", TG_AUTO_MAX_SYMS);
 	to = calloc(1, strlen(big) + 32);
+	if (to == NULL)
+		abort();	/* GCC under -fsanitize sees a NULL sprintf */
 	sprintf(to, "symbols = [\n%s,\n", big);
 	text = replaced(fitted_text, "symbols = [\n", to);
 	line = line_of(text, "symbols = [");

@@ -1278,6 +1278,275 @@ test_portset(void **state)
 	tg_portset_free(&ps);
 }
 
+/* --- Ground truth labels ------------------------------------------------ */
+
+/* One endpoint pair in a fixed order (the lower one first), so both
+ * directions of a flow give the same key. */
+struct lkey {
+	uint8_t b[1 + 2 * 18];	/* proto, (address, port) x 2 */
+};
+
+struct lpkt {
+	struct lkey key;
+	uint64_t ts;
+	uint16_t len;
+	bool lower_sent;	/* the lower endpoint sent it */
+};
+
+struct lflow {
+	struct lkey key;
+	struct tg_flow_label l;
+	bool client_lower;
+	uint64_t got[4];	/* packets c2s, s2c, bytes c2s, s2c */
+};
+
+static bool
+lkey_make(struct lkey *k, uint8_t proto, const uint8_t *a, uint16_t pa,
+	  const uint8_t *b, uint16_t pb)
+{
+	uint8_t ea[18], eb[18];
+	bool a_lower;
+
+	memcpy(ea, a, 16);
+	ea[16] = (uint8_t)(pa >> 8);
+	ea[17] = (uint8_t)pa;
+	memcpy(eb, b, 16);
+	eb[16] = (uint8_t)(pb >> 8);
+	eb[17] = (uint8_t)pb;
+	a_lower = memcmp(ea, eb, 18) < 0;
+	k->b[0] = proto;
+	memcpy(k->b + 1, a_lower ? ea : eb, 18);
+	memcpy(k->b + 19, a_lower ? eb : ea, 18);
+	return a_lower;
+}
+
+/* Key of a frame, with ports as the labels give them (ICMP: the echo id
+ * on the requester's side, 0 on the other). */
+static void
+lpkt_of(const struct tg_synth_pkt *p, struct lpkt *out)
+{
+	struct parsed q;
+	uint8_t src[16] = { 0 }, dst[16] = { 0 };
+	uint16_t sp, dp;
+	uint8_t proto;
+
+	assert_true(parse_frame(p->buf, p->len, &q));
+	memcpy(src, q.src, (size_t)q.addr_len);
+	memcpy(dst, q.dst, (size_t)q.addr_len);
+	proto = q.proto == 58 ? 1 : q.proto;
+	if (proto == 1) {
+		uint16_t id = (uint16_t)(q.l4[4] << 8 | q.l4[5]);
+		bool request = q.l4[0] == 8 || q.l4[0] == 128;
+
+		sp = request ? id : 0;
+		dp = request ? 0 : id;
+	} else {
+		sp = (uint16_t)(q.l4[0] << 8 | q.l4[1]);
+		dp = (uint16_t)(q.l4[2] << 8 | q.l4[3]);
+	}
+	out->lower_sent = lkey_make(&out->key, proto, src, sp, dst, dp);
+	out->ts = p->ts_ns;
+	out->len = p->len;
+}
+
+static int
+lpkt_cmp(const void *a, const void *b)
+{
+	const struct lpkt *x = a, *y = b;
+	int c = memcmp(x->key.b, y->key.b, sizeof(x->key.b));
+
+	return c ? c : (x->ts > y->ts) - (x->ts < y->ts);
+}
+
+static int
+lflow_cmp(const void *a, const void *b)
+{
+	const struct lflow *x = a, *y = b;
+	int c = memcmp(x->key.b, y->key.b, sizeof(x->key.b));
+
+	return c ? c
+		 : (x->l.first_ns > y->l.first_ns) - (x->l.first_ns < y->l.first_ns);
+}
+
+struct lrun {
+	struct lpkt *pkts;
+	size_t n_pkts, cap_pkts;
+	struct lflow *flows;
+	size_t n_flows, cap_flows;
+	unsigned ends[TG_FLOW_END_STOPPED + 1];
+};
+
+static void
+lrun_add_labels(struct lrun *r, const struct tg_flow_label *l, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		struct lflow *f;
+
+		if (r->n_flows == r->cap_flows) {
+			r->cap_flows = r->cap_flows ? 2 * r->cap_flows : 4096;
+			r->flows = realloc(r->flows,
+					   r->cap_flows * sizeof(*r->flows));
+			assert_non_null(r->flows);
+		}
+		f = &r->flows[r->n_flows++];
+		memset(f, 0, sizeof(*f));
+		f->l = l[i];
+		f->client_lower = lkey_make(&f->key, l[i].proto, l[i].client.b,
+					    l[i].client_port, l[i].server.b,
+					    l[i].server_port);
+		assert_true(l[i].end <= TG_FLOW_END_STOPPED);
+		r->ends[l[i].end]++;
+	}
+}
+
+/* Play `m` for `run_ns` with labels on; then drain until idle (`drain`)
+ * or stop with the live flows' labels. Every packet is in exactly one
+ * label, whose counts and times are those of its packets. */
+static void
+check_labels(const struct tg_model *m, uint32_t sessions, uint64_t run_ns,
+	     bool drain, struct lrun *r)
+{
+	static uint8_t bufs[BURST][2048];
+	struct tg_synth_pkt pkts[BURST];
+	struct tg_flow_label l[32];
+	struct tg_port_cfg port;
+	struct tg_synth_params p = {
+		.model = m, .port = &port, .seed = 7, .max_flows = 100000,
+		.sessions = sessions, .n_workers = 1, .labels = true,
+	};
+	struct tg_synth_stats st;
+	char err[256];
+	struct tg_synth *s;
+	unsigned k, n, idle_rounds = 0;
+	uint32_t pos = 0;
+
+	make_port(&port);
+	memset(r, 0, sizeof(*r));
+	s = tg_synth_create(&p, err, sizeof(err));
+	assert_non_null(s);
+	for (unsigned i = 0; i < BURST; i++) {
+		pkts[i].buf = bufs[i];
+		pkts[i].cap = sizeof(bufs[i]);
+	}
+	for (;;) {
+		bool past = tg_synth_next_time(s) >= run_ns;
+
+		if (past && !drain)
+			break;
+		if (past)
+			tg_synth_drain(s, run_ns);
+		if (tg_synth_idle(s))
+			break;
+		k = tg_synth_burst(s, pkts, BURST, past ? UINT64_MAX
+							: run_ns - 1);
+		if (r->n_pkts + k > r->cap_pkts) {
+			r->cap_pkts = r->cap_pkts ? 2 * r->cap_pkts : 65536;
+			r->pkts = realloc(r->pkts,
+					  r->cap_pkts * sizeof(*r->pkts));
+			assert_non_null(r->pkts);
+		}
+		for (unsigned i = 0; i < k; i++)
+			lpkt_of(&pkts[i], &r->pkts[r->n_pkts++]);
+		n = k;
+		while ((k = tg_synth_take_ended(s, l, 32)) > 0) {
+			lrun_add_labels(r, l, k);
+			n += k;
+		}
+		/* A burst ends early only to hand over labels. */
+		idle_rounds = n == 0 ? idle_rounds + 1 : 0;
+		assert_true(idle_rounds < 1000);
+	}
+	while ((n = tg_synth_take_live(s, l, 32, &pos)) > 0)
+		lrun_add_labels(r, l, n);
+	if (drain)
+		assert_int_equal(r->ends[TG_FLOW_END_STOPPED], 0);
+	tg_synth_get_stats(s, &st);
+	assert_true(r->n_flows <= st.flows_started);
+	assert_int_equal(st.packets, r->n_pkts);
+	tg_synth_free(s);
+
+	/* Packets and labels by key, then time: each packet goes to the
+	 * label of its key whose time span holds it. */
+	qsort(r->pkts, r->n_pkts, sizeof(*r->pkts), lpkt_cmp);
+	qsort(r->flows, r->n_flows, sizeof(*r->flows), lflow_cmp);
+	size_t fi = 0;
+	for (size_t i = 0; i < r->n_pkts; i++) {
+		const struct lpkt *q = &r->pkts[i];
+		struct lflow *f;
+		bool c2s;
+
+		while (fi < r->n_flows &&
+		       (memcmp(r->flows[fi].key.b, q->key.b, sizeof(q->key.b)) < 0 ||
+			(memcmp(r->flows[fi].key.b, q->key.b, sizeof(q->key.b)) == 0 &&
+			 r->flows[fi].l.last_ns < q->ts)))
+			fi++;
+		assert_true(fi < r->n_flows);	/* every packet is labelled */
+		f = &r->flows[fi];
+		assert_memory_equal(f->key.b, q->key.b, sizeof(q->key.b));
+		assert_true(f->l.first_ns <= q->ts);
+		c2s = q->lower_sent == f->client_lower;
+		f->got[c2s ? 0 : 1]++;
+		f->got[c2s ? 2 : 3] += q->len;
+	}
+	for (size_t i = 0; i < r->n_flows; i++) {
+		const struct lflow *f = &r->flows[i];
+
+		assert_true(f->l.packets[0] + f->l.packets[1] > 0);
+		assert_int_equal(f->got[0], f->l.packets[TG_DIR_C2S]);
+		assert_int_equal(f->got[1], f->l.packets[TG_DIR_S2C]);
+		assert_int_equal(f->got[2], f->l.bytes[TG_DIR_C2S]);
+		assert_int_equal(f->got[3], f->l.bytes[TG_DIR_S2C]);
+		/* One label per flow: no two share a key and overlap. */
+		if (i > 0 && memcmp(f[-1].key.b, f->key.b, sizeof(f->key.b)) == 0)
+			assert_true(f[-1].l.last_ns < f->l.first_ns);
+	}
+}
+
+static void
+lrun_free(struct lrun *r)
+{
+	free(r->pkts);
+	free(r->flows);
+}
+
+/* Message-level model: a drained run labels every flow that wrote
+ * packets once, with the packets it wrote; a stopped one labels the live
+ * flows "stopped". */
+static void
+test_labels(void **state)
+{
+	struct lrun r;
+
+	(void)state;
+	check_labels(&model, 1, 2000000000ull, true, &r);
+	assert_true(r.n_flows > 100);
+	assert_true(r.ends[TG_FLOW_END_DRAINED] > 0);
+	assert_true(r.ends[TG_FLOW_END_FIN] + r.ends[TG_FLOW_END_DONE] > 0);
+	lrun_free(&r);
+	check_labels(&model, 1, 2000000000ull, false, &r);
+	assert_true(r.ends[TG_FLOW_END_STOPPED] > 0);
+	assert_int_equal(r.ends[TG_FLOW_END_DRAINED], 0);
+	lrun_free(&r);
+	assert_string_equal(tg_flow_end_name(TG_FLOW_END_RST), "rst");
+}
+
+/* The same with a fitted model and many sessions: more flows end at the
+ * drain than the synth keeps labels of at once. */
+static void
+test_fitted_labels(void **state)
+{
+	struct lrun r;
+
+	(void)state;
+	check_labels(&fitted, 20, 1000000000ull, true, &r);
+	assert_true(r.n_flows > TG_SYNTH_LABELS);
+	assert_true(r.ends[TG_FLOW_END_DRAINED] > 0);
+	lrun_free(&r);
+	check_labels(&fitted, 20, 500000000ull, false, &r);
+	assert_true(r.ends[TG_FLOW_END_STOPPED] > 0);
+	lrun_free(&r);
+}
+
 int
 main(void)
 {
@@ -1286,6 +1555,7 @@ main(void)
 		cmocka_unit_test(test_same_seed_same_bytes),
 		cmocka_unit_test(test_workers_own_disjoint_clients),
 		cmocka_unit_test(test_portset),
+		cmocka_unit_test(test_labels),
 	};
 	const struct CMUnitTest fitted_tests[] = {
 		cmocka_unit_test(test_fitted_valid),
@@ -1295,6 +1565,7 @@ main(void)
 		cmocka_unit_test(test_fitted_same_seed_same_bytes),
 		cmocka_unit_test(test_fitted_workers_own_disjoint_clients),
 		cmocka_unit_test(test_fitted_arrivals),
+		cmocka_unit_test(test_fitted_labels),
 	};
 	int failed;
 
