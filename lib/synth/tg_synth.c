@@ -712,30 +712,39 @@ segment_room(const struct flow *f, enum tg_dir dir)
 
 /* --- The life of a flow ------------------------------------------------- */
 
-/* Start a message of the drawn DATA step: fix its length and content seed. */
+/* Open a message of the current step's sender, about `wanted` bytes long,
+ * with f->msg_seed already drawn: number it and fix its length to one its
+ * payload kind can carry. Both kinds of model start messages here. */
 static void
-begin_message(struct tg_synth *s, struct flow *f)
+open_message(struct tg_synth *s, struct flow *f, uint32_t wanted)
 {
 	struct tg_payload_msg msg = {
 		.kind = f->payload,
 		.dir = f->step.dir,
 		.request_len = f->request_len,
+		.seed = f->msg_seed,
 	};
 
-	if (f->step.dir == TG_DIR_C2S)
-		f->msg_seed = tg_rng_next(&s->rng);
-	msg.seed = f->msg_seed;
 	f->msg_index = next_msg_index(f, (enum tg_dir)f->step.dir);
 	msg.index = f->msg_index;
 	msg.flow_seed = payload_flow_seed(s, f);
-	f->msg_total = tg_payload_message_len(&msg, f->step.bytes);
+	f->msg_total = tg_payload_message_len(&msg, wanted);
+	f->msg_sent = 0;
+}
+
+/* Start a message of the drawn DATA step: fix its length and content seed. */
+static void
+begin_message(struct tg_synth *s, struct flow *f)
+{
+	if (f->step.dir == TG_DIR_C2S)
+		f->msg_seed = tg_rng_next(&s->rng);
+	open_message(s, f, f->step.bytes);
 	if (f->proto != TG_PROTO_TCP && f->msg_total > MAX_DATAGRAM)
 		f->msg_total = MAX_DATAGRAM;
 	if (f->proto == TG_PROTO_ICMP && f->step.dir == TG_DIR_S2C)
 		f->msg_total = f->request_len;	/* a reply echoes the data */
 	if (f->step.dir == TG_DIR_C2S)
 		f->request_len = f->msg_total;
-	f->msg_sent = 0;
 }
 
 /* Which side has data it has not acknowledged yet, if any. */
@@ -1194,28 +1203,16 @@ fit_measure_message(const struct tg_synth *s, const struct flow *f,
 static void
 fit_begin_message(struct tg_synth *s, struct flow *f)
 {
-	struct tg_payload_msg msg = {
-		.kind = f->payload,
-		.dir = f->step.dir,
-		.request_len = f->request_len,
-	};
 	uint64_t total;
 
 	/* Drawn before the look-ahead copies the generator. */
 	if (f->step.dir == TG_DIR_C2S)
 		f->msg_seed = tg_rng_next(&f->rng);
 	total = fit_measure_message(s, f, &f->msg_steps);
-	msg.seed = f->msg_seed;
-	f->msg_index = next_msg_index(f, (enum tg_dir)f->step.dir);
-	msg.index = f->msg_index;
-	msg.flow_seed = payload_flow_seed(s, f);
-	f->msg_total = tg_payload_message_len(&msg, total < MAX_MESSAGE
-						    ? (uint32_t)total
-						    : MAX_MESSAGE);
+	open_message(s, f, total < MAX_MESSAGE ? (uint32_t)total : MAX_MESSAGE);
 	if (f->step.dir == TG_DIR_C2S)
 		f->request_len = f->msg_total;
 	f->msg_dir = f->step.dir;
-	f->msg_sent = 0;
 }
 
 /* End of the run: a flow waiting for its next step sends what is left of
