@@ -5,14 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 FIT=${TEMPOGEN_FIT:?}
 
-expect_error() {
-	local what=$1 pattern=$2; shift 2
-	local rc=0
-	"$FIT" "$@" > "$tmp/out.txt" 2> "$tmp/err.txt" || rc=$?
-	[ "$rc" -eq 2 ] || { cat "$tmp/err.txt"; fail "$what: exit status $rc, expected 2"; }
-	[ "$(wc -l < "$tmp/err.txt")" -eq 1 ] || { cat "$tmp/err.txt"; fail "$what: not one line"; }
-	grep -Eq -- "$pattern" "$tmp/err.txt" || { cat "$tmp/err.txt"; fail "$what: message does not match '$pattern'"; }
-}
+expect_error() { expect_one_line_error "$FIT" "$@"; }
 
 expect_error "no arguments" "no capture given"
 expect_error "no output" "no output given" "$tmp"

@@ -66,3 +66,14 @@ assert_whole_tcp_flows() {
 		      for (b in bad) { print b ": " bad[b] " flows"; err = 1 }
 		      exit err }' || fail "$1: TCP flows without handshake or close"
 }
+
+# Run program $1 with the arguments after $3: it must exit 2 with exactly
+# one line on stderr matching pattern $3 ($2 names the case in failures).
+expect_one_line_error() {
+	local prog=$1 what=$2 pattern=$3; shift 3
+	local rc=0
+	"$prog" "$@" > "$tmp/out.txt" 2> "$tmp/err.txt" || rc=$?
+	[ "$rc" -eq 2 ] || { cat "$tmp/err.txt"; fail "$what: exit status $rc, expected 2"; }
+	[ "$(wc -l < "$tmp/err.txt")" -eq 1 ] || { cat "$tmp/err.txt"; fail "$what: not one line"; }
+	grep -Eq -- "$pattern" "$tmp/err.txt" || { cat "$tmp/err.txt"; fail "$what: message does not match '$pattern'"; }
+}
