@@ -421,6 +421,8 @@ init_tcp(struct tg_synth *s, struct flow *f, struct tg_flow_desc *desc)
 	(void)s;
 }
 
+static void end_flow(struct tg_synth *s, uint32_t slot);
+
 static void
 start_flow(struct tg_synth *s, uint16_t service, uint64_t now)
 {
@@ -461,11 +463,14 @@ start_flow(struct tg_synth *s, uint16_t service, uint64_t now)
 		init_tcp(s, f, &desc);
 	else if (f->proto == TG_PROTO_ICMP)
 		tg_icmp_conv_init(&f->icmp, f->sport, f->ip_version == 6);
-	if (f->proto == TG_PROTO_TCP)
+	if (f->proto == TG_PROTO_TCP) {
 		schedule(s, f, slot, now);
+		return;
+	}
+	plan_next(s, f, now);
+	if (f->action == ACT_END)
+		end_flow(s, slot);	/* nothing to send: give the slot back */
 	else
-		plan_next(s, f, now);
-	if (f->action != ACT_END && f->proto != TG_PROTO_TCP)
 		schedule(s, f, slot, f->step_at);
 }
 
