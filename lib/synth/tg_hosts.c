@@ -33,9 +33,9 @@ tg_hosts_addr(const struct tg_cidr *pool, uint32_t index,
 	uint64_t carry = (uint64_t)index + (skip_zero ? 1 : 0);
 
 	*out = pool->base;
-	for (unsigned i = len; i-- > 0 && carry != 0;) {
-		carry += out->b[i];
-		out->b[i] = (uint8_t)carry;
+	for (unsigned i = len; i > 0 && carry != 0; i--) {
+		carry += out->b[i - 1];
+		out->b[i - 1] = (uint8_t)carry;
 		carry >>= 8;
 	}
 }
