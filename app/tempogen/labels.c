@@ -11,7 +11,8 @@
 #include "labels.h"
 
 #define LABEL_BUF (1u << 20)
-#define MAX_LINE 1024	/* a label line is shorter, whatever its service */
+#define MAX_LINE 1536	/* a label line is shorter, whatever its service
+			 * and effects */
 
 int
 tg_labels_open(struct tg_label_writer *lw, const char *path, const char *port,
@@ -98,11 +99,39 @@ proto_name(const struct tg_flow_label *l)
 	}
 }
 
+/* The "effects" list: one object per effect the flow met, none when it
+ * met none (docs/config.md, Labels). Returns the bytes written. */
+static size_t
+effects_json(char *out, size_t room, const struct tg_flow_effects *fx)
+{
+	static const char *const names[] = { "lost", "retransmitted",
+					     "reordered", "duplicated" };
+	const uint16_t counts[] = { fx->lost, fx->retransmitted,
+				    fx->reordered, fx->duplicated };
+	size_t n = (size_t)snprintf(out, room, "[");
+
+	if (fx->rtt_ns)
+		n += (size_t)snprintf(out + n, room - n,
+				      "{\"effect\":\"rtt\",\"rtt_ns\":%" PRIu64
+				      ",\"jitter_ns\":%" PRIu64 "}",
+				      fx->rtt_ns, fx->jitter_ns);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (counts[i] == 0)
+			continue;
+		n += (size_t)snprintf(out + n, room - n,
+				      "%s{\"effect\":\"%s\",\"packets\":%u}",
+				      n > 1 ? "," : "", names[i], counts[i]);
+	}
+	n += (size_t)snprintf(out + n, room - n, "]");
+	return n;
+}
+
 int
 tg_labels_add(struct tg_label_writer *lw, const struct tg_flow_label *l)
 {
 	char client[INET6_ADDRSTRLEN], server[INET6_ADDRSTRLEN];
 	char service[6 * TG_MODEL_NAME_LEN + 8];
+	char effects[384];
 	int af = l->ip_version == 6 ? AF_INET6 : AF_INET;
 	int n;
 
@@ -112,6 +141,7 @@ tg_labels_add(struct tg_label_writer *lw, const struct tg_flow_label *l)
 	inet_ntop(af, l->server.b, server, sizeof(server));
 	json_string(service, sizeof(service),
 		    tg_model_service_name(lw->model, l->service));
+	effects_json(effects, sizeof(effects), &l->effects);
 	n = snprintf(lw->buf + lw->len, lw->cap - lw->len,
 		     "{\"id\":%" PRIu64 ",\"port\":\"%s\",\"worker\":%u,"
 		     "\"service\":\"%s\",\"proto\":\"%s\",\"ip_version\":%u,"
@@ -120,13 +150,13 @@ tg_labels_add(struct tg_label_writer *lw, const struct tg_flow_label *l)
 		     "\"start_ns\":%" PRIu64 ",\"end_ns\":%" PRIu64 ","
 		     "\"packets_c2s\":%" PRIu64 ",\"packets_s2c\":%" PRIu64 ","
 		     "\"bytes_c2s\":%" PRIu64 ",\"bytes_s2c\":%" PRIu64 ","
-		     "\"end\":\"%s\",\"effects\":[]}\n",
+		     "\"end\":\"%s\",\"effects\":%s}\n",
 		     l->id, lw->port, lw->lcore, service, proto_name(l),
 		     l->ip_version, client, l->client_port, server,
 		     l->server_port, lw->epoch_ns + l->first_ns,
 		     lw->epoch_ns + l->last_ns, l->packets[TG_DIR_C2S],
 		     l->packets[TG_DIR_S2C], l->bytes[TG_DIR_C2S],
-		     l->bytes[TG_DIR_S2C], tg_flow_end_name(l->end));
+		     l->bytes[TG_DIR_S2C], tg_flow_end_name(l->end), effects);
 	if (n < 0 || (size_t)n >= lw->cap - lw->len) {
 		errno = EOVERFLOW;	/* cannot happen: MAX_LINE is room */
 		return -1;

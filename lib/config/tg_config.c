@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,10 @@
 #define DEFAULT_BURST 32
 #define MAX_LCORE 1023
 #define MAX_DURATION 1e7
+#define MAX_EFFECT_MS 10000.0	/* round trips and jitter up to 10 s */
+#define MAX_EFFECT_SHARE 0.5	/* more loss than this is no network */
+/* A run config is a few kB; 1 MiB bounds libconfig's memory (~45 MB). */
+#define TG_CONFIG_MAX_BYTES (1u << 20)
 
 /* Everything the parse needs to know besides the settings. */
 struct parse {
@@ -281,6 +286,25 @@ parse_lcores(struct parse *p, const config_setting_t *root)
 	return 0;
 }
 
+/* EAL reserves memory_mb whether or not the machine has it (without
+ * hugepages: ordinary memory it may touch, inviting the OOM killer), so
+ * more than the machine's memory is refused here, with the line. */
+static int
+check_memory_mb(struct parse *p, const config_setting_t *g, unsigned mb)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+	uint64_t have;
+
+	if (mb == 0 || pages <= 0 || page <= 0)
+		return 0;	/* EAL's default, or unknown: EAL decides */
+	have = ((uint64_t)pages * (uint64_t)page) >> 20;
+	if (mb <= have)
+		return 0;
+	return tg_cfgfile_fail(&p->f, config_setting_get_member(g, "memory_mb"),
+			       "memory_mb", "%u MiB is more than the %" PRIu64
+			       " MiB of memory of this machine", mb, have);
+}
+
 static int
 parse_eal(struct parse *p, const config_setting_t *root)
 {
@@ -298,7 +322,8 @@ parse_eal(struct parse *p, const config_setting_t *root)
 	if (tg_cfgfile_bool(&p->f, g, "no_huge", false, &eal->no_huge) ||
 	    tg_cfgfile_bool(&p->f, g, "in_memory", false, &eal->in_memory) ||
 	    tg_cfgfile_bool(&p->f, g, "no_pci", false, &eal->no_pci) ||
-	    get_unsigned(p, g, "memory_mb", 0, 1 << 20, &eal->memory_mb))
+	    get_unsigned(p, g, "memory_mb", 0, 1 << 20, &eal->memory_mb) ||
+	    check_memory_mb(p, g, eal->memory_mb))
 		return -1;
 	args = tg_cfgfile_member(&p->f, g, "args", false, CONFIG_TYPE_ARRAY);
 	if (args == NULL)
@@ -625,6 +650,43 @@ parse_port_link(struct parse *p, const config_setting_t *port,
 	return 0;
 }
 
+/* effects = { rtt_ms = 40; jitter_ms = 2; loss = 0.01; ... }: off unless
+ * one of them is non-zero. */
+static int
+parse_effects(struct parse *p, const config_setting_t *port,
+	      struct tg_port_cfg *pc)
+{
+	static const char *const keys[] = { "rtt_ms", "jitter_ms", "loss",
+					    "reorder", "duplicate", NULL };
+	struct tg_effects_cfg *fx = &pc->effects;
+	bool failed;
+	const config_setting_t *g = subgroup(p, port, "effects", keys,
+					     &failed);
+
+	if (failed)
+		return -1;
+	if (g == NULL)
+		return 0;
+	if (tg_cfgfile_number(&p->f, g, "rtt_ms", false, 0, MAX_EFFECT_MS,
+			      &fx->rtt_ms) ||
+	    tg_cfgfile_number(&p->f, g, "jitter_ms", false, 0, MAX_EFFECT_MS,
+			      &fx->jitter_ms) ||
+	    tg_cfgfile_number(&p->f, g, "loss", false, 0, MAX_EFFECT_SHARE,
+			      &fx->loss) ||
+	    tg_cfgfile_number(&p->f, g, "reorder", false, 0,
+			      MAX_EFFECT_SHARE, &fx->reorder) ||
+	    tg_cfgfile_number(&p->f, g, "duplicate", false, 0,
+			      MAX_EFFECT_SHARE, &fx->duplicate))
+		return -1;
+	if (fx->loss + fx->reorder + fx->duplicate > MAX_EFFECT_SHARE)
+		return tg_cfgfile_fail(&p->f, g, "effects", "loss + reorder + "
+				       "duplicate must be at most %g",
+				       MAX_EFFECT_SHARE);
+	fx->enabled = fx->rtt_ms > 0 || fx->jitter_ms > 0 || fx->loss > 0 ||
+		      fx->reorder > 0 || fx->duplicate > 0;
+	return 0;
+}
+
 static int
 parse_port(struct parse *p, const config_setting_t *port,
 	   struct tg_port_cfg *pc)
@@ -633,7 +695,7 @@ parse_port(struct parse *p, const config_setting_t *port,
 		"name", "device", "pcap", "mac_src", "mac_dst", "vlan",
 		"vlan_pcp", "clients", "servers", "ipv6_share", "rate",
 		"time_factor", "model", "sessions", "workers", "offload",
-		"tx_desc", "burst", "labels", NULL
+		"tx_desc", "burst", "labels", "effects", NULL
 	};
 	bool share_given = config_setting_get_member(port, "ipv6_share");
 	unsigned sessions = 1;
@@ -656,7 +718,7 @@ parse_port(struct parse *p, const config_setting_t *port,
 	    check_ipv6_share(p, port, pc, share_given) ||
 	    parse_rate(p, port, pc) || parse_model_path(p, port, pc) ||
 	    get_unsigned(p, port, "sessions", 1, TG_MAX_SESSIONS, &sessions) ||
-	    parse_port_workers(p, port, pc))
+	    parse_port_workers(p, port, pc) || parse_effects(p, port, pc))
 		return -1;
 	pc->sessions = sessions;
 	return 0;
@@ -724,6 +786,24 @@ check_outputs_apart(struct parse *p, const config_setting_t *port, int i)
 	return 0;
 }
 
+/* Sessions cost memory and start-up time (about 30 bytes and 2 us each):
+ * the bound holds for all ports together, not only for each. */
+static int
+check_sessions_total(struct parse *p, const config_setting_t *port,
+		     unsigned n_ports)
+{
+	uint64_t total = 0;
+
+	for (unsigned i = 0; i < n_ports; i++)
+		total += p->cfg->ports[i].sessions;
+	if (total <= TG_MAX_SESSIONS)
+		return 0;
+	return tg_cfgfile_fail(&p->f, config_setting_get_member(port,
+								"sessions"),
+			       "sessions", "%" PRIu64 " in all ports, at most "
+			       "%u", total, TG_MAX_SESSIONS);
+}
+
 static int
 parse_ports(struct parse *p, const config_setting_t *root)
 {
@@ -746,7 +826,8 @@ parse_ports(struct parse *p, const config_setting_t *root)
 					       "is not a group { ... }", i + 1);
 		if (parse_port(p, port, &cfg->ports[i]))
 			return -1;
-		if (check_outputs_apart(p, port, i))
+		if (check_sessions_total(p, port, (unsigned)i + 1) ||
+		    check_outputs_apart(p, port, i))
 			return -1;
 		for (int j = 0; j < i; j++)
 			if (strcmp(cfg->ports[j].name, cfg->ports[i].name) == 0)
@@ -815,7 +896,8 @@ parse_config(const char *text, const char *name, const char *base_dir,
 	     struct tg_config *cfg, char *err, size_t errlen)
 {
 	struct parse p = {
-		.f = { .file = name, .err = err, .errlen = errlen },
+		.f = { .file = name, .err = err, .errlen = errlen,
+		       .max_bytes = TG_CONFIG_MAX_BYTES },
 		.base_dir = base_dir,
 		.cfg = cfg,
 	};

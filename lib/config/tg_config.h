@@ -49,6 +49,18 @@ struct tg_rate {
 	double time_factor;	/* TG_RATE_MODEL: >1 runs faster than real */
 };
 
+/* Network effects of a port (docs/config.md, "effects"): all zero, the
+ * default, leaves the traffic exactly as the model plays it. */
+struct tg_effects_cfg {
+	bool enabled;		/* any of the below is set */
+	double rtt_ms;		/* round trip to the servers; 0: the model's */
+	double jitter_ms;	/* extra delay of each wait for a round trip,
+				 * uniform in [0, jitter_ms] */
+	double loss;		/* per data packet, 0..0.5 */
+	double reorder;		/* per TCP data segment, 0..0.5 */
+	double duplicate;	/* per data packet, 0..0.5 */
+};
+
 struct tg_port_cfg {
 	char name[TG_NAME_LEN];
 	int line;		/* where the port is defined, for messages */
@@ -74,6 +86,7 @@ struct tg_port_cfg {
 	bool offload;		/* use NIC checksum offload if advertised */
 	uint16_t tx_desc;	/* TX ring size */
 	uint16_t burst;		/* packets per TX burst */
+	struct tg_effects_cfg effects;
 };
 
 struct tg_eal_cfg {

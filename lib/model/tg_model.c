@@ -53,6 +53,13 @@ static const char *const payload_names[TG_PAYLOAD_KINDS] = {
 	[TG_PAYLOAD_NTP] = "ntp",
 	[TG_PAYLOAD_DNS_TCP] = "dns-tcp",
 	[TG_PAYLOAD_QUIC] = "quic",
+	[TG_PAYLOAD_SMTP] = "smtp",
+	[TG_PAYLOAD_SYSLOG] = "syslog",
+	[TG_PAYLOAD_NBNS] = "nbns",
+	[TG_PAYLOAD_NBSS] = "nbss",
+	[TG_PAYLOAD_SMB] = "smb",
+	[TG_PAYLOAD_DHCP] = "dhcp",
+	[TG_PAYLOAD_SNMP] = "snmp",
 };
 
 const char *

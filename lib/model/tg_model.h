@@ -52,6 +52,13 @@ enum tg_payload_kind {
 	TG_PAYLOAD_NTP,		/* NTPv4 client and server messages */
 	TG_PAYLOAD_DNS_TCP,	/* DNS with RFC 1035 4.2.2 length prefix */
 	TG_PAYLOAD_QUIC,	/* QUIC v1 long, then short header packets */
+	TG_PAYLOAD_SMTP,	/* SMTP commands, replies and a mail */
+	TG_PAYLOAD_SYSLOG,	/* RFC 3164 syslog lines */
+	TG_PAYLOAD_NBNS,	/* NetBIOS name queries and answers */
+	TG_PAYLOAD_NBSS,	/* NetBIOS session, then SMB 3 encrypted */
+	TG_PAYLOAD_SMB,		/* SMB 3 encrypted messages over TCP */
+	TG_PAYLOAD_DHCP,	/* DHCP discover/offer/request/ack */
+	TG_PAYLOAD_SNMP,	/* SNMPv2c get requests and responses */
 	TG_PAYLOAD_KINDS
 };
 

@@ -18,7 +18,9 @@ const uint8_t tg_model_proto_numbers[] = { TG_PROTO_TCP, TG_PROTO_UDP,
 					   TG_PROTO_ICMP };
 const char *const tg_model_payload_names[] = { "zero", "random", "http",
 					       "dns", "tls", "ssh", "ntp",
-					       "dns-tcp", "quic", NULL };
+					       "dns-tcp", "quic", "smtp",
+					       "syslog", "nbns", "nbss",
+					       "smb", "dhcp", "snmp", NULL };
 const char *const tg_model_side_names[2] = {
 	[TG_DIR_C2S] = "client",
 	[TG_DIR_S2C] = "server",

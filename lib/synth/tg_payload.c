@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tg_keystream.h"
 #include "tg_model.h"
 #include "tg_payload.h"
 #include "tg_payload_int.h"
@@ -24,8 +25,9 @@
 static const char http_req_tail[] = "\r\n\r\n";
 
 /* A byte that looks arbitrary but is a pure function of seed and position,
- * so every slice of a message can be written independently. It stands in
- * for a cipher's keystream: encrypted bytes only need to look random. */
+ * so every slice of a message can be written independently: for small
+ * random fields (cookies, public keys, signatures, IDs). Ciphertext and
+ * bulk opaque bytes are AES-CTR keystream instead (tg_pay_random). */
 uint8_t
 tg_pay_mix(uint64_t seed, uint32_t pos)
 {
@@ -92,16 +94,13 @@ tg_pay_random(const struct tg_slice *s, uint32_t at, uint32_t n,
 {
 	uint64_t lo, hi;
 
-	if (!overlap(s, at, n, &lo, &hi))
-		return;
-	for (uint64_t p = lo; p < hi; p++)
-		s->out[p - s->offset] = tg_pay_mix(seed, (uint32_t)p);
+	if (overlap(s, at, n, &lo, &hi))
+		tg_keystream_copy(s->ks, seed, lo, s->out + (lo - s->offset),
+				  (uint32_t)(hi - lo));
 }
 
-/* Records fill n bytes: full ones of rmax, the last holding the rest; a
- * rest below rmin is topped up from the one before. */
-static void
-record_span(uint32_t n, uint32_t rmax, uint32_t rmin, uint32_t k,
+void
+tg_pay_span(uint32_t n, uint32_t rmax, uint32_t rmin, uint32_t k,
 	    uint32_t *start, uint32_t *size)
 {
 	uint32_t count = (n + rmax - 1) / rmax;
@@ -132,13 +131,13 @@ tg_pay_records(const struct tg_slice *s, uint32_t at, uint32_t n,
 	k = (uint32_t)((lo - at) / rmax);
 	if (k >= count)
 		k = count - 1;
-	record_span(n, rmax, rmin, k, &start, &size);
+	tg_pay_span(n, rmax, rmin, k, &start, &size);
 	if (k > 0 && at + start > lo)
 		k--;
 	for (; k < count; k++) {
 		unsigned h;
 
-		record_span(n, rmax, rmin, k, &start, &size);
+		tg_pay_span(n, rmax, rmin, k, &start, &size);
 		if (at + start >= hi)
 			break;
 		h = hdr_fn(size, hdr);
@@ -212,33 +211,41 @@ http_response_len(uint32_t total)
 	return total;
 }
 
+/* A response: the head, then a body of keystream (compressed or
+ * encrypted content looks like that, and it is a copy, not a loop). */
 static void
-fill_http(const struct tg_payload_msg *msg, uint32_t offset, uint8_t *out,
-	  uint32_t len)
+fill_http_response(const struct tg_payload_msg *msg, const struct tg_slice *s)
+{
+	char head[HEAD_MAX];
+	unsigned head_len = http_response_head(http_response_body(msg->total),
+					       head);
+
+	tg_pay_copy(s, 0, (const uint8_t *)head, head_len);
+	tg_pay_random(s, head_len, msg->total - head_len, msg->seed);
+}
+
+static void
+fill_http(const struct tg_payload_msg *msg, const struct tg_slice *s)
 {
 	char head[HEAD_MAX];
 	unsigned head_len;
 	uint32_t tail_start;
 
-	if (msg->dir == TG_DIR_C2S) {
-		head_len = http_request_head(msg->seed, head);
-		tail_start = msg->total - (uint32_t)strlen(http_req_tail);
-	} else {
-		head_len = http_response_head(http_response_body(msg->total),
-					      head);
-		tail_start = msg->total;
+	if (msg->dir != TG_DIR_C2S) {
+		fill_http_response(msg, s);
+		return;
 	}
-	for (uint32_t i = 0; i < len; i++) {
-		uint32_t p = offset + i;
+	head_len = http_request_head(msg->seed, head);
+	tail_start = msg->total - (uint32_t)strlen(http_req_tail);
+	for (uint32_t i = 0; i < s->len; i++) {
+		uint32_t p = s->offset + i;
 
 		if (p < head_len)
-			out[i] = (uint8_t)head[p];
+			s->out[i] = (uint8_t)head[p];
 		else if (p >= tail_start)
-			out[i] = (uint8_t)http_req_tail[p - tail_start];
-		else if (msg->dir == TG_DIR_C2S)
-			out[i] = (uint8_t)('a' + p % 26);	/* cookie */
+			s->out[i] = (uint8_t)http_req_tail[p - tail_start];
 		else
-			out[i] = mix_byte(msg->seed, p);	/* body */
+			s->out[i] = (uint8_t)('a' + p % 26);	/* cookie */
 	}
 }
 
@@ -519,6 +526,16 @@ tg_payload_message_len(const struct tg_payload_msg *msg, uint32_t wanted)
 		return tg_pay_ssh_len(msg, wanted);
 	case TG_PAYLOAD_QUIC:
 		return tg_pay_quic_len(msg, wanted);
+	case TG_PAYLOAD_SMTP:
+		return tg_pay_smtp_len(msg, wanted);
+	case TG_PAYLOAD_SYSLOG:
+		return tg_pay_syslog_len(msg, wanted);
+	case TG_PAYLOAD_NBNS:
+	case TG_PAYLOAD_NBSS:
+	case TG_PAYLOAD_SMB:
+	case TG_PAYLOAD_DHCP:
+	case TG_PAYLOAD_SNMP:
+		return tg_pay_bin_len(msg, wanted);
 	default:
 		return wanted;
 	}
@@ -528,11 +545,12 @@ void
 tg_payload_fill(const struct tg_payload_msg *msg, uint32_t offset,
 		uint8_t *out, uint32_t len)
 {
-	const struct tg_slice s = { .offset = offset, .len = len, .out = out };
+	const struct tg_slice s = { .offset = offset, .len = len, .out = out,
+				    .ks = msg->ks };
 
 	switch (msg->kind) {
 	case TG_PAYLOAD_HTTP:
-		fill_http(msg, offset, out, len);
+		fill_http(msg, &s);
 		break;
 	case TG_PAYLOAD_DNS:
 		fill_dns(msg, &s);
@@ -552,9 +570,21 @@ tg_payload_fill(const struct tg_payload_msg *msg, uint32_t offset,
 	case TG_PAYLOAD_QUIC:
 		tg_pay_quic_fill(msg, &s);
 		break;
+	case TG_PAYLOAD_SMTP:
+		tg_pay_smtp_fill(msg, &s);
+		break;
+	case TG_PAYLOAD_SYSLOG:
+		tg_pay_syslog_fill(msg, &s);
+		break;
+	case TG_PAYLOAD_NBNS:
+	case TG_PAYLOAD_NBSS:
+	case TG_PAYLOAD_SMB:
+	case TG_PAYLOAD_DHCP:
+	case TG_PAYLOAD_SNMP:
+		tg_pay_bin_fill(msg, &s);
+		break;
 	case TG_PAYLOAD_RANDOM:
-		for (uint32_t i = 0; i < len; i++)
-			out[i] = mix_byte(msg->seed, offset + i);
+		tg_pay_random(&s, 0, offset + len, msg->seed);
 		/* A zero first byte in every packet keeps Wireshark's
 		 * heuristic dissectors (RTCP, WireGuard, CLTP, Thrift...)
 		 * from claiming, then calling malformed, opaque data. */

@@ -11,6 +11,8 @@
 
 #include "tg_flow.h"
 
+struct tg_keystream;
+
 struct tg_payload_msg {
 	uint8_t kind;		/* enum tg_payload_kind */
 	uint8_t dir;		/* enum tg_dir */
@@ -21,6 +23,9 @@ struct tg_payload_msg {
 	uint64_t seed;		/* a request and its response share it */
 	uint64_t flow_seed;	/* the same for every message of a flow
 				 * (QUIC connection IDs) */
+	/* Ciphertext and opaque bytes (tg_keystream.h): the synth's own;
+	 * tg_payload_fill needs it, tg_payload_message_len does not. */
+	const struct tg_keystream *ks;
 };
 
 /* The message length closest to `wanted` that msg's kind can carry (a DNS

@@ -2,8 +2,9 @@
  * Payloads of encrypted protocols: TLS 1.3, SSH 2 and QUIC v1. Their
  * cleartext framing (hellos, banners, record and packet lengths, long
  * headers) is built so that a parser accepts it; what would be ciphertext
- * is keystream bytes (tg_pay_mix: a keyed mix, not a cipher, which is all
- * opaque bytes need and costs no per-flow key schedule).
+ * is AES-128-CTR keystream (tg_pay_random, tg_keystream.h), so entropy and
+ * statistics are those of real ciphertext. Short random fields (cookies,
+ * nonces, public keys, signatures) use tg_pay_mix.
  */
 #include <stdbool.h>
 #include <string.h>

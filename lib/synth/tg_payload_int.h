@@ -16,6 +16,7 @@ struct tg_slice {
 	uint32_t offset;
 	uint32_t len;
 	uint8_t *out;
+	const struct tg_keystream *ks;	/* where keystream bytes come from */
 };
 
 /* A record header of `size` bytes written at `hdr` (up to 8 bytes). */
@@ -30,14 +31,31 @@ void tg_pay_copy(const struct tg_slice *s, uint32_t at, const uint8_t *src,
 		 uint32_t n);
 /* Message bytes [at, at + n) are zero. */
 void tg_pay_zero(const struct tg_slice *s, uint32_t at, uint32_t n);
-/* Message bytes [at, at + n) are keystream bytes of seed. */
+/* Message bytes [at, at + n) are AES-CTR keystream: the window of s->ks
+ * that seed picks, read at the message offsets (so regions of one message
+ * never repeat each other's bytes). */
 void tg_pay_random(const struct tg_slice *s, uint32_t at, uint32_t n,
 		   uint64_t seed);
+/* Records fill n bytes: full ones of rmax, the last holding the rest; a
+ * rest below rmin is topped up from the one before. Record k starts at
+ * *start and has *size bytes. */
+void tg_pay_span(uint32_t n, uint32_t rmax, uint32_t rmin, uint32_t k,
+		 uint32_t *start, uint32_t *size);
 /* Message bytes [at, at + n) are records of at most rmax and at least rmin
  * bytes (n >= rmin), each a header from hdr then keystream bytes. */
 void tg_pay_records(const struct tg_slice *s, uint32_t at, uint32_t n,
 		    uint32_t rmax, uint32_t rmin, tg_frame_hdr_fn hdr,
 		    uint64_t seed);
+
+/* Message bytes [at, at + n) are words: lower-case letters and single
+ * spaces, never a space first or last. */
+void tg_pay_words(const struct tg_slice *s, uint32_t at, uint32_t n,
+		  uint64_t seed);
+/* Message bytes [at, at + n) are text lines of at most TG_PAY_LINE bytes,
+ * each `prefix`, words and CRLF (n == 0 or n >= strlen(prefix) + 3). */
+#define TG_PAY_LINE 78
+void tg_pay_lines(const struct tg_slice *s, uint32_t at, uint32_t n,
+		  const char *prefix, uint64_t seed);
 
 uint32_t tg_pay_tls_len(const struct tg_payload_msg *msg, uint32_t wanted);
 void tg_pay_tls_fill(const struct tg_payload_msg *msg,
@@ -48,5 +66,18 @@ void tg_pay_ssh_fill(const struct tg_payload_msg *msg,
 uint32_t tg_pay_quic_len(const struct tg_payload_msg *msg, uint32_t wanted);
 void tg_pay_quic_fill(const struct tg_payload_msg *msg,
 		      const struct tg_slice *s);
+
+uint32_t tg_pay_smtp_len(const struct tg_payload_msg *msg, uint32_t wanted);
+void tg_pay_smtp_fill(const struct tg_payload_msg *msg,
+		      const struct tg_slice *s);
+uint32_t tg_pay_syslog_len(const struct tg_payload_msg *msg,
+			   uint32_t wanted);
+void tg_pay_syslog_fill(const struct tg_payload_msg *msg,
+			const struct tg_slice *s);
+
+/* NetBIOS, SMB, DHCP, SNMP (tg_payload_bin.c), by msg->kind. */
+uint32_t tg_pay_bin_len(const struct tg_payload_msg *msg, uint32_t wanted);
+void tg_pay_bin_fill(const struct tg_payload_msg *msg,
+		     const struct tg_slice *s);
 
 #endif /* TG_PAYLOAD_INT_H */

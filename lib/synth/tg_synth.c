@@ -3,8 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tg_effects.h"
 #include "tg_flowheap.h"
 #include "tg_hosts.h"
+#include "tg_keystream.h"
 #include "tg_payload.h"
 #include "tg_portset.h"
 #include "tg_sample.h"
@@ -61,6 +63,7 @@ enum action {
 	ACT_LAST_ACK,	/* the first closer acknowledges that FIN */
 	ACT_CLOSING,	/* packet-level: the engine closes the flow */
 	ACT_END,
+	ACT_EFFECT,	/* a network effect's packet, then the action put off */
 };
 
 struct flow {
@@ -182,11 +185,37 @@ struct tg_synth {
 	bool packet_level;
 	struct fit_hosts hosts;
 	struct tg_portset ports;
+	struct tg_keystream *ks;	/* ciphertext bytes, this lcore's own */
 	struct port_range ranges[PORT_RANGES];
+	/* Network effects (port effects); fx is NULL without them. */
+	struct tg_fx_flow *fx;		/* [max_flows], by flow slot */
+	struct tg_fx_store fx_store;
+	uint64_t fx_seed;
+	uint64_t fx_rtt_ns;		/* 0: the model's round trip */
+	uint64_t fx_jitter_ns;
+	struct tg_pkt_spec fx_spec;	/* of the last frame written */
+	uint8_t fx_dir;			/* ... and its sender */
 };
 
 static int fit_create(struct tg_synth *s, char *err, size_t errlen);
 static void fit_free(struct tg_synth *s);
+
+/* The effects table and frame store, only for a port with effects. */
+static int
+fx_create(struct tg_synth *s, const struct tg_synth_params *p)
+{
+	const struct tg_effects_cfg *cfg = &s->port->effects;
+
+	if (!cfg->enabled)
+		return 0;
+	s->fx = calloc(s->max_flows, sizeof(*s->fx));
+	if (s->fx == NULL || tg_fx_store_init(&s->fx_store) != 0)
+		return -1;
+	s->fx_seed = tg_fx_seed(p->seed, p->stream);
+	s->fx_rtt_ns = (uint64_t)(cfg->rtt_ms * 1e6);
+	s->fx_jitter_ns = (uint64_t)(cfg->jitter_ms * 1e6);
+	return 0;
+}
 
 /* Schedule session i's next flow `gap` after `now`. */
 static void
@@ -258,6 +287,11 @@ tg_synth_create(const struct tg_synth_params *p, char *err, size_t errlen)
 	s->n_workers = p->n_workers ? p->n_workers : 1;
 	s->max_flows = max;
 	tg_rng_seed(&s->rng, p->seed, p->stream);
+	s->ks = tg_keystream_create(p->seed, p->stream, err, errlen);
+	if (s->ks == NULL) {
+		tg_synth_free(s);
+		return NULL;
+	}
 	s->flows = calloc(max, sizeof(*s->flows));
 	s->free_slots = calloc(max, sizeof(*s->free_slots));
 	if (s->flows == NULL || s->free_slots == NULL ||
@@ -273,7 +307,8 @@ tg_synth_create(const struct tg_synth_params *p, char *err, size_t errlen)
 		tg_synth_free(s);
 		return NULL;
 	}
-	if (sessions_create(s, p->sessions ? p->sessions : 1) != 0)
+	if (sessions_create(s, p->sessions ? p->sessions : 1) != 0 ||
+	    fx_create(s, p) != 0)
 		goto nomem;
 	if (p->labels &&
 	    (s->labels = calloc(TG_SYNTH_LABELS, sizeof(*s->labels))) == NULL)
@@ -291,12 +326,15 @@ tg_synth_free(struct tg_synth *s)
 	if (s == NULL)
 		return;
 	fit_free(s);
+	tg_keystream_free(s->ks);
 	tg_flowheap_free(&s->heap);
 	tg_flowheap_free(&s->arrivals);
 	free(s->sessions);
 	free(s->flows);
 	free(s->free_slots);
 	free(s->labels);
+	free(s->fx);
+	tg_fx_store_free(&s->fx_store);
 	free(s);
 }
 
@@ -423,6 +461,24 @@ init_tcp(struct tg_synth *s, struct flow *f, struct tg_flow_desc *desc)
 
 static void end_flow(struct tg_synth *s, uint32_t slot);
 
+static struct tg_fx_flow *
+fx_of(const struct tg_synth *s, const struct flow *f)
+{
+	return s->fx != NULL ? &s->fx[f - s->flows] : NULL;
+}
+
+/* A new flow's effects: a generator of its own, and the port's round trip
+ * in place of the model's. */
+static void
+fx_flow_start(struct tg_synth *s, struct flow *f)
+{
+	if (s->fx == NULL)
+		return;
+	tg_fx_flow_init(fx_of(s, f), s->fx_seed, f->id);
+	if (s->fx_rtt_ns)
+		f->cursor.rtt_ns = s->fx_rtt_ns;
+}
+
 static void
 start_flow(struct tg_synth *s, uint16_t service, uint64_t now)
 {
@@ -441,6 +497,7 @@ start_flow(struct tg_synth *s, uint16_t service, uint64_t now)
 	f->id = s->next_flow_id++;
 	tg_model_flow_new(s->model, &s->rng, service, &desc,
 			  &f->cursor);
+	fx_flow_start(s, f);
 	f->proto = desc.proto;
 	f->payload = desc.payload;
 	f->ip_version = (uint8_t)pick_ip_version(s);
@@ -506,9 +563,11 @@ end_reason(const struct flow *f)
 }
 
 static void
-make_label(const struct flow *f, enum tg_flow_end end,
-	   struct tg_flow_label *l)
+make_label(const struct tg_synth *s, const struct flow *f,
+	   enum tg_flow_end end, struct tg_flow_label *l)
 {
+	const struct tg_fx_flow *x = fx_of(s, f);
+
 	*l = (struct tg_flow_label){
 		.id = f->id,
 		.first_ns = f->first_ns,
@@ -524,6 +583,13 @@ make_label(const struct flow *f, enum tg_flow_end end,
 		.ip_version = f->ip_version,
 		.end = (uint8_t)end,
 	};
+	if (x == NULL)
+		return;
+	l->effects = x->counts;
+	if (f->proto == TG_PROTO_TCP && (s->fx_rtt_ns || s->fx_jitter_ns)) {
+		l->effects.rtt_ns = f->cursor.rtt_ns;
+		l->effects.jitter_ns = s->fx_jitter_ns;
+	}
 }
 
 static void
@@ -534,9 +600,11 @@ end_flow(struct tg_synth *s, uint32_t slot)
 	/* tg_synth_burst stops while the ring is full, so there is room. */
 	if (s->labels && f->packets[0] + f->packets[1] > 0 &&
 	    s->n_labels < TG_SYNTH_LABELS)
-		make_label(f, end_reason(f),
+		make_label(s, f, end_reason(f),
 			   &s->labels[(s->label_head + s->n_labels++) %
 				      TG_SYNTH_LABELS]);
+	if (s->fx != NULL && fx_of(s, f)->frame >= 0)
+		tg_fx_store_give(&s->fx_store, fx_of(s, f)->frame);
 	if (f->holds_port)
 		tg_portset_del(&s->ports, port_key(f));
 	f->holds_port = false;
@@ -638,6 +706,7 @@ write_frame(struct tg_synth *s, struct flow *f, struct tg_pkt_spec *spec,
 		.index = f->msg_index,
 		.seed = f->msg_seed,
 		.flow_seed = payload_flow_seed(s, f),
+		.ks = s->ks,
 	};
 
 	if ((uint32_t)hdr + payload_len > pkt->cap)
@@ -651,6 +720,10 @@ write_frame(struct tg_synth *s, struct flow *f, struct tg_pkt_spec *spec,
 	pkt->ts_ns = now;
 	pkt->proto = spec->proto;
 	pkt->ip_version = f->ip_version;
+	if (s->fx != NULL) {
+		s->fx_spec = *spec;	/* in case an effect resends it */
+		s->fx_dir = (uint8_t)dir;
+	}
 	s->stats.packets++;
 	s->stats.bytes += pkt->len;
 	if (f->packets[0] + f->packets[1] == 0)
@@ -690,12 +763,23 @@ emit_tcp(struct tg_synth *s, struct flow *f, enum tg_dir dir,
 	return (int)len;
 }
 
+/* The flow's round trip, stretched by the port's jitter if it has one. */
+static uint64_t
+round_trip(struct tg_synth *s, struct flow *f)
+{
+	struct tg_fx_flow *x = fx_of(s, f);
+
+	if (x == NULL)
+		return f->cursor.rtt_ns;
+	return tg_fx_round_trip(x, f->cursor.rtt_ns, s->fx_jitter_ns);
+}
+
 /* How long `responder` takes to answer what the other side just sent, as
  * seen from the capture point next to the clients. */
 static uint64_t
-answer_gap(const struct flow *f, enum tg_dir responder)
+answer_gap(struct tg_synth *s, struct flow *f, enum tg_dir responder)
 {
-	return responder == TG_DIR_S2C ? f->cursor.rtt_ns : LOCAL_ANSWER_NS;
+	return responder == TG_DIR_S2C ? round_trip(s, f) : LOCAL_ANSWER_NS;
 }
 
 static uint32_t
@@ -847,7 +931,7 @@ tcp_segment(struct tg_synth *s, struct flow *f, uint64_t now, uint64_t *next,
 	if (sent <= 0) {
 		/* The window is full: the receiver must acknowledge first. */
 		f->action = ACT_MID_ACK;
-		*next = now + answer_gap(f, tg_dir_peer(dir));
+		*next = now + answer_gap(s, f, tg_dir_peer(dir));
 		return false;
 	}
 	f->msg_sent += (uint32_t)sent;
@@ -877,7 +961,7 @@ tcp_run_step(struct tg_synth *s, struct flow *f, uint64_t now,
 		return tcp_segment(s, f, now, next, pkt);
 	case TG_INTENT_CLOSE:
 		f->action = ACT_PEER_FIN;
-		*next = now + answer_gap(f, tg_dir_peer(dir));
+		*next = now + answer_gap(s, f, tg_dir_peer(dir));
 		return emit_tcp(s, f, dir, TG_INTENT_CLOSE, 0, now, pkt) >= 0;
 	default:	/* RESET; an OPEN or ACK step means nothing here */
 		f->action = ACT_END;
@@ -898,7 +982,7 @@ tcp_shared_event(struct tg_synth *s, struct flow *f, uint64_t now,
 	switch (f->action) {
 	case ACT_SYN:
 		f->action = ACT_SYNACK;
-		*next = now + f->cursor.rtt_ns;
+		*next = now + round_trip(s, f);
 		return emit_tcp(s, f, TG_DIR_C2S, TG_INTENT_OPEN, 0, now,
 				pkt) >= 0;
 	case ACT_SYNACK:
@@ -949,7 +1033,7 @@ tcp_event(struct tg_synth *s, struct flow *f, uint64_t now, uint64_t *next,
 					      TG_INTENT_ACK, 0, now, pkt) >= 0;
 	case ACT_PEER_FIN:
 		f->action = ACT_LAST_ACK;
-		*next = now + answer_gap(f, closer);
+		*next = now + answer_gap(s, f, closer);
 		return emit_tcp(s, f, tg_dir_peer(closer), TG_INTENT_CLOSE, 0,
 				now, pkt) >= 0;
 	case ACT_LAST_ACK:
@@ -1307,7 +1391,7 @@ fit_tcp_data(struct tg_synth *s, struct flow *f, uint64_t now, uint64_t *next,
 		if (sent <= 0) {
 			/* The window is full: the receiver acknowledges. */
 			f->action = ACT_MID_ACK;
-			*next = now + answer_gap(f, tg_dir_peer(dir));
+			*next = now + answer_gap(s, f, tg_dir_peer(dir));
 			return false;
 		}
 		f->msg_sent += (uint32_t)sent;
@@ -1340,7 +1424,7 @@ fit_tcp_close(struct tg_synth *s, struct flow *f, uint64_t now,
 	}
 	if (!c->side[TG_DIR_C2S].fin_sent || !c->side[TG_DIR_S2C].fin_sent) {
 		dir = c->side[TG_DIR_C2S].fin_sent ? TG_DIR_S2C : TG_DIR_C2S;
-		*next = now + answer_gap(f, tg_dir_peer(dir));
+		*next = now + answer_gap(s, f, tg_dir_peer(dir));
 		if (emit_tcp(s, f, dir, TG_INTENT_CLOSE, 0, now, pkt) >= 0)
 			return true;
 		f->action = ACT_END;
@@ -1354,7 +1438,7 @@ fit_tcp_close(struct tg_synth *s, struct flow *f, uint64_t now,
 	}
 	if (tg_tcp_conv_done(c))
 		f->action = ACT_END;
-	*next = now + answer_gap(f, tg_dir_peer((enum tg_dir)owing));
+	*next = now + answer_gap(s, f, tg_dir_peer((enum tg_dir)owing));
 	return true;
 }
 
@@ -1381,7 +1465,7 @@ fit_tcp_step(struct tg_synth *s, struct flow *f, uint64_t now, uint64_t *next,
 		if (side[TG_DIR_C2S].fin_sent && side[TG_DIR_S2C].fin_sent) {
 			/* Both FINs are out: the last ACK follows. */
 			f->action = ACT_CLOSING;
-			*next = now + answer_gap(f, tg_dir_peer(dir));
+			*next = now + answer_gap(s, f, tg_dir_peer(dir));
 			return sent;
 		}
 		break;
@@ -1501,6 +1585,7 @@ fit_alloc(struct tg_synth *s, uint16_t service, struct tg_flow_desc *desc,
 	f->packet_level = true;
 	tg_rng_seed(&f->rng, tg_rng_next(&s->rng), f->id);
 	tg_model_flow_new(s->model, &f->rng, service, desc, &f->cursor);
+	fx_flow_start(s, f);
 	return f;
 }
 
@@ -1627,6 +1712,211 @@ tg_synth_idle(const struct tg_synth *s)
 	return s->draining && tg_flowheap_empty(&s->heap);
 }
 
+/* --- Network effects ---------------------------------------------------- */
+
+/* A duplicate, or a segment held back, follows its predecessor this soon
+ * (or at once when the flow's next packet is due sooner). */
+#define FX_SOON_NS NS_PER_US
+
+static uint64_t
+fx_soon(uint64_t now, uint64_t next)
+{
+	uint64_t gap = next > now ? next - now : 0;
+
+	return now + (gap < FX_SOON_NS ? gap : FX_SOON_NS);
+}
+
+/* Keep the frame just written in `pkt` for the effect `kind`. False when
+ * the store is full (the effect is then not applied). */
+static bool
+fx_keep(struct tg_synth *s, struct tg_fx_flow *x,
+	const struct tg_synth_pkt *pkt, enum tg_fx_kind kind)
+{
+	struct tg_fx_frame *fr;
+	int32_t i;
+
+	if (pkt->len > TG_FX_FRAME_MAX ||
+	    (i = tg_fx_store_take(&s->fx_store)) < 0)
+		return false;
+	fr = &s->fx_store.frames[i];
+	memcpy(fr->buf, pkt->buf, pkt->len);
+	fr->len = pkt->len;
+	fr->layout = pkt->layout;
+	fr->proto = pkt->proto;
+	fr->ip_version = pkt->ip_version;
+	fr->spec = s->fx_spec;
+	x->frame = i;
+	x->kind = (uint8_t)kind;
+	x->dir = s->fx_dir;
+	return true;
+}
+
+/* Put the flow's own next event off: the effect's packet goes at `at`,
+ * then the flow goes on `delay` later than it would have. */
+static void
+fx_interpose(struct flow *f, struct tg_fx_flow *x, uint64_t at,
+	     uint64_t delay, uint64_t *next)
+{
+	x->resume_action = f->action;
+	x->resume_at = (*next > at ? *next : at) + delay;
+	f->action = ACT_EFFECT;
+	*next = at;
+}
+
+/* The data packet just written is lost after the capture point: the
+ * receiver never gets it. TCP: the sender hears nothing (no ACK, and no
+ * later segment that could draw duplicate ACKs: the flow waits), so it
+ * retransmits the segment when its timer runs out, and the rest of the
+ * conversation comes that much later. Datagrams: a request that never
+ * arrived gets no answer. */
+static void
+fx_lose(struct tg_synth *s, struct flow *f, struct tg_fx_flow *x,
+	uint64_t now, uint64_t *next, const struct tg_synth_pkt *pkt)
+{
+	uint64_t rto;
+
+	if (f->proto != TG_PROTO_TCP) {
+		/* A parametric model answers whatever arrived: no loss. */
+		if (!f->packet_level)
+			return;
+		f->owed = false;
+		x->counts.lost++;
+		return;
+	}
+	if (!fx_keep(s, x, pkt, TG_FX_RETRANSMIT))
+		return;
+	rto = tg_fx_rto(f->cursor.rtt_ns);
+	fx_interpose(f, x, now + rto, rto, next);
+	x->counts.lost++;
+}
+
+/* Hold the TCP segment just written back, to send it after the next one.
+ * Only when the next is sure to follow at once from the same sender (the
+ * message goes on and the window has room), so no ACK covers the held
+ * bytes before they are seen. */
+static bool
+fx_hold(struct tg_synth *s, struct flow *f, struct tg_fx_flow *x,
+	const struct tg_synth_pkt *pkt)
+{
+	enum tg_dir dir = (enum tg_dir)s->fx_dir;
+
+	if (f->proto != TG_PROTO_TCP || f->action != ACT_SEGMENT ||
+	    f->step.dir != dir || f->msg_sent >= f->msg_total ||
+	    tg_tcp_conv_send_room(&f->tcp, dir) == 0 ||
+	    !fx_keep(s, x, pkt, TG_FX_HOLD))
+		return false;
+	/* Off the wire until it is released. */
+	s->stats.packets--;
+	s->stats.bytes -= pkt->len;
+	f->packets[dir]--;
+	f->bytes[dir] -= pkt->len;
+	return true;
+}
+
+/* After the flow's own event: what the network does to the packet it
+ * wrote, if any. Returns whether that packet stays in the burst. */
+static bool
+fx_after(struct tg_synth *s, struct flow *f, bool wrote, uint64_t now,
+	 uint64_t *next, struct tg_synth_pkt *pkt)
+{
+	struct tg_fx_flow *x = fx_of(s, f);
+
+	if (!wrote)
+		return false;
+	if (x->kind == TG_FX_HOLD) {
+		/* The held segment follows the one just written. */
+		if (s->fx_dir == x->dir)
+			x->counts.reordered++;
+		x->kind = TG_FX_RELEASE;
+		fx_interpose(f, x, fx_soon(now, *next), 0, next);
+		return true;
+	}
+	if (x->kind != TG_FX_NONE || s->fx_spec.payload_len == 0)
+		return true;
+	switch (tg_fx_choose(x, &s->port->effects)) {
+	case TG_FX_LOSE:
+		fx_lose(s, f, x, now, next, pkt);
+		return true;
+	case TG_FX_DUPLICATE_IT:
+		if (fx_keep(s, x, pkt, TG_FX_DUPLICATE))
+			fx_interpose(f, x, fx_soon(now, *next), 0, next);
+		return true;
+	case TG_FX_REORDER:
+		return !fx_hold(s, f, x, pkt);
+	default:
+		return true;
+	}
+}
+
+/* The lost segment again: the same bytes at the same sequence number, in
+ * a new IP packet carrying the sender's clock of now (RFC 7323: a
+ * retransmission has a fresh TSval, which the receiver echoes). */
+static bool
+fx_retransmit(struct flow *f, const struct tg_fx_frame *fr, enum tg_dir dir,
+	      uint64_t now, struct tg_synth_pkt *pkt)
+{
+	struct tg_pkt_spec spec = fr->spec;
+	uint16_t hdr = tg_pkt_header_len(&fr->spec);
+
+	spec.ip_id = next_ip_id(f, dir);
+	spec.payload = fr->buf + hdr;
+	if (spec.tcp.opts.has_ts) {
+		spec.tcp.opts.tsval = f->tcp.side[dir].ts_base +
+				      (uint32_t)(now / NS_PER_MS);
+		f->tcp.side[tg_dir_peer(dir)].ts_recent = spec.tcp.opts.tsval;
+	}
+	pkt->len = tg_pkt_write(&spec, pkt->buf, pkt->cap, &pkt->layout);
+	pkt->proto = spec.proto;
+	return pkt->len != 0;
+}
+
+/* A kept frame as it was: a duplicate, or a segment held back. */
+static bool
+fx_replay(const struct tg_fx_frame *fr, struct tg_synth_pkt *pkt)
+{
+	if (fr->len > pkt->cap)
+		return false;
+	memcpy(pkt->buf, fr->buf, fr->len);
+	pkt->len = fr->len;
+	pkt->layout = fr->layout;
+	pkt->proto = fr->proto;
+	return true;
+}
+
+/* The effect's own packet; then the flow's put-off action resumes. */
+static bool
+fx_event(struct tg_synth *s, struct flow *f, uint64_t now, uint64_t *next,
+	 struct tg_synth_pkt *pkt)
+{
+	struct tg_fx_flow *x = fx_of(s, f);
+	const struct tg_fx_frame *fr = &s->fx_store.frames[x->frame];
+	enum tg_dir dir = (enum tg_dir)x->dir;
+	bool ok;
+
+	if (x->kind == TG_FX_RETRANSMIT) {
+		ok = fx_retransmit(f, fr, dir, now, pkt);
+		x->counts.retransmitted += ok;
+	} else {
+		ok = fx_replay(fr, pkt);
+		x->counts.duplicated += ok && x->kind == TG_FX_DUPLICATE;
+	}
+	if (ok) {
+		pkt->ts_ns = now;
+		pkt->ip_version = f->ip_version;
+		s->stats.packets++;
+		s->stats.bytes += pkt->len;
+		f->packets[dir]++;
+		f->bytes[dir] += pkt->len;
+		f->last_ns = now;
+	}
+	tg_fx_store_give(&s->fx_store, x->frame);
+	x->frame = -1;
+	x->kind = TG_FX_NONE;
+	f->action = x->resume_action;
+	*next = x->resume_at;
+	return ok;
+}
+
 unsigned
 tg_synth_burst(struct tg_synth *s, struct tg_synth_pkt *pkts, unsigned n,
 	       uint64_t until_ns)
@@ -1638,6 +1928,7 @@ tg_synth_burst(struct tg_synth *s, struct tg_synth_pkt *pkts, unsigned n,
 		struct tg_flowheap_entry e;
 		struct flow *f;
 		uint64_t next = now;
+		bool wrote;
 
 		if (now > until_ns || (s->draining && tg_flowheap_empty(&s->heap)))
 			break;
@@ -1658,7 +1949,15 @@ tg_synth_burst(struct tg_synth *s, struct tg_synth_pkt *pkts, unsigned n,
 		}
 		e = tg_flowheap_pop(&s->heap);
 		f = &s->flows[e.slot];
-		if (flow_event(s, f, now, &next, &pkts[count]))
+		if (f->action == ACT_EFFECT) {
+			wrote = fx_event(s, f, now, &next, &pkts[count]);
+		} else {
+			wrote = flow_event(s, f, now, &next, &pkts[count]);
+			if (s->fx != NULL)
+				wrote = fx_after(s, f, wrote, now, &next,
+						 &pkts[count]);
+		}
+		if (wrote)
 			count++;
 		if (f->action == ACT_END)
 			end_flow(s, e.slot);
@@ -1691,7 +1990,7 @@ tg_synth_take_live(const struct tg_synth *s, struct tg_flow_label *out,
 		const struct flow *f = &s->flows[s->heap.e[*pos].slot];
 
 		if (f->packets[0] + f->packets[1] > 0)
-			make_label(f, TG_FLOW_END_STOPPED, &out[k++]);
+			make_label(s, f, TG_FLOW_END_STOPPED, &out[k++]);
 	}
 	return k;
 }

@@ -70,6 +70,20 @@ enum tg_flow_end {
 /* "fin", "rst", "done", "drained", "aborted", "stopped". */
 const char *tg_flow_end_name(unsigned end);
 
+/* Ground truth of the network effects a flow met (port effects). A lost
+ * TCP segment was seen once, then once more as its retransmission; a lost
+ * datagram was seen but never reached its receiver. */
+struct tg_flow_effects {
+	uint64_t rtt_ns;	/* TCP round trip the engine used, when the
+				 * port's effects set rtt_ms or jitter_ms;
+				 * else 0 */
+	uint64_t jitter_ns;	/* the most each round trip was stretched */
+	uint16_t lost;		/* data packets lost after the capture point */
+	uint16_t retransmitted;	/* retransmissions of lost TCP segments */
+	uint16_t reordered;	/* TCP segments sent after their successor */
+	uint16_t duplicated;	/* data packets seen twice */
+};
+
 /* Ground truth of one flow: what it put on the wire. Only flows that
  * wrote at least one packet get one. */
 struct tg_flow_label {
@@ -86,6 +100,7 @@ struct tg_flow_label {
 	uint8_t proto;		/* TG_PROTO_TCP, _UDP or _ICMP (v4 or v6) */
 	uint8_t ip_version;
 	uint8_t end;		/* enum tg_flow_end */
+	struct tg_flow_effects effects;
 };
 
 /* Ended flows the synth keeps for tg_synth_take_ended (params.labels). */

@@ -63,6 +63,57 @@ parse_fails(const char *text, const char *prefix)
 	assert_null(strchr(err, '\n'));
 }
 
+/* effects = { ... }: off by default, every key with its unit and range,
+ * and the shares together at most one half. */
+static void
+test_effects(void **state)
+{
+	const struct tg_effects_cfg *fx = &cfg.ports[0].effects;
+
+	(void)state;
+	parse_ok("ports = (" PORT_OK ");");
+	assert_false(fx->enabled);
+	assert_true(fx->rtt_ms == 0 && fx->jitter_ms == 0 && fx->loss == 0 &&
+		    fx->reorder == 0 && fx->duplicate == 0);
+	parse_ok("ports = ( { name = \"p\"; pcap = \"p.pcap\";\n"
+		 " effects = { rtt_ms = 40.0; jitter_ms = 2; loss = 0.01;\n"
+		 " reorder = 0.005; duplicate = 0.002; }; } );");
+	assert_true(fx->enabled);
+	assert_true(fx->rtt_ms == 40 && fx->jitter_ms == 2 &&
+		    fx->loss == 0.01 && fx->reorder == 0.005 &&
+		    fx->duplicate == 0.002);
+	parse_ok("ports = ( { name = \"p\"; pcap = \"p.pcap\";\n"
+		 " effects = { loss = 0.0; }; } );");
+	assert_false(fx->enabled);
+	parse_ok("ports = ( { name = \"p\"; pcap = \"p.pcap\";\n"
+		 " effects = { jitter_ms = 0.5; }; } );");
+	assert_true(fx->enabled);
+	parse_fails("ports = ( { name = \"p\"; pcap = \"p.pcap\";\n"
+		    " effects = { loss = 0.6; }; } );",
+		    "t.cfg:2: loss: ");
+	parse_fails("ports = ( { name = \"p\"; pcap = \"p.pcap\";\n"
+		    " effects = { rtt_ms = -1; }; } );",
+		    "t.cfg:2: rtt_ms: ");
+	parse_fails("ports = ( { name = \"p\"; pcap = \"p.pcap\";\n"
+		    " effects = { jitter_ms = 10001; }; } );",
+		    "t.cfg:2: jitter_ms: ");
+	parse_fails("ports = ( { name = \"p\"; pcap = \"p.pcap\";\n"
+		    " effects = { reorder = \"a lot\"; }; } );",
+		    "t.cfg:2: reorder: ");
+	parse_fails("ports = ( { name = \"p\"; pcap = \"p.pcap\";\n"
+		    " effects = {\n duplicate = -0.1; }; } );",
+		    "t.cfg:3: duplicate: ");
+	parse_fails("ports = ( { name = \"p\"; pcap = \"p.pcap\";\n"
+		    " effects = { los = 0.1; }; } );",
+		    "t.cfg:2: los: unknown key");
+	parse_fails("ports = ( { name = \"p\"; pcap = \"p.pcap\";\n"
+		    " effects = { loss = 0.3; reorder = 0.3; }; } );",
+		    "t.cfg:2: effects: ");
+	parse_fails("ports = ( { name = \"p\"; pcap = \"p.pcap\";\n"
+		    " effects = 0.1; } );",
+		    "t.cfg:2: effects: ");
+}
+
 /* labels = "...": next to the pcaps, never the same file as an output. */
 static void
 test_labels(void **state)
@@ -420,6 +471,51 @@ test_workers(void **state)
 		    "t.cfg:1: lcores.workers: lcore 2 serves no port");
 }
 
+/* Hostile sizes are refused with the line, before anything is allocated:
+ * sessions over the bound in all ports together, more EAL memory than the
+ * machine has, and config files that are too big or no file at all. */
+static void
+test_hostile_sizes(void **state)
+{
+	char err[TG_ERR_LEN], path[TG_PATH_LEN];
+	FILE *f;
+
+	(void)state;
+	parse_fails("ports = ( { name = \"p\"; pcap = \"x\";\n"
+		    " sessions = 1000000000000L; } );",
+		    "t.cfg:2: sessions: 1000000000000 is outside "
+		    "1..10000000");
+	parse_fails("ports = (\n { name = \"a\"; pcap = \"a\";"
+		    " sessions = 6000000; },\n"
+		    " { name = \"b\"; pcap = \"b\";\n sessions = 6000000; } );",
+		    "t.cfg:4: sessions: 12000000 in all ports, at most "
+		    "10000000");
+	parse_fails("eal = {\n memory_mb = 1048576; };\nports = (" PORT_OK
+		    ");", "t.cfg:2: memory_mb: 1048576 MiB is more than the ");
+	parse_fails("ports = ( { name = \"p\"; pcap = \"x\";\n"
+		    " burst = 1000000; } );",
+		    "t.cfg:2: burst: 1000000 is outside 1..512");
+	parse_fails("ports = ( { name = \"p\"; pcap = \"x\";\n"
+		    " tx_desc = 1048576; } );",
+		    "t.cfg:2: tx_desc: 1048576 is outside 64..16384");
+	assert_int_equal(tg_config_load(tmpdir, &cfg, err, sizeof(err)),
+			 -1);
+	assert_non_null(strstr(err, ": cannot read: Is a directory"));
+	assert_int_equal(tg_config_load("/dev/zero", &cfg, err,
+					sizeof(err)), -1);
+	assert_string_equal(err,
+			    "/dev/zero: cannot read: not a regular file");
+	snprintf(path, sizeof(path), "%s/big.cfg", tmpdir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 1 << 20, SEEK_SET), 0);
+	assert_int_equal(fputc('\n', f), '\n');
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(tg_config_load(path, &cfg, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "big.cfg: cannot read: 1048577 bytes, "
+				    "more than the limit of 1048576"));
+}
+
 /* The shipped configs load as they are. */
 static void
 test_shipped_configs(void **state)
@@ -453,7 +549,9 @@ main(void)
 		cmocka_unit_test(test_pools),
 		cmocka_unit_test(test_workers),
 		cmocka_unit_test(test_labels),
+		cmocka_unit_test(test_effects),
 		cmocka_unit_test(test_shipped_configs),
+		cmocka_unit_test(test_hostile_sizes),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

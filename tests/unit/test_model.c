@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -168,6 +169,36 @@ test_missing_file(void **state)
 	assert_int_equal(tg_model_load("/nonexistent.tgm", &m, err,
 				       sizeof(err)), -1);
 	assert_non_null(strstr(err, "/nonexistent.tgm"));
+}
+
+/* Files that are no model file at all are refused by what they are, before
+ * libconfig reads them: a directory, a device that never ends, a file over
+ * the size limit (sparse: no disk is used). */
+static void
+test_hostile_files(void **state)
+{
+	char dir[] = "/tmp/tg_model_hostile.XXXXXX", path[64], err[512];
+	struct tg_model m;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(tg_model_load(dir, &m, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, ": cannot read: Is a directory"));
+	assert_int_equal(tg_model_load("/dev/zero", &m, err, sizeof(err)), -1);
+	assert_string_equal(err, "/dev/zero: cannot read: not a regular file");
+	snprintf(path, sizeof(path), "%s/big.tgm", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	/* one byte over TG_CFGFILE_MAX_BYTES (lib/cfgfile), 16 MiB */
+	assert_int_equal(fseek(f, 16 << 20, SEEK_SET), 0);
+	assert_int_equal(fputc('\n', f), '\n');
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(tg_model_load(path, &m, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "big.tgm: cannot read: 16777217 bytes, "
+				    "more than the limit of 16777216"));
+	unlink(path);
+	rmdir(dir);
 }
 
 /* Every flow of the built-in model is a well-formed conversation: TCP
@@ -1079,6 +1110,7 @@ main(void)
 		cmocka_unit_test(test_parametric_loads),
 		cmocka_unit_test(test_bad_models),
 		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_hostile_files),
 		cmocka_unit_test(test_flow_steps),
 		cmocka_unit_test(test_arrival_median),
 		cmocka_unit_test(test_fitted_round_trip),

@@ -13,12 +13,14 @@
 
 #include <cmocka.h>
 
+#include "tg_keystream.h"
 #include "tg_model.h"
 #include "tg_payload.h"
 
 #define BIG 70000
 
 static uint8_t whole[BIG], pieces[BIG];
+static struct tg_keystream *ks;	/* the group's, as a synth has one */
 
 static const uint32_t wanted[] = { 0, 1, 5, 30, 48, 60, 100, 300, 517,
 				   1400, 2047, 2049, 2060, 5000, 16406,
@@ -44,12 +46,16 @@ make(struct tg_payload_msg *m, uint32_t want)
 {
 	uint32_t off = 0, step = 1;
 
+	m->ks = ks;
 	m->total = tg_payload_message_len(m, want);
 	assert_true(m->total <= BIG);
-	/* Only NTP and DNS (whole records) may come out shorter. */
+	/* Only fixed or capped forms (NTP, DNS records, NetBIOS names and
+	 * session set-up, SNMP requests) may come out shorter. */
 	assert_true(m->total >= want || m->kind == TG_PAYLOAD_NTP ||
 		    m->kind == TG_PAYLOAD_DNS ||
-		    m->kind == TG_PAYLOAD_DNS_TCP);
+		    m->kind == TG_PAYLOAD_DNS_TCP ||
+		    m->kind == TG_PAYLOAD_NBNS || m->kind == TG_PAYLOAD_SNMP ||
+		    (m->kind == TG_PAYLOAD_NBSS && m->index == 0));
 	tg_payload_fill(m, 0, whole, m->total);
 	while (off < m->total) {
 		uint32_t n = m->total - off < step ? m->total - off : step;
@@ -310,6 +316,324 @@ test_dns_udp_unchanged(void **state)
 	assert_int_equal(get16(whole + 6), 3);
 }
 
+static const uint8_t nist_key[16] = {
+	0x2b, 0x7e, 0x15, 0x16, 0x28, 0xae, 0xd2, 0xa6,
+	0xab, 0xf7, 0x15, 0x88, 0x09, 0xcf, 0x4f, 0x3c,
+};
+
+/* NIST SP 800-38A F.5.1, CTR-AES128.Encrypt: the keystream is the
+ * ciphertext XOR the plaintext. */
+static void
+test_aes_ctr_nist(void **state)
+{
+	static const uint8_t ctr[16] = {
+		0xf0, 0xf1, 0xf2, 0xf3, 0xf4, 0xf5, 0xf6, 0xf7,
+		0xf8, 0xf9, 0xfa, 0xfb, 0xfc, 0xfd, 0xfe, 0xff,
+	};
+	static const uint8_t plain[64] = {
+		0x6b, 0xc1, 0xbe, 0xe2, 0x2e, 0x40, 0x9f, 0x96,
+		0xe9, 0x3d, 0x7e, 0x11, 0x73, 0x93, 0x17, 0x2a,
+		0xae, 0x2d, 0x8a, 0x57, 0x1e, 0x03, 0xac, 0x9c,
+		0x9e, 0xb7, 0x6f, 0xac, 0x45, 0xaf, 0x8e, 0x51,
+		0x30, 0xc8, 0x1c, 0x46, 0xa3, 0x5c, 0xe4, 0x11,
+		0xe5, 0xfb, 0xc1, 0x19, 0x1a, 0x0a, 0x52, 0xef,
+		0xf6, 0x9f, 0x24, 0x45, 0xdf, 0x4f, 0x9b, 0x17,
+		0xad, 0x2b, 0x41, 0x7b, 0xe6, 0x6c, 0x37, 0x10,
+	};
+	static const uint8_t cipher[64] = {
+		0x87, 0x4d, 0x61, 0x91, 0xb6, 0x20, 0xe3, 0x26,
+		0x1b, 0xef, 0x68, 0x64, 0x99, 0x0d, 0xb6, 0xce,
+		0x98, 0x06, 0xf6, 0x6b, 0x79, 0x70, 0xfd, 0xff,
+		0x86, 0x17, 0x18, 0x7b, 0xb9, 0xff, 0xfd, 0xff,
+		0x5a, 0xe4, 0xdf, 0x3e, 0xdb, 0xd5, 0xd3, 0x5e,
+		0x5b, 0x4f, 0x09, 0x02, 0x0d, 0xb0, 0x3e, 0xab,
+		0x1e, 0x03, 0x1d, 0xda, 0x2f, 0xbe, 0x03, 0xd1,
+		0x79, 0x21, 0x70, 0xa0, 0xf3, 0x00, 0x9c, 0xee,
+	};
+	char err[128];
+	struct tg_keystream *k =
+		tg_keystream_create_key(nist_key, ctr, err, sizeof(err));
+	const uint8_t *pool;
+
+	(void)state;
+	assert_non_null(k);
+	pool = tg_keystream_pool(k);
+	for (unsigned i = 0; i < 64; i++)
+		assert_int_equal(pool[i], cipher[i] ^ plain[i]);
+	tg_keystream_free(k);
+}
+
+/* The counter is one 128-bit integer: the block after ..ff ff ff ff is
+ * the first of a pool that starts at the carried value. */
+static void
+test_aes_ctr_carry(void **state)
+{
+	uint8_t a[16] = { 0 }, b[16] = { 0 };
+	char err[128];
+	struct tg_keystream *ka, *kb;
+
+	(void)state;
+	memset(a + 11, 0xff, 5);	/* 00..00 ff ff ff ff ff */
+	b[10] = 1;			/* 00..01 00 00 00 00 00 */
+	ka = tg_keystream_create_key(nist_key, a, err, sizeof(err));
+	kb = tg_keystream_create_key(nist_key, b, err, sizeof(err));
+	assert_non_null(ka);
+	assert_non_null(kb);
+	assert_memory_equal(tg_keystream_pool(ka) + 16,
+			    tg_keystream_pool(kb), 4096);
+	tg_keystream_free(ka);
+	tg_keystream_free(kb);
+}
+
+/* Ciphertext looks random (a byte histogram's chi-square with 255
+ * degrees of freedom far from 0.1 %, 330.5), and messages keep their
+ * sampled sizes. */
+static void
+test_ciphertext_random(void **state)
+{
+	struct tg_payload_msg m = { .kind = TG_PAYLOAD_TLS, .seed = 77,
+				    .index = 2 };
+	uint32_t count[256] = { 0 }, n = 0, at = 0;
+	double chi = 0;
+
+	(void)state;
+	assert_int_equal(make(&m, 60000), 60000);
+	while (at < m.total) {		/* record payloads only */
+		uint32_t len = get16(whole + at + 3);
+
+		for (uint32_t i = 0; i < len; i++, n++)
+			count[whole[at + 5 + i]]++;
+		at += 5 + len;
+	}
+	for (unsigned b = 0; b < 256; b++) {
+		double d = count[b] - n / 256.0;
+
+		chi += d * d / (n / 256.0);
+	}
+	assert_true(chi < 330.5);
+	assert_true(chi > 190);	/* and not suspiciously flat */
+	for (uint32_t want = 22; want < 3000; want += 97)
+		assert_int_equal(make(&m, want), want);
+}
+
+/* Lines of text ending in CRLF, none longer than SMTP allows. */
+static void
+check_crlf_lines(const uint8_t *b, uint32_t total)
+{
+	uint32_t start = 0;
+
+	for (uint32_t i = 0; i + 1 < total; i++) {
+		if (b[i] != '\r')
+			continue;
+		assert_int_equal(b[i + 1], '\n');
+		assert_true(i + 2 - start <= 512);
+		start = i + 2;
+	}
+	assert_int_equal(start, total);
+}
+
+/* A session: greeting, EHLO and its reply, MAIL, RCPT, DATA, the mail
+ * ending in ".", QUIT and 221; every message the sampled size or more. */
+static void
+test_smtp(void **state)
+{
+	static const char *const client[] = { "EHLO ", "MAIL FROM:<",
+					      "RCPT TO:<", "DATA\r\n", "Date: ",
+					      "QUIT\r\n" };
+	static const char *const server[] = { "220", "250", "250", "250",
+					      "354", "250", "221" };
+	struct tg_payload_msg m = { .kind = TG_PAYLOAD_SMTP, .seed = 8,
+				    .flow_seed = 9 };
+
+	(void)state;
+	for (unsigned i = 0; i < N_WANTED; i++) {
+		for (uint16_t idx = 0; idx < 7; idx++) {
+			uint32_t t, last;
+
+			m.dir = TG_DIR_S2C;
+			m.index = idx;
+			t = make(&m, wanted[i]);
+			check_crlf_lines(whole, t);
+			for (last = t - 2; last > 0 && whole[last - 1] != '\n';)
+				last--;
+			assert_memory_equal(whole + last, server[idx], 3);
+			assert_int_equal(whole[last + 3], ' ');
+			if (idx == 6)
+				continue;
+			m.dir = TG_DIR_C2S;
+			t = make(&m, wanted[i]);
+			check_crlf_lines(whole, t);
+			if (idx == 4) {
+				assert_memory_equal(whole, "Date: ", 6);
+				assert_memory_equal(whole + t - 5, "\r\n.\r\n", 5);
+				continue;
+			}
+			for (last = t - 2; last > 0 && whole[last - 1] != '\n';)
+				last--;
+			assert_memory_equal(whole + last, client[idx],
+					    strlen(client[idx]));
+		}
+	}
+}
+
+static void
+test_syslog(void **state)
+{
+	struct tg_payload_msg m = { .kind = TG_PAYLOAD_SYSLOG, .seed = 4 };
+
+	(void)state;
+	for (unsigned i = 0; i < N_WANTED; i++) {
+		uint32_t t = make(&m, wanted[i]);
+
+		assert_int_equal(whole[0], '<');
+		assert_non_null(memchr(whole, '>', 5));
+		assert_non_null(memchr(whole, ':', t));
+		for (uint32_t j = 0; j < t; j++)
+			assert_true(whole[j] >= ' ' && whole[j] < 127);
+	}
+}
+
+/* NetBIOS name queries and answers: counts and the encoded name. */
+static void
+test_nbns(void **state)
+{
+	struct tg_payload_msg m = { .kind = TG_PAYLOAD_NBNS, .seed = 12 };
+
+	(void)state;
+	for (unsigned i = 0; i < N_WANTED; i++) {
+		uint32_t t;
+
+		m.dir = TG_DIR_C2S;
+		t = make(&m, wanted[i]);
+		assert_int_equal(get16(whole + 4), 1);
+		assert_int_equal(whole[12], 32);
+		for (uint32_t p = 13; p < 13 + 32; p++)
+			assert_true(whole[p] >= 'A' && whole[p] <= 'P');
+		assert_int_equal(get16(whole + t - 4), 0x20);	/* NB */
+		m.dir = TG_DIR_S2C;
+		t = make(&m, wanted[i]);
+		assert_int_equal(get16(whole + 6), 1);
+		assert_int_equal(get16(whole + 12 + 34 + 8), t - 12 - 44);
+	}
+}
+
+/* SMB: session messages holding TRANSFORM_HEADERs whose sizes add up;
+ * over a NetBIOS session the first messages open it. */
+static void
+check_smb_frames(const uint8_t *b, uint32_t at, uint32_t total)
+{
+	while (at < total) {
+		uint32_t len = get32(b + at);
+
+		assert_memory_equal(b + at + 4, "\xfdSMB", 4);
+		assert_int_equal(b[at + 40] | b[at + 41] << 8, len - 52);
+		at += 4 + len;
+	}
+	assert_int_equal(at, total);
+}
+
+static void
+test_smb(void **state)
+{
+	struct tg_payload_msg m = { .flow_seed = 21, .seed = 22 };
+
+	(void)state;
+	for (unsigned i = 0; i < N_WANTED; i++) {
+		uint32_t t;
+
+		m.kind = TG_PAYLOAD_SMB;
+		m.index = 0;
+		check_smb_frames(whole, 0, make(&m, wanted[i]));
+		m.kind = TG_PAYLOAD_NBSS;
+		m.dir = TG_DIR_C2S;
+		t = make(&m, wanted[i]);
+		assert_int_equal(whole[0], 0x81);
+		check_smb_frames(whole, 72, t);
+		m.dir = TG_DIR_S2C;
+		t = make(&m, wanted[i]);
+		assert_int_equal(whole[0], 0x82);
+		check_smb_frames(whole, 4, t);
+		m.index = 1;
+		check_smb_frames(whole, 0, make(&m, wanted[i]));
+	}
+}
+
+static void
+test_dhcp(void **state)
+{
+	struct tg_payload_msg m = { .kind = TG_PAYLOAD_DHCP, .seed = 2 };
+
+	(void)state;
+	for (unsigned i = 0; i < N_WANTED && wanted[i] <= 1400; i++) {
+		for (int dir = 0; dir < 2; dir++) {
+			uint32_t t, p = 240;
+
+			m.dir = (uint8_t)dir;
+			t = make(&m, wanted[i]);
+			assert_int_equal(whole[0], dir == 0 ? 1 : 2);
+			assert_int_equal(get32(whole + 236), 0x63825363);
+			while (whole[p] != 255) {	/* options to the end */
+				assert_true(p + 2 < t);
+				p += 2 + whole[p + 1];
+			}
+			assert_int_equal(whole[242], dir == 0 ? 1 : 2);
+		}
+	}
+}
+
+/* BER lengths nest exactly: the message, the PDU, the varbind list. */
+static uint32_t
+ber_len(const uint8_t *b, uint32_t *hdr)
+{
+	if (b[1] < 0x80) {
+		*hdr = 2;
+		return b[1];
+	}
+	*hdr = 2 + (b[1] & 0x7f);
+	return b[1] == 0x81 ? b[2] : get16(b + 2);
+}
+
+static void
+test_snmp(void **state)
+{
+	struct tg_payload_msg m = { .kind = TG_PAYLOAD_SNMP, .seed = 6 };
+
+	(void)state;
+	for (unsigned i = 0; i < N_WANTED; i++) {
+		for (int dir = 0; dir < 2; dir++) {
+			uint32_t t, h, p;
+
+			m.dir = (uint8_t)dir;
+			t = make(&m, wanted[i]);
+			assert_true(t >= wanted[i] ||
+				    t >= (dir == 0 ? 150u : 1300u));
+			assert_int_equal(whole[0], 0x30);
+			assert_int_equal(ber_len(whole, &h) + h, t);
+			p = h + 11;			/* version, community */
+			assert_int_equal(whole[p], dir == 0 ? 0xa0 : 0xa2);
+			assert_int_equal(ber_len(whole + p, &h) + h + p, t);
+		}
+	}
+}
+
+static int
+setup(void **state)
+{
+	char err[128];
+
+	(void)state;
+	ks = tg_keystream_create(1, 0, err, sizeof(err));
+	return ks == NULL ? -1 : 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	tg_keystream_free(ks);
+	return 0;
+}
+
 int
 main(void)
 {
@@ -320,7 +644,16 @@ main(void)
 		cmocka_unit_test(test_dns_tcp),
 		cmocka_unit_test(test_quic),
 		cmocka_unit_test(test_dns_udp_unchanged),
+		cmocka_unit_test(test_aes_ctr_nist),
+		cmocka_unit_test(test_aes_ctr_carry),
+		cmocka_unit_test(test_ciphertext_random),
+		cmocka_unit_test(test_smtp),
+		cmocka_unit_test(test_syslog),
+		cmocka_unit_test(test_nbns),
+		cmocka_unit_test(test_smb),
+		cmocka_unit_test(test_dhcp),
+		cmocka_unit_test(test_snmp),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, setup, teardown);
 }

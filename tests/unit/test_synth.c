@@ -1547,6 +1547,201 @@ test_fitted_labels(void **state)
 	lrun_free(&r);
 }
 
+/* --- Network effects ------------------------------------------------- */
+
+#define FX_SEEN (1u << 20)	/* TCP data segments remembered */
+
+/* A TCP data segment once seen: where (5-tuple, direction, seq) and
+ * what (length, hash of the payload). */
+struct fx_seg {
+	uint64_t key;		/* 0: free */
+	uint64_t payload;
+	uint32_t len;
+};
+
+struct fx_result {
+	uint64_t digest;	/* of every frame and its time */
+	uint64_t packets;
+	uint64_t repeats;	/* segments seen again, same seq */
+	uint64_t repeats_differ;	/* ... with other bytes */
+	uint64_t flows;
+	struct tg_flow_effects sum;	/* over all labels */
+	uint64_t rtt_labels;	/* labels with an rtt entry */
+};
+
+static uint64_t
+fnv(uint64_t h, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 0x100000001b3ull;
+	return h;
+}
+
+/* Remember a TCP data segment; count it if its seq was seen before. */
+static void
+fx_note(struct fx_seg *seen, const struct tg_synth_pkt *pk,
+	struct fx_result *r)
+{
+	const uint8_t *l3 = pk->buf + pk->layout.l2_len;
+	const uint8_t *l4 = l3 + pk->layout.l3_len;
+	const uint8_t *data = l4 + pk->layout.l4_len;
+	uint32_t len = pk->len - (uint32_t)(data - pk->buf);
+	uint64_t key, h;
+	uint32_t i;
+
+	if (pk->proto != TG_PROTO_TCP || len == 0)
+		return;
+	key = pk->ip_version == 6 ? fnv(0xcbf29ce484222325ull, l3 + 8, 32)
+				  : fnv(0xcbf29ce484222325ull, l3 + 12, 8);
+	key = fnv(key, l4, 8) | 1;	/* ports and seq */
+	h = fnv(0xcbf29ce484222325ull, data, len);
+	for (i = (uint32_t)key & (FX_SEEN - 1); seen[i].key != 0;
+	     i = (i + 1) & (FX_SEEN - 1)) {
+		if (seen[i].key != key)
+			continue;
+		r->repeats++;
+		r->repeats_differ += seen[i].len != len ||
+				     seen[i].payload != h;
+		return;
+	}
+	seen[i] = (struct fx_seg){ .key = key, .payload = h, .len = len };
+}
+
+static void
+fx_add_labels(struct fx_result *r, const struct tg_flow_label *l, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		const struct tg_flow_effects *e = &l[i].effects;
+
+		r->flows++;
+		r->sum.lost += e->lost;
+		r->sum.retransmitted += e->retransmitted;
+		r->sum.reordered += e->reordered;
+		r->sum.duplicated += e->duplicated;
+		r->rtt_labels += e->rtt_ns != 0;
+		if (e->rtt_ns != 0) {
+			assert_true(e->rtt_ns == 30000000ull);
+			assert_true(e->jitter_ns == 1000000ull);
+		}
+	}
+}
+
+/* Play the fitted model for run_ns with effects `fx` (NULL: none), drain,
+ * and gather what came out. */
+static void
+fx_play(const struct tg_effects_cfg *fx, uint64_t seed, uint64_t run_ns,
+	struct fx_result *r)
+{
+	static uint8_t bufs[BURST][2048];
+	struct tg_synth_pkt pkts[BURST];
+	struct tg_flow_label l[32];
+	struct tg_port_cfg port;
+	struct tg_synth_params p = {
+		.model = &fitted, .port = &port, .seed = seed,
+		.max_flows = 100000, .sessions = 20, .n_workers = 1,
+		.labels = true,
+	};
+	struct fx_seg *seen = calloc(FX_SEEN, sizeof(*seen));
+	char err[256];
+	struct tg_synth *s;
+	unsigned k;
+
+	assert_non_null(seen);
+	make_port(&port);
+	if (fx != NULL)
+		port.effects = *fx;
+	memset(r, 0, sizeof(*r));
+	r->digest = 0xcbf29ce484222325ull;
+	s = tg_synth_create(&p, err, sizeof(err));
+	assert_non_null(s);
+	for (unsigned i = 0; i < BURST; i++) {
+		pkts[i].buf = bufs[i];
+		pkts[i].cap = sizeof(bufs[i]);
+	}
+	while (!tg_synth_idle(s)) {
+		bool past = tg_synth_next_time(s) >= run_ns;
+
+		if (past)
+			tg_synth_drain(s, run_ns);
+		k = tg_synth_burst(s, pkts, BURST, past ? UINT64_MAX
+							: run_ns - 1);
+		for (unsigned i = 0; i < k; i++) {
+			r->digest = fnv(r->digest, pkts[i].buf, pkts[i].len);
+			r->digest = fnv(r->digest,
+					(const uint8_t *)&pkts[i].ts_ns, 8);
+			fx_note(seen, &pkts[i], r);
+		}
+		r->packets += k;
+		while ((k = tg_synth_take_ended(s, l, 32)) > 0)
+			fx_add_labels(r, l, k);
+	}
+	tg_synth_free(s);
+	free(seen);
+}
+
+/* Effects switched on with nothing to do run every effects hook but change
+ * no byte and no time: their draws come from streams of their own. */
+static void
+test_effects_off_same_bytes(void **state)
+{
+	struct tg_effects_cfg idle = { .enabled = true };
+	struct fx_result off, on;
+
+	(void)state;
+	fx_play(NULL, 3, 2000000000ull, &off);
+	fx_play(&idle, 3, 2000000000ull, &on);
+	assert_true(off.packets > 1000);
+	assert_int_equal(off.packets, on.packets);
+	assert_true(off.digest == on.digest);
+	assert_int_equal(off.repeats, 0);
+	assert_int_equal(on.sum.lost + on.sum.reordered + on.sum.duplicated, 0);
+}
+
+/* Loss: every lost TCP segment comes again once, with its sequence number
+ * and the same payload bytes, and the labels count exactly those. */
+static void
+test_effects_loss_retransmits(void **state)
+{
+	struct tg_effects_cfg loss = { .enabled = true, .loss = 0.05 };
+	struct fx_result r;
+
+	(void)state;
+	fx_play(&loss, 3, 2000000000ull, &r);
+	assert_true(r.sum.retransmitted > 20);
+	assert_int_equal(r.repeats, r.sum.retransmitted);
+	assert_int_equal(r.repeats_differ, 0);
+	/* Lost datagrams are not sent again. */
+	assert_true(r.sum.lost >= r.sum.retransmitted);
+	assert_int_equal(r.sum.reordered + r.sum.duplicated, 0);
+}
+
+/* Every effect at once: the same seed gives the same bytes; duplicates
+ * and held-back segments repeat no sequence number with other bytes; the
+ * port's round trip is in the labels of TCP flows. */
+static void
+test_effects_deterministic(void **state)
+{
+	struct tg_effects_cfg all = {
+		.enabled = true, .rtt_ms = 30, .jitter_ms = 1, .loss = 0.02,
+		.reorder = 0.1, .duplicate = 0.02,
+	};
+	struct fx_result a, b, c;
+
+	(void)state;
+	fx_play(&all, 5, 2000000000ull, &a);
+	fx_play(&all, 5, 2000000000ull, &b);
+	fx_play(&all, 6, 2000000000ull, &c);
+	assert_true(a.digest == b.digest);
+	assert_int_equal(a.packets, b.packets);
+	assert_true(a.digest != c.digest);
+	assert_true(a.sum.lost > 0 && a.sum.retransmitted > 0);
+	assert_true(a.sum.reordered > 0 && a.sum.duplicated > 0);
+	assert_true(a.rtt_labels > 0);
+	assert_int_equal(a.repeats_differ, 0);
+	/* A TCP segment seen twice is a retransmission or a duplicate. */
+	assert_true(a.repeats <= a.sum.retransmitted + a.sum.duplicated);
+}
+
 int
 main(void)
 {
@@ -1566,6 +1761,9 @@ main(void)
 		cmocka_unit_test(test_fitted_workers_own_disjoint_clients),
 		cmocka_unit_test(test_fitted_arrivals),
 		cmocka_unit_test(test_fitted_labels),
+		cmocka_unit_test(test_effects_off_same_bytes),
+		cmocka_unit_test(test_effects_loss_retransmits),
+		cmocka_unit_test(test_effects_deterministic),
 	};
 	int failed;
 
