@@ -14,6 +14,10 @@
 /* An idle stretch in a file counts at most this many empty seconds: a
  * clock that jumps years would otherwise fill memory with zeros. */
 #define MAX_IDLE_SECONDS 60u
+/* A gap between flow starts longer than an hour is a pause of the
+ * capture, not of the traffic (tempogen-fit leaves such gaps out of the
+ * arrivals for the same reason); it is not a gap of the row. */
+#define MAX_START_GAP_NS (3600ull * NS_PER_S)
 
 int
 vec_push(struct vec *v, double x)
@@ -221,7 +225,7 @@ compare_starts(const void *a, const void *b)
 	return (x->ns > y->ns) - (x->ns < y->ns);
 }
 
-/* Gaps between flow starts, within each file. */
+/* Gaps between flow starts, within each file, up to an hour. */
 static int
 add_start_gaps(struct tg_eval_sample *s)
 {
@@ -234,6 +238,8 @@ add_start_gaps(struct tg_eval_sample *s)
 		if (s->starts[i].file != s->starts[i - 1].file)
 			continue;
 		gap = s->starts[i].ns - s->starts[i - 1].ns;
+		if (gap > MAX_START_GAP_NS)
+			continue;
 		s->iat_start[tg_eval_log_bin(gap / NS_PER_US)]++;
 		if (vec_push(&s->log_iat_start, eval_log_seconds(gap)))
 			return -1;

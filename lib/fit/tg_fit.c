@@ -316,6 +316,7 @@ add_flow(struct tg_fitter *f, const struct tg_flow_rec *r)
 	memset(ff, 0, sizeof(*ff));
 	ff->order = f->n_flows;
 	ff->first_ns = r->first_ns;
+	ff->arrive_ns = r->first_ns;
 	ff->file = r->file;
 	ff->raw = raw;
 	ff->proto = proto;
@@ -331,6 +332,10 @@ add_flow(struct tg_fitter *f, const struct tg_flow_rec *r)
 
 	if (proto == TG_PROTO_TCP)
 		first = r->start == TG_START_SYN ? skip_handshake(r, ff) : -1;
+	/* A SYN nobody answered: the engine cannot play it (it always
+	 * completes a handshake), so it is no arrival (tg_fit_arrivals). */
+	ff->unanswered = proto == TG_PROTO_TCP &&
+			 r->start == TG_START_SYN && first < 0;
 	if (first < 0)
 		f->stats.skipped_midflow++;
 	else if (note_sequence(f, ff, r, (uint32_t)first) != 0)
@@ -618,6 +623,24 @@ static uint8_t
 payload_kind(const char *name, uint8_t proto)
 {
 	static const char *const tls[] = { "tls", "imaps", "pop3s", "smtps" };
+	/* Mail, logging and LAN services; mDNS and LLMNR are DNS messages
+	 * on ports of their own. */
+	static const struct {
+		const char *name;
+		uint8_t proto;
+		uint8_t kind;
+	} more[] = {
+		{ "smtp", TG_PROTO_TCP, TG_PAYLOAD_SMTP },
+		{ "syslog", TG_PROTO_UDP, TG_PAYLOAD_SYSLOG },
+		{ "netbios", TG_PROTO_UDP, TG_PAYLOAD_NBNS },
+		{ "netbios", TG_PROTO_TCP, TG_PAYLOAD_NBSS },
+		{ "netbios-tcp", TG_PROTO_TCP, TG_PAYLOAD_NBSS },
+		{ "smb", TG_PROTO_TCP, TG_PAYLOAD_SMB },
+		{ "dhcp", TG_PROTO_UDP, TG_PAYLOAD_DHCP },
+		{ "snmp", TG_PROTO_UDP, TG_PAYLOAD_SNMP },
+		{ "mdns", TG_PROTO_UDP, TG_PAYLOAD_DNS },
+		{ "llmnr", TG_PROTO_UDP, TG_PAYLOAD_DNS },
+	};
 
 	if (proto == TG_PROTO_ICMP)
 		return TG_PAYLOAD_ZERO;
@@ -638,6 +661,9 @@ payload_kind(const char *name, uint8_t proto)
 		return TG_PAYLOAD_NTP;
 	if (strcmp(name, "quic") == 0 && proto == TG_PROTO_UDP)
 		return TG_PAYLOAD_QUIC;
+	for (size_t i = 0; i < sizeof(more) / sizeof(more[0]); i++)
+		if (strcmp(name, more[i].name) == 0 && proto == more[i].proto)
+			return more[i].kind;
 	return TG_PAYLOAD_RANDOM;
 }
 
@@ -1041,7 +1067,7 @@ fit_model(struct fit_run *run)
 	for (uint32_t i = 0; i < run->n_services; i++)
 		if (fit_service(run, &g[i], i))
 			goto out;
-	if (tg_fit_arrivals(run) || tg_fit_hosts(run) || tg_fit_dns(run))
+	if (tg_fit_dns(run) || tg_fit_arrivals(run) || tg_fit_hosts(run))
 		goto out;
 	fill_provenance(run);
 	rc = 0;

@@ -92,37 +92,96 @@ fit_next(const struct fit_run *run, const double *pairs, double *next)
 	}
 }
 
-/* Gaps between consecutive flow starts within each file, marked by the
- * service of the flow before the gap. */
+/* The rate the engine divides a gap by when the flow before it arrived
+ * at `ns` (tod_rate in lib/model): the fitted gaps are multiplied by it,
+ * so that the engine's division gives back the gaps seen. */
+static double
+tod_factor(const struct tg_arrivals *ar, uint64_t ns)
+{
+	if (ar->tod_bucket_hours == 0 || ar->tod_bucket_hours >= 24)
+		return 1;
+	return ar->tod_rate[ns / NS_PER_HOUR % 24 / ar->tod_bucket_hours];
+}
+
+struct arrival {
+	uint32_t file;
+	uint64_t ns;
+	uint64_t order;
+	uint32_t flow;
+};
+
+static int
+compare_arrivals(const void *a, const void *b)
+{
+	const struct arrival *x = a, *y = b;
+
+	if (x->file != y->file)
+		return x->file < y->file ? -1 : 1;
+	if (x->ns != y->ns)
+		return x->ns < y->ns ? -1 : 1;
+	return (x->order > y->order) - (x->order < y->order);
+}
+
+/* The flows that are arrivals of the marked process, by file and arrival
+ * time: a DNS lookup claimed by a connection is not one (the engine makes
+ * it when the connection arrives), and that connection arrives when its
+ * lookup did; nor is a SYN nobody answered (the engine always completes
+ * the handshake, so it would turn a scan into conversations the data
+ * never showed). Returns how many; NULL *out when out of memory. */
+static size_t
+arrival_order(const struct fit_run *run, struct arrival **out)
+{
+	const struct fit_flow *fl = run->f->flows;
+	size_t n = run->f->n_flows, m = 0;
+	struct arrival *a = malloc((n ? n : 1) * sizeof(*a));
+
+	*out = a;
+	if (a == NULL)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!fl[i].lookup && !fl[i].unanswered)
+			a[m++] = (struct arrival){ fl[i].file, fl[i].arrive_ns,
+						   fl[i].order, (uint32_t)i };
+	qsort(a, m, sizeof(*a), compare_arrivals);
+	return m;
+}
+
+/* Gaps between consecutive arrivals within each file, marked by the
+ * service of the flow before the gap, and scaled by the time-of-day rate
+ * at that flow (the engine divides by it). */
 int
 tg_fit_arrivals(const struct fit_run *run)
 {
 	struct tg_arrivals *ar = &run->m->fit.arrivals;
 	const struct fit_flow *fl = run->f->flows;
 	uint32_t n = run->n_services;
-	size_t n_flows = run->f->n_flows, m = 0;
+	size_t n_flows = run->f->n_flows, m = 0, n_arr;
 	double *gaps = malloc(n_flows * sizeof(*gaps));
 	uint32_t *prev = malloc(n_flows * sizeof(*prev));
 	double *pairs = calloc((size_t)n * n, sizeof(*pairs));
+	struct arrival *arr;
 	int rc = -1;
 
+	n_arr = arrival_order(run, &arr);
 	ar->has_gap_after = calloc(n, sizeof(*ar->has_gap_after));
 	ar->gap_after = calloc(n, sizeof(*ar->gap_after));
 	ar->next = calloc((size_t)n * n, sizeof(*ar->next));
-	if (!gaps || !prev || !pairs || !ar->has_gap_after ||
+	if (!gaps || !prev || !pairs || !arr || !ar->has_gap_after ||
 	    !ar->gap_after || !ar->next)
 		goto out;
-	for (size_t i = 1; i < n_flows; i++) {
-		const struct fit_flow *a = &fl[run->by_time[i - 1]];
-		const struct fit_flow *b = &fl[run->by_time[i]];
+	fit_time_of_day(run, ar);
+	for (size_t i = 1; i < n_arr; i++) {
+		const struct arrival *a = &arr[i - 1], *b = &arr[i];
+		uint32_t sa = fl[a->flow].service;
 
 		if (a->file != b->file)
 			continue;
-		pairs[(size_t)a->service * n + b->service]++;
-		if ((double)(b->first_ns - a->first_ns) > MAX_GAP_S * NS_PER_S)
+		pairs[(size_t)sa * n + fl[b->flow].service]++;
+		if ((double)(b->ns - a->ns) > MAX_GAP_S * NS_PER_S)
 			continue;	/* the capture paused */
-		gaps[m] = tg_fit_seconds(b->first_ns - a->first_ns);
-		prev[m++] = a->service;
+		gaps[m] = tg_fit_seconds((uint64_t)((double)(b->ns - a->ns) *
+						    tod_factor(ar, a->ns)));
+		prev[m++] = sa;
 	}
 	if (tg_fit_mix(run->f, gaps, m, &default_arrival, &ar->gap))
 		goto out;
@@ -140,10 +199,9 @@ tg_fit_arrivals(const struct fit_run *run)
 			goto out;
 	}
 	fit_next(run, pairs, ar->next);
-	fit_time_of_day(run, ar);
 	rc = 0;
 out:
-	free(gaps), free(prev), free(pairs);
+	free(gaps), free(prev), free(pairs), free(arr);
 	return rc;
 }
 
@@ -296,6 +354,7 @@ struct lookup {
 	uint32_t file;
 	struct tg_ip_addr client;
 	uint64_t t;
+	uint32_t flow;
 };
 
 static int
@@ -332,15 +391,19 @@ last_lookup(const struct lookup *l, size_t n, const struct fit_flow *ff)
 	return &l[lo - 1];
 }
 
-/* A non-DNS flow follows a lookup when its client started a DNS flow at
- * most dns_window_ns before it in the same file. */
+/* A lookup belongs to the first non-DNS flow of its client that starts at
+ * most dns_window_ns after it, in the same file, with no newer lookup in
+ * between: the engine makes one lookup per flow it marks dns_first, so a
+ * lookup whose answer serves several connections (a browser opening six)
+ * must count once, and not also as a flow of its own in the arrivals.
+ * The claimed lookup is marked, and the flow arrives at its time. */
 int
 tg_fit_dns(const struct fit_run *run)
 {
-	const struct fit_flow *fl = run->f->flows;
+	struct fit_flow *fl = run->f->flows;
 	size_t n = run->f->n_flows, n_dns = 0, n_delays = 0;
 	uint64_t window = run->f->conf.dns_window_ns;
-	struct lookup *l = malloc(n * sizeof(*l));
+	struct lookup *l = malloc((n ? n : 1) * sizeof(*l));
 	double *hits = calloc(run->n_services, sizeof(*hits));
 	double *others = calloc(run->n_services, sizeof(*others));
 	int rc = -1;
@@ -350,19 +413,25 @@ tg_fit_dns(const struct fit_run *run)
 	for (size_t i = 0; i < n; i++)
 		if (fl[i].dns)
 			l[n_dns++] = (struct lookup){ fl[i].file, fl[i].client,
-						      fl[i].first_ns };
+						      fl[i].first_ns,
+						      (uint32_t)i };
 	qsort(l, n_dns, sizeof(*l), compare_lookups);
-	for (size_t i = 0; i < n; i++) {
+	/* In start order, so the first connection after a lookup claims it. */
+	for (size_t k = 0; k < n; k++) {
+		struct fit_flow *ff = &fl[run->by_time[k]];
 		const struct lookup *q;
 
-		if (fl[i].dns)
+		if (ff->dns || ff->unanswered)
 			continue;
-		others[fl[i].service]++;
-		q = last_lookup(l, n_dns, &fl[i]);
-		if (q == NULL || fl[i].first_ns - q->t > window)
+		others[ff->service]++;
+		q = last_lookup(l, n_dns, ff);
+		if (q == NULL || ff->first_ns - q->t > window ||
+		    fl[q->flow].lookup)
 			continue;
-		hits[fl[i].service]++;
-		run->dbuf[n_delays++] = tg_fit_seconds(fl[i].first_ns - q->t);
+		fl[q->flow].lookup = true;
+		ff->arrive_ns = q->t;
+		hits[ff->service]++;
+		run->dbuf[n_delays++] = tg_fit_seconds(ff->first_ns - q->t);
 	}
 	for (uint32_t s = 0; s < run->n_services; s++)
 		run->m->fit.services[s].dns_first =
@@ -373,4 +442,3 @@ out:
 	free(l), free(hits), free(others);
 	return rc;
 }
-

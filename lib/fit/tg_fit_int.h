@@ -60,6 +60,13 @@ struct fit_flow {
 	bool has_ack_delay;
 	bool in_automaton;	/* its symbols feed the automaton */
 	bool seq_ends;		/* not truncated: its end is an event */
+	bool lookup;		/* a DNS flow claimed as the lookup of a later
+				 * connection (tg_fit_dns): the engine makes
+				 * it, so it is no arrival of its own */
+	bool unanswered;	/* TCP from a SYN that got no SYN-ACK: no
+				 * arrival, the engine cannot make it */
+	uint64_t arrive_ns;	/* its arrival: first_ns, or the time of the
+				 * lookup it claimed */
 	struct tg_ip_addr client;
 	struct tg_ip_addr server;
 	uint16_t client_port;
@@ -157,9 +164,10 @@ int tg_fit_hist(struct tg_hist *h, uint32_t *v, size_t n, uint32_t dflt);
 int tg_fit_automaton(const struct fit_run *run, const uint32_t *idx,
 		     size_t n, struct tg_automaton *a);
 
-/* The model-wide parts; the services must be fitted first. */
+/* The model-wide parts; the services must be fitted first, and the DNS
+ * lookups before the arrivals (they decide which flows arrive). */
+int tg_fit_dns(const struct fit_run *run);
 int tg_fit_arrivals(const struct fit_run *run);
 int tg_fit_hosts(const struct fit_run *run);
-int tg_fit_dns(const struct fit_run *run);
 
 #endif /* TG_FIT_INT_H */

@@ -270,6 +270,33 @@ test_clean_conversation(void **state)
 	tg_eval_sample_free(s);
 }
 
+/* Flow starts at 0, 2 s and 2 s + 2 h in one file: one gap of 2 s. The
+ * two hours are a pause of the capture, counted in no flow-start row. */
+static void
+test_flow_start_gaps(void **state)
+{
+	static const uint64_t at[3] = { 0, 2000000000ull,
+					2000000000ull + 7200000000000ull };
+	struct tg_eval_sample *s = tg_eval_sample_create();
+	struct tg_eval_table t;
+
+	(void)state;
+	for (unsigned i = 0; i < 3; i++) {
+		struct ep from = { { 10, 0, 0, 1 }, (uint16_t)(40000 + i) };
+		struct ep to = { { 192, 0, 2, 7 }, 53 };
+		uint8_t f[128];
+
+		feed(s, f, frame(f, &from, &to, TG_PROTO_UDP, 0, 0, 0, 30),
+		     at[i]);
+	}
+	finish(s);
+	assert_int_equal(tg_eval_compare(s, s, &t), 0);
+	assert_int_equal(tg_eval_totals(s)->flows, 3);
+	assert_int_equal(tg_eval_row(&t, "jsd_iat_flow_start")->real_n, 1);
+	assert_int_equal(tg_eval_row(&t, "emd_log_iat_flow_start")->real_n, 1);
+	tg_eval_sample_free(s);
+}
+
 static void
 test_bad_checksums(void **state)
 {
@@ -409,6 +436,7 @@ main(void)
 		cmocka_unit_test(test_cmd),
 		cmocka_unit_test(test_bins),
 		cmocka_unit_test(test_clean_conversation),
+		cmocka_unit_test(test_flow_start_gaps),
 		cmocka_unit_test(test_bad_checksums),
 		cmocka_unit_test(test_seq_gap),
 		cmocka_unit_test(test_data_before_handshake),

@@ -389,8 +389,10 @@ finish(struct tg_fitter *f, struct tg_model *m, struct tg_fit_stats *st,
 static void
 test_arrivals_and_service_chain(void **state)
 {
-	static const uint16_t ports[3] = { 53, 123, 443 };	/* UDP */
-	static const char *const names[3] = { "dns", "ntp", "quic" };
+	/* No DNS: a lookup before a flow would be claimed by it, and
+	 * leave the chain (test_dns_lookups_claimed). */
+	static const uint16_t ports[3] = { 161, 123, 443 };	/* UDP */
+	static const char *const names[3] = { "snmp", "ntp", "quic" };
 	static const double chain[3][3] = {
 		{ 0.6, 0.3, 0.1 }, { 0.2, 0.2, 0.6 }, { 0.5, 0.1, 0.4 } };
 	const struct tg_lnmix truth = { .k = 2, .weight = { 0.7, 0.3 },
@@ -505,6 +507,130 @@ test_time_of_day(void **state)
 	finish(f, &m, &st, 20);
 	assert_int_equal(m.fit.arrivals.tod_bucket_hours, 24);
 	assert_true(m.fit.arrivals.tod_rate[0] == 1);
+	tg_model_free(&m);
+	tg_fit_free(f);
+}
+
+/* The construction of test_time_of_day: in hour h, flows 60 / rate s
+ * apart. The engine divides a gap by the rate of its hour, so the fitted
+ * gaps are the seen ones times that rate: all exactly 60 s. */
+static void
+test_time_of_day_scales_gaps(void **state)
+{
+	static const double rate[4] = { 0.5, 1.0, 1.5, 1.0 };
+	const uint64_t day0 = 19000 * 24 * 3600 * SEC;
+	struct tg_fit_conf conf = { 0 };
+	struct tg_fitter *f = fitter(&conf);
+	struct tg_model m;
+	struct tg_fit_stats st;
+	struct gen g;
+
+	(void)state;
+	for (unsigned h = 0; h < 48; h++) {
+		unsigned n = (unsigned)(60 * rate[h % 24 / 6]);
+
+		for (unsigned i = 0; i < n; i++) {
+			gen_start(&g, TG_PROTO_UDP, 123,
+				  day0 + h * 3600 * SEC + i * 3600 * SEC / n,
+				  CLIENT, PUBLIC);
+			add_pkt(&g, TG_DIR_C2S, 0, 48, 0);
+			tg_fit_add_flow(&g.rec, f);
+		}
+	}
+	finish(f, &m, &st, 20);
+	assert_int_equal(m.fit.arrivals.tod_bucket_hours, 6);
+	assert_int_equal(m.fit.arrivals.gap.k, 1);
+	assert_near(m.fit.arrivals.gap.mu[0], log(60.0), 1e-9);
+	assert_near(m.fit.arrivals.gap.sigma[0], TG_LNMIX_MIN_SIGMA, 1e-12);
+	tg_model_free(&m);
+	tg_fit_free(f);
+}
+
+/* Every 30 s a client looks a name up, then opens two TLS connections
+ * 40 ms and 100 ms later (one answer, two uses). The first connection
+ * claims the lookup: dns_first is 1/2, one delay of 40 ms per lookup, and
+ * the lookup is no arrival of its own (the engine makes it with the
+ * connection): the chain is tls -> tls, and the connection arrives at its
+ * lookup's time (gaps 100 ms and 29.9 s). */
+static void
+test_dns_lookups_claimed(void **state)
+{
+	const unsigned rounds = 200;
+	struct tg_fit_conf conf = { 0 };
+	struct tg_fitter *f = fitter(&conf);
+	struct tg_model m;
+	struct tg_fit_stats st;
+	struct gen g;
+
+	(void)state;
+	for (unsigned i = 0; i < rounds; i++) {
+		uint64_t t = 1700000000 * SEC + i * 30 * SEC;
+
+		gen_start(&g, TG_PROTO_UDP, 53, t, CLIENT, RESOLVER);
+		add_pkt(&g, TG_DIR_C2S, 0, 30, 0);
+		add_pkt(&g, TG_DIR_S2C, 0, 90, 20 * MS);
+		tg_fit_add_flow(&g.rec, f);
+		for (unsigned k = 0; k < 2; k++) {
+			gen_start(&g, TG_PROTO_TCP, 443,
+				  t + (k ? 100 : 40) * MS, CLIENT, PUBLIC);
+			add_handshake(&g, 10 * MS, MS);
+			tg_fit_add_flow(&g.rec, f);
+		}
+	}
+	finish(f, &m, &st, 20);
+
+	uint32_t tls = find_service(&m, "tls"), dns = find_service(&m, "dns");
+	const struct tg_arrivals *ar = &m.fit.arrivals;
+	const struct tg_lnmix *gap = &ar->gap;
+
+	assert_near(m.fit.services[tls].dns_first, 0.5, 1e-12);
+	assert_int_equal(m.fit.dns_delay.k, 1);
+	assert_near(m.fit.dns_delay.mu[0], log(0.04), 1e-9);
+	assert_true(ar->next[tls * 2 + tls] == 1.0);
+	assert_true(ar->next[tls * 2 + dns] == 0.0);
+	assert_int_equal(gap->k, 2);
+	assert_near(fmin(gap->mu[0], gap->mu[1]), log(0.1), 1e-9);
+	assert_near(fmax(gap->mu[0], gap->mu[1]), log(29.9), 1e-9);
+	tg_model_free(&m);
+	tg_fit_free(f);
+}
+
+/* A TLS connection every 10 s, and 1 ms after each a SYN to port 31337
+ * that nobody answers (a scan). The engine always completes a
+ * handshake, so the unanswered SYNs are no arrivals: the chain is
+ * tls -> tls with gaps of exactly 10 s. They still count in the mix. */
+static void
+test_unanswered_syns_do_not_arrive(void **state)
+{
+	struct tg_fit_conf conf = { 0 };
+	struct tg_fitter *f = fitter(&conf);
+	struct tg_model m;
+	struct tg_fit_stats st;
+	struct gen g;
+
+	(void)state;
+	for (unsigned i = 0; i < 100; i++) {
+		uint64_t t = 1700000000 * SEC + i * 10 * SEC;
+
+		gen_start(&g, TG_PROTO_TCP, 443, t, CLIENT, PUBLIC);
+		add_handshake(&g, 10 * MS, MS);
+		tg_fit_add_flow(&g.rec, f);
+		gen_start(&g, TG_PROTO_TCP, 31337, t + MS, CLIENT, SERVER);
+		add_pkt(&g, TG_DIR_C2S, TG_TCP_SYN, 0, 0);
+		g.rec.has_syn = true;
+		tg_fit_add_flow(&g.rec, f);
+	}
+	finish(f, &m, &st, 20);
+
+	uint32_t tls = find_service(&m, "tls");
+	uint32_t other = find_service(&m, "other-tcp");
+	const struct tg_arrivals *ar = &m.fit.arrivals;
+
+	assert_int_equal(st.flows_used, 200);
+	assert_near(m.fit.services[other].share, 0.5, 1e-12);
+	assert_true(ar->next[tls * 2 + tls] == 1.0);
+	assert_int_equal(ar->gap.k, 1);
+	assert_near(ar->gap.mu[0], log(10.0), 1e-9);
 	tg_model_free(&m);
 	tg_fit_free(f);
 }
@@ -1210,6 +1336,9 @@ main(void)
 		cmocka_unit_test(test_size_buckets),
 		cmocka_unit_test(test_arrivals_and_service_chain),
 		cmocka_unit_test(test_time_of_day),
+		cmocka_unit_test(test_time_of_day_scales_gaps),
+		cmocka_unit_test(test_dns_lookups_claimed),
+		cmocka_unit_test(test_unanswered_syns_do_not_arrive),
 		cmocka_unit_test(test_capture_pause),
 		cmocka_unit_test(test_automaton_first_order),
 		cmocka_unit_test(test_automaton_second_order),
