@@ -3,8 +3,10 @@
  * valid both are. No DPDK: it reads pcap/pcapng with lib/trace and
  * compares with lib/eval (metrics in docs/eval.md).
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,8 +130,12 @@ main(int argc, char **argv)
 	struct tg_eval_table *table = NULL;
 	struct eval_opts o;
 	char err[1024];
-	int rc = parse_args(argc, argv, &o);
+	int rc;
 
+	/* A file size limit (ulimit -f) must give an error message, not
+	 * kill us: with SIGXFSZ ignored, writes fail with EFBIG. */
+	signal(SIGXFSZ, SIG_IGN);
+	rc = parse_args(argc, argv, &o);
 	if (rc > 0) {
 		usage(stdout, argv[0]);
 		return 0;
@@ -155,8 +161,11 @@ main(int argc, char **argv)
 			tg_eval_print_json(table, stdout);
 		else
 			tg_eval_print(table, stdout);
-		if (fflush(stdout) != 0)
+		if (fflush(stdout) != 0 || ferror(stdout)) {
+			fprintf(stderr, "%s: standard output: %s\n", argv[0],
+				strerror(errno));
 			rc = EXIT_RUNTIME;
+		}
 	}
 	free(table);
 	tg_eval_sample_free(real);

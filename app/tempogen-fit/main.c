@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -491,8 +492,12 @@ int
 main(int argc, char **argv)
 {
 	struct fit_opts o;
-	int rc = parse_args(argc, argv, &o);
+	int rc;
 
+	/* A file size limit (ulimit -f) must give an error message, not
+	 * kill us: with SIGXFSZ ignored, writes fail with EFBIG. */
+	signal(SIGXFSZ, SIG_IGN);
+	rc = parse_args(argc, argv, &o);
 	if (rc > 0) {
 		usage(stdout, argv[0]);
 		return 0;

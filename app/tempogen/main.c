@@ -279,7 +279,6 @@ run_appliance(struct tg_config *cfg, const struct tg_model *const *models,
 		fprintf(stderr, "tempogen: %s\n", err);
 		goto stop_ports;
 	}
-	install_signal_handlers();
 	if (start_workers(&run, models) != 0) {
 		atomic_store(&run.stop, true);
 		rte_eal_mp_wait_lcore();
@@ -299,6 +298,21 @@ out:
 	return rc;
 }
 
+/* A file size limit (ulimit -f) must not kill the run: with SIGXFSZ
+ * ignored, write() fails with EFBIG instead, and the pcap writer cuts the
+ * file back to its last whole record and the run ends with one error line,
+ * as on a full disk. */
+static void
+ignore_file_size_signal(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGXFSZ, &sa, NULL);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -311,6 +325,11 @@ main(int argc, char **argv)
 	char err[TG_ERR_LEN];
 	int eal_argc, sep = split_args(argc, argv, &eal_argc);
 
+	ignore_file_size_signal();
+	/* From the start: a signal during start-up ends the run as soon as
+	 * it starts, with whole outputs and a summary, rather than killing
+	 * the process half-way. */
+	install_signal_handlers();
 	if (parse_app_opts(argc - sep, argv + sep, prog, &opts) != 0)
 		return EXIT_USAGE;
 	if (tg_config_load(opts.config, &cfg, err, sizeof(err)) != 0) {

@@ -62,8 +62,17 @@ start_one(struct tg_port *port, unsigned index, char *err, size_t errlen)
 
 	tg_device_name(cfg->device, name, sizeof(name));
 	if (rte_eth_dev_get_port_by_name(name, &port->port_id) != 0) {
-		snprintf(err, errlen, "port %s: device %s not found "
-			 "(is it bound to a DPDK driver?)", cfg->name, name);
+		/* EAL only warns when a vdev's driver refuses its arguments;
+		 * the driver's own message is above. */
+		if (tg_device_is_vdev(cfg->device))
+			snprintf(err, errlen, "port %s: virtual device %s "
+				 "could not be created: its driver refused "
+				 "\"%s\" (see the driver's message above)",
+				 cfg->name, name, cfg->device);
+		else
+			snprintf(err, errlen, "port %s: device %s not found "
+				 "(is it bound to a DPDK driver?)", cfg->name,
+				 name);
 		return -1;
 	}
 	rc = rte_eth_dev_info_get(port->port_id, &info);

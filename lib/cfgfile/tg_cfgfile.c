@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "tg_cfgfile.h"
 
@@ -21,6 +22,35 @@ tg_cfgfile_read(const struct tg_cfgfile *f, config_t *lc, const char *text)
 	return -1;
 }
 
+/* Only a regular file of bounded size is parsed: libconfig holds all of
+ * it in memory (several times its size), and would read a device or pipe
+ * without end; flex's own error on a directory would end the process. */
+static int
+check_file(const struct tg_cfgfile *f, FILE *in)
+{
+	size_t max = f->max_bytes ? f->max_bytes : TG_CFGFILE_MAX_BYTES;
+	struct stat st;
+
+	if (fstat(fileno(in), &st) != 0) {
+		snprintf(f->err, f->errlen, "%s: cannot read: %s", f->file,
+			 strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(f->err, f->errlen, "%s: cannot read: %s", f->file,
+			 S_ISDIR(st.st_mode) ? strerror(EISDIR)
+					     : "not a regular file");
+		return -1;
+	}
+	if ((uint64_t)st.st_size > max) {
+		snprintf(f->err, f->errlen, "%s: cannot read: %lld bytes, more "
+			 "than the limit of %zu", f->file,
+			 (long long)st.st_size, max);
+		return -1;
+	}
+	return 0;
+}
+
 int
 tg_cfgfile_read_file(const struct tg_cfgfile *f, config_t *lc)
 {
@@ -31,6 +61,10 @@ tg_cfgfile_read_file(const struct tg_cfgfile *f, config_t *lc)
 	if (in == NULL) {
 		snprintf(f->err, f->errlen, "%s: cannot read: %s", f->file,
 			 strerror(errno));
+		return -1;
+	}
+	if (check_file(f, in) != 0) {
+		fclose(in);
 		return -1;
 	}
 	int ok = config_read(lc, in);

@@ -18,6 +18,7 @@ struct tg_cfgfile {
 	const char *file;	/* name used in messages */
 	char *err;
 	size_t errlen;
+	size_t max_bytes;	/* largest file; 0: TG_CFGFILE_MAX_BYTES */
 };
 
 /* Read `text` into `lc` (which the caller inits and destroys). On a syntax
@@ -25,8 +26,14 @@ struct tg_cfgfile {
 int tg_cfgfile_read(const struct tg_cfgfile *f, config_t *lc,
 		    const char *text);
 
+/* Largest file read by default (bytes): 32 times the fitted default model.
+ * libconfig holds a file in memory at up to 45 times its size (a 16 MiB
+ * array of small numbers takes 700 MB), so this bounds the memory a
+ * hostile file can take before any of its values is checked. */
+#define TG_CFGFILE_MAX_BYTES (16u << 20)
+
 /* The same for the file named f->file: "file: cannot read: why" when it
- * cannot be opened. */
+ * cannot be opened, is not a regular file or is over its size limit. */
 int tg_cfgfile_read_file(const struct tg_cfgfile *f, config_t *lc);
 
 /* Write "file:line: key: what" (line of `at`, or "file: key: what" when `at`

@@ -37,30 +37,60 @@ put16(uint8_t *p, uint16_t v)
 	memcpy(p, &v, 2);
 }
 
-/* Write all of buf; on a short write, cut the file back to `good` bytes so
- * no half record is left behind. */
-static int
-write_all(struct tg_pcap_writer *w, const uint8_t *buf, size_t len)
+/* Bytes of the whole records at the start of buf[0..len), and how many
+ * records they are. */
+static size_t
+whole_records(const uint8_t *buf, size_t len, uint64_t *frames)
 {
-	size_t done = 0;
+	size_t off = 0;
+
+	*frames = 0;
+	while (off + PCAP_REC_HDR_LEN <= len) {
+		uint32_t caplen;
+
+		memcpy(&caplen, buf + off + 8, 4);
+		if (caplen > len - off - PCAP_REC_HDR_LEN)
+			break;
+		off += PCAP_REC_HDR_LEN + caplen;
+		(*frames)++;
+	}
+	return off;
+}
+
+/* Write all of buf, holding `frames` records (0: the file header). A
+ * short write (disk full, file size limit) may leave part of buf on disk:
+ * the file keeps the whole records of that part and is cut back after the
+ * last of them, so it never ends in half a record. */
+static int
+write_all(struct tg_pcap_writer *w, const uint8_t *buf, size_t len,
+	  uint64_t frames)
+{
+	size_t done = 0, keep;
+	uint64_t kept = 0;
+	ssize_t n = 0;
 
 	while (done < len) {
-		ssize_t n = write(w->fd, buf + done, len - done);
+		n = write(w->fd, buf + done, len - done);
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0) {
-			w->error = n < 0 ? errno : ENOSPC;
-			if (ftruncate(w->fd, (off_t)w->file_bytes) != 0) {
-				/* Nothing more we can do: the error is kept. */
-			}
-			errno = w->error;
-			return -1;
-		}
+		if (n <= 0)
+			goto failed;
 		done += (size_t)n;
 	}
 	w->file_bytes += len;
+	w->frames_on_disk += frames;
 	return 0;
+failed:
+	w->error = n < 0 ? errno : ENOSPC;	/* 0 bytes: no room */
+	keep = frames ? whole_records(buf, done, &kept) : 0;
+	if (ftruncate(w->fd, (off_t)(w->file_bytes + keep)) == 0) {
+		w->file_bytes += keep;
+		w->frames_on_disk += kept;
+	}
+	/* else nothing more can be done: the first error is kept. */
+	errno = w->error;
+	return -1;
 }
 
 struct tg_pcap_writer *
@@ -95,7 +125,7 @@ tg_pcap_open(const char *path, size_t buffer_size, char *err, size_t errlen)
 	put32(hdr + 12, 0);	/* sigfigs */
 	put32(hdr + 16, TG_PCAP_SNAPLEN);
 	put32(hdr + 20, TG_PCAP_LINKTYPE_ETHERNET);
-	if (write_all(w, hdr, sizeof(hdr)) != 0) {
+	if (write_all(w, hdr, sizeof(hdr), 0) != 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(w->error));
 		close(w->fd);
 		free(w->buf);
@@ -108,18 +138,19 @@ tg_pcap_open(const char *path, size_t buffer_size, char *err, size_t errlen)
 int
 tg_pcap_flush(struct tg_pcap_writer *w)
 {
+	int rc;
+
 	if (w->error) {
 		errno = w->error;
 		return -1;
 	}
 	if (w->used == 0)
 		return 0;
-	if (write_all(w, w->buf, w->used) != 0)
-		return -1;
+	rc = write_all(w, w->buf, w->used, w->frames_buffered);
+	/* Whatever did not reach the disk is lost, not retried. */
 	w->used = 0;
-	w->frames_on_disk += w->frames_buffered;
 	w->frames_buffered = 0;
-	return 0;
+	return rc;
 }
 
 int

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -122,6 +123,8 @@ test_size_limit_leaves_valid_file(void **state)
 	struct rlimit old, lim;
 	unsigned written = 0, on_disk;
 	struct tg_pcap_writer *w;
+	struct stat st;
+	uint64_t bytes;
 	int rc;
 
 	(void)state;
@@ -138,11 +141,17 @@ test_size_limit_leaves_valid_file(void **state)
 	assert_true(written < 5000);	/* the writer noticed */
 	assert_int_equal(errno, EFBIG);
 	on_disk = (unsigned)tg_pcap_frames(w);
+	/* The whole records of a flush cut short stay: the file ends less
+	 * than one record (16 + at most 1459 bytes) before the limit. */
+	bytes = tg_pcap_file_bytes(w);
+	assert_true(bytes > 300000 - 16 - 1459 && bytes <= 300000);
 	rc = tg_pcap_close(w);
 	setrlimit(RLIMIT_FSIZE, &old);
 	assert_int_equal(rc, -1);
 	assert_true(on_disk > 0);
 	assert_int_equal(read_back(path, 0, 1000), on_disk);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_size, bytes);
 }
 
 int

@@ -1700,6 +1700,100 @@ test_training_captures(void **state)
 	tg_trace_close(t);
 }
 
+/* A pcap file header (microseconds, Ethernet) with snaplen `snap`, then
+ * records of `frame`: record i claims caplen[i] and wire length wire[i],
+ * and holds min(caplen[i], n) bytes (a record claiming more ends the file,
+ * as a corrupt length field would). */
+static void
+write_bogus(const char *dir, const char *name, uint32_t snap,
+	    const uint8_t *frame, uint32_t n, const uint32_t *caplen,
+	    const uint32_t *wire, unsigned records)
+{
+	uint8_t buf[1024], *p = buf;
+
+	le32(&p, 0xa1b2c3d4), le16(&p, 2), le16(&p, 4), le32(&p, 0);
+	le32(&p, 0), le32(&p, snap), le32(&p, DLT_EN10MB);
+	for (unsigned i = 0; i < records; i++) {
+		uint32_t len = caplen[i] < n ? caplen[i] : n;
+
+		le32(&p, 1700000000), le32(&p, i), le32(&p, caplen[i]);
+		le32(&p, wire[i]);
+		memcpy(p, frame, len);
+		p += len;
+	}
+	write_bytes(dir, name, buf, (size_t)(p - buf));
+}
+
+/* Read all of `path`: the kept packets, and the reader's statistics. */
+static unsigned
+read_all(const char *path, struct tg_trace_stats *stats, bool *torn)
+{
+	const char *paths[] = { path };
+	struct tg_trace *t;
+	struct tg_trace_pkt p;
+	unsigned kept = 0;
+	char err[256];
+	int rc;
+
+	assert_int_equal(tg_trace_open(paths, 1, NULL, &t, err, sizeof(err)),
+			 0);
+	while ((rc = tg_trace_next(t, &p)) == 1)
+		kept++;
+	assert_int_equal(rc, 0);
+	*stats = *tg_trace_stats(t);
+	*torn = tg_trace_file(t, 0)->error != NULL;
+	tg_trace_close(t);
+	return kept;
+}
+
+/* Records with bogus lengths or a bogus snaplen never make the reader read
+ * past a record or allocate what they claim: each is kept, skipped by a
+ * reason, or ends its file as torn. */
+static void
+test_reader_bogus_lengths(void **state)
+{
+	static const uint8_t eth[14] = { [12] = 0x08, 0x00 };
+	char dir[] = "/tmp/tg_trace_bogus.XXXXXX", path[96];
+	uint8_t ip[256], f[300];
+	uint32_t n = framed(f, eth, 14, ip, ip_udp(ip, 4, 1000, 53, NULL, 20));
+	struct tg_trace_stats st;
+	bool torn;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	/* 256 MB claimed: libpcap refuses the record, the file is torn
+	 * after its first packet. */
+	write_bogus(dir, "huge.pcap", 65535, f, n,
+		    (uint32_t[]){ n, 1u << 28 }, (uint32_t[]){ n, 1u << 28 },
+		    2);
+	snprintf(path, sizeof(path), "%s/huge.pcap", dir);
+	assert_int_equal(read_all(path, &st, &torn), 1);
+	assert_true(torn);
+	assert_int_equal(st.files_torn, 1);
+	/* Records longer than the file's snaplen are cut to it (inside the
+	 * UDP header: truncated); an empty record is truncated too. */
+	write_bogus(dir, "snap.pcap", 40, f, n, (uint32_t[]){ n, 0 },
+		    (uint32_t[]){ n, n }, 2);
+	snprintf(path, sizeof(path), "%s/snap.pcap", dir);
+	assert_int_equal(read_all(path, &st, &torn), 0);
+	assert_int_equal(st.reasons[TG_TRACE_TRUNCATED], 2);
+	assert_false(torn);
+	/* Snaplen 0 or 2^32-1 in the header: the records are read as they
+	 * are. More captured than on the wire: the wire length is taken as
+	 * the captured one. */
+	write_bogus(dir, "snap0.pcap", 0, f, n, (uint32_t[]){ n, n },
+		    (uint32_t[]){ n, 30 }, 2);
+	snprintf(path, sizeof(path), "%s/snap0.pcap", dir);
+	assert_int_equal(read_all(path, &st, &torn), 2);
+	write_bogus(dir, "snapmax.pcap", UINT32_MAX, f, n,
+		    (uint32_t[]){ n }, (uint32_t[]){ n }, 1);
+	snprintf(path, sizeof(path), "%s/snapmax.pcap", dir);
+	assert_int_equal(read_all(path, &st, &torn), 1);
+	assert_int_equal(st.packets_read, st.packets_kept);
+	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
+	assert_int_equal(system(path), 0);
+}
+
 int
 main(void)
 {
@@ -1721,6 +1815,7 @@ main(void)
 	const struct CMUnitTest reader[] = {
 		cmocka_unit_test(test_reader_folder),
 		cmocka_unit_test(test_reader_strict_and_errors),
+		cmocka_unit_test(test_reader_bogus_lengths),
 	};
 	const struct CMUnitTest flows[] = {
 		cmocka_unit_test(test_flow_syn_roles_and_fin),
