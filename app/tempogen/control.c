@@ -157,13 +157,18 @@ tg_control_summary(const struct tg_run *run, double seconds)
 	}
 	for (unsigned i = 0; i < run->cfg->n_ports; i++) {
 		const struct tg_port_cfg *pc = &run->cfg->ports[i];
-		struct port_totals t;
+		uint64_t frames = 0;
 
 		if (!pc->is_pcap)
 			continue;
-		port_totals(run, &run->ports[i], &t);
+		for (unsigned w = 0; w < run->cfg->n_workers; w++)
+			for (unsigned k = 0; k < run->workers[w].n_ports; k++)
+				if (run->workers[w].ports[k].port ==
+				    &run->ports[i])
+					frames += run->workers[w].ports[k]
+							  .pcap_frames;
 		printf("pcap written: %s (%" PRIu64 " packets)\n",
-		       pc->pcap_path, t.packets);
+		       pc->pcap_path, frames);
 	}
 	fflush(stdout);
 	return rc;

@@ -392,9 +392,16 @@ close_pcaps(struct tg_worker *w)
 	for (unsigned i = 0; i < w->n_ports; i++) {
 		struct tg_worker_port *wp = &w->ports[i];
 
+		int flushed;
+
 		if (wp->pcap == NULL)
 			continue;
-		if (tg_pcap_close(wp->pcap) != 0 && w->error[0] == '\0')
+		/* What reached the disk, for the summary: after a full disk
+		 * that is less than what was generated. */
+		flushed = tg_pcap_flush(wp->pcap);
+		wp->pcap_frames = tg_pcap_frames(wp->pcap);
+		if ((tg_pcap_close(wp->pcap) != 0 || flushed != 0) &&
+		    w->error[0] == '\0')
 			snprintf(w->error, sizeof(w->error),
 				 "port %s: writing %s: %s", wp->port->cfg->name,
 				 wp->port->cfg->pcap_path, strerror(errno));

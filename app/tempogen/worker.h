@@ -43,6 +43,7 @@ struct tg_worker_port {
 	uint64_t packets_done;
 	uint64_t bits_sent;
 	uint64_t drops;
+	uint64_t pcap_frames;		/* on disk, once the pcap is closed */
 	bool draining;			/* past the duration: closing flows */
 	bool finished;
 };

@@ -45,6 +45,9 @@ expect_whole_pcap() {
 	! grep -Eiq "cut short|appears to be damaged|corrupt" "$tmp/tshark.err" ||
 		{ cat "$tmp/tshark.err"; fail "$what: tshark finds $pcap torn"; }
 	echo "$what: $packets whole packets kept, $(stat -c %s "$pcap") bytes"
+	# The summary counts what reached the disk, not what was generated.
+	grep -q "^pcap written: .*($packets packets)" "$tmp/out.txt" ||
+		{ grep "^pcap written" "$tmp/out.txt"; fail "$what: the summary's count differs from the file's $packets"; }
 }
 
 # 1. tempogen into a 1 MiB file size limit (the 10 s demo writes ~15 MB).
