@@ -251,6 +251,26 @@ fill_http(const struct tg_payload_msg *msg, const struct tg_slice *s)
 
 #define put16 tg_pay_put16
 
+unsigned
+tg_pay_dns_labels(struct tg_rng *rng, unsigned len, uint8_t *out)
+{
+	unsigned left = len, n = 0;
+
+	while (left > 0) {
+		/* A label costs its length byte and holds at most 63 letters;
+		 * keep at least 2 bytes for the next one. */
+		unsigned label = left - 1 > 63 ? 63 : left - 1;
+
+		if (left - 1 > 63 && left - 1 - 63 < 2)
+			label = 61;
+		out[n++] = (uint8_t)label;
+		for (unsigned i = 0; i < label; i++)
+			out[n++] = (uint8_t)('a' + tg_rng_below(rng, 26));
+		left -= label + 1;
+	}
+	return n;
+}
+
 /* The question of a DNS query whose whole length is query_len: a random
  * name under .com whose wire length makes up the rest. */
 static unsigned
@@ -258,21 +278,11 @@ dns_question(uint64_t seed, uint32_t query_len, uint8_t *q)
 {
 	struct tg_rng rng;
 	unsigned name_len = query_len - DNS_HDR_LEN - DNS_QTAIL_LEN;
-	unsigned left = name_len - 4 - 1;	/* "\3com" and the root */
-	unsigned n = 0;
+	unsigned n;
 
 	tg_rng_seed(&rng, seed, 2);
-	while (left > 0) {
-		/* A label costs its length byte; keep 2 bytes for the next. */
-		unsigned label = left - 1 > 63 ? 63 : left - 1;
-
-		if (left - 1 > 63 && left - 1 - 63 < 2)
-			label = 61;
-		q[n++] = (uint8_t)label;
-		for (unsigned i = 0; i < label; i++)
-			q[n++] = (uint8_t)('a' + tg_rng_below(&rng, 26));
-		left -= label + 1;
-	}
+	/* "\3com" and the root take 5 bytes of the name. */
+	n = tg_pay_dns_labels(&rng, name_len - 4 - 1, q);
 	memcpy(q + n, "\3com", 4);
 	n += 4;
 	q[n++] = 0;

@@ -51,16 +51,7 @@ nbns_name(uint64_t seed, unsigned scope, uint8_t *b)
 		b[n++] = (uint8_t)('A' + (name[i] >> 4));
 		b[n++] = (uint8_t)('A' + (name[i] & 15));
 	}
-	while (scope > 0) {	/* labels of up to 63 letters */
-		unsigned label = scope - 1 > 63 ? 63 : scope - 1;
-
-		if (scope - 1 > 63 && scope - 1 - 63 < 2)
-			label = 61;
-		b[n++] = (uint8_t)label;
-		for (unsigned i = 0; i < label; i++)
-			b[n++] = (uint8_t)('a' + tg_rng_below(&rng, 26));
-		scope -= label + 1;
-	}
+	n += tg_pay_dns_labels(&rng, scope, b + n);
 	b[n++] = 0;
 	return n;
 }

@@ -26,6 +26,12 @@ uint8_t tg_pay_mix(uint64_t seed, uint32_t pos);
 void tg_pay_put16(uint8_t *p, uint16_t v);
 void tg_pay_put32(uint8_t *p, uint32_t v);
 
+struct tg_rng;
+
+/* Random lowercase DNS labels (RFC 1035 3.1) taking exactly `len` bytes,
+ * length bytes included, at out; no root label. Returns len. */
+unsigned tg_pay_dns_labels(struct tg_rng *rng, unsigned len, uint8_t *out);
+
 /* Message bytes [at, at + n) are src[0 .. n). */
 void tg_pay_copy(const struct tg_slice *s, uint32_t at, const uint8_t *src,
 		 uint32_t n);
