@@ -229,15 +229,21 @@ start_workers(struct tg_run *run, const struct tg_model *const *models)
 }
 
 static void
-install_signal_handlers(void)
+set_signal_handler(int sig, void (*handler)(int))
 {
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
+	sa.sa_handler = handler;
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	sigaction(sig, &sa, NULL);
+}
+
+static void
+install_signal_handlers(void)
+{
+	set_signal_handler(SIGINT, on_signal);
+	set_signal_handler(SIGTERM, on_signal);
 }
 
 /* Split argv at "--": EAL options before it, ours after. Without "--"
@@ -305,12 +311,7 @@ out:
 static void
 ignore_file_size_signal(void)
 {
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_IGN;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGXFSZ, &sa, NULL);
+	set_signal_handler(SIGXFSZ, SIG_IGN);
 }
 
 int
