@@ -458,6 +458,28 @@ test_arrivals_and_service_chain(void **state)
 	tg_fit_free(f);
 }
 
+/* Two days of one-packet UDP flows from CLIENT to server:port, in hour h
+ * 60 * rate[h % 24 / 6] of them, evenly spaced. */
+static void
+add_days_by_hour(struct tg_fitter *f, const double rate[4], uint16_t port,
+		 uint32_t server, uint32_t payload)
+{
+	const uint64_t day0 = 19000 * 24 * 3600 * SEC;	/* a midnight */
+	struct gen g;
+
+	for (unsigned h = 0; h < 48; h++) {
+		unsigned n = (unsigned)(60 * rate[h % 24 / 6]);
+
+		for (unsigned i = 0; i < n; i++) {
+			gen_start(&g, TG_PROTO_UDP, port,
+				  day0 + h * 3600 * SEC + i * 3600 * SEC / n,
+				  CLIENT, server);
+			add_pkt(&g, TG_DIR_C2S, 0, payload, 0);
+			tg_fit_add_flow(&g.rec, f);
+		}
+	}
+}
+
 /* Two days of flows whose rate follows the time of day (UTC) by 6-hour
  * bucket. */
 static void
@@ -472,17 +494,7 @@ test_time_of_day(void **state)
 	struct gen g;
 
 	(void)state;
-	for (unsigned h = 0; h < 48; h++) {
-		unsigned n = (unsigned)(60 * rate[h % 24 / 6]);
-
-		for (unsigned i = 0; i < n; i++) {
-			gen_start(&g, TG_PROTO_UDP, 53,
-				  day0 + h * 3600 * SEC + i * 3600 * SEC / n,
-				  CLIENT, RESOLVER);
-			add_pkt(&g, TG_DIR_C2S, 0, 30, 0);
-			tg_fit_add_flow(&g.rec, f);
-		}
-	}
+	add_days_by_hour(f, rate, 53, RESOLVER, 30);
 	finish(f, &m, &st, 20);
 
 	const struct tg_arrivals *ar = &m.fit.arrivals;
@@ -518,25 +530,13 @@ static void
 test_time_of_day_scales_gaps(void **state)
 {
 	static const double rate[4] = { 0.5, 1.0, 1.5, 1.0 };
-	const uint64_t day0 = 19000 * 24 * 3600 * SEC;
 	struct tg_fit_conf conf = { 0 };
 	struct tg_fitter *f = fitter(&conf);
 	struct tg_model m;
 	struct tg_fit_stats st;
-	struct gen g;
 
 	(void)state;
-	for (unsigned h = 0; h < 48; h++) {
-		unsigned n = (unsigned)(60 * rate[h % 24 / 6]);
-
-		for (unsigned i = 0; i < n; i++) {
-			gen_start(&g, TG_PROTO_UDP, 123,
-				  day0 + h * 3600 * SEC + i * 3600 * SEC / n,
-				  CLIENT, PUBLIC);
-			add_pkt(&g, TG_DIR_C2S, 0, 48, 0);
-			tg_fit_add_flow(&g.rec, f);
-		}
-	}
+	add_days_by_hour(f, rate, 123, PUBLIC, 48);
 	finish(f, &m, &st, 20);
 	assert_int_equal(m.fit.arrivals.tod_bucket_hours, 6);
 	assert_int_equal(m.fit.arrivals.gap.k, 1);
