@@ -92,17 +92,6 @@ fit_next(const struct fit_run *run, const double *pairs, double *next)
 	}
 }
 
-/* The rate the engine divides a gap by when the flow before it arrived
- * at `ns` (tod_rate in lib/model): the fitted gaps are multiplied by it,
- * so that the engine's division gives back the gaps seen. */
-static double
-tod_factor(const struct tg_arrivals *ar, uint64_t ns)
-{
-	if (ar->tod_bucket_hours == 0 || ar->tod_bucket_hours >= 24)
-		return 1;
-	return ar->tod_rate[ns / NS_PER_HOUR % 24 / ar->tod_bucket_hours];
-}
-
 struct arrival {
 	uint32_t file;
 	uint64_t ns;
@@ -173,14 +162,18 @@ tg_fit_arrivals(const struct fit_run *run)
 	for (size_t i = 1; i < n_arr; i++) {
 		const struct arrival *a = &arr[i - 1], *b = &arr[i];
 		uint32_t sa = fl[a->flow].service;
+		double rate;
 
 		if (a->file != b->file)
 			continue;
 		pairs[(size_t)sa * n + fl[b->flow].service]++;
 		if ((double)(b->ns - a->ns) > MAX_GAP_S * NS_PER_S)
 			continue;	/* the capture paused */
+		/* The engine divides a gap by the rate of the hour of the flow
+		 * before it: fitted gaps are the seen ones times that rate. */
+		rate = tg_model_tod_rate(ar, (double)(a->ns / NS_PER_HOUR % 24));
 		gaps[m] = tg_fit_seconds((uint64_t)((double)(b->ns - a->ns) *
-						    tod_factor(ar, a->ns)));
+						    rate));
 		prev[m++] = sa;
 	}
 	if (tg_fit_mix(run->f, gaps, m, &default_arrival, &ar->gap))

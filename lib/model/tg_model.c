@@ -142,22 +142,28 @@ clamp_u32(uint32_t v, uint32_t lo, uint32_t hi)
 	return v < lo ? lo : v > hi ? hi : v;
 }
 
-/* The relative flow rate at model time `now_ns`. */
-static double
-tod_rate(const struct tg_arrivals *arr, uint64_t now_ns)
+double
+tg_model_tod_rate(const struct tg_arrivals *arr, double hour)
 {
-	double hour;
 	uint32_t bucket;
 
 	if (arr->tod_bucket_hours == 0 || arr->tod_bucket_hours >= 24)
 		return 1.0;
-	hour = fmod(arr->start_hour + (double)now_ns / NS_PER_SEC /
-				      SECONDS_PER_HOUR, 24.0);
 	bucket = (uint32_t)hour / arr->tod_bucket_hours;
 	if (bucket >= 24)
 		bucket = 23;
 	return arr->tod_rate[bucket] > FIT_MIN_TOD_RATE ? arr->tod_rate[bucket]
 							: FIT_MIN_TOD_RATE;
+}
+
+/* The relative flow rate at model time `now_ns`. */
+static double
+tod_rate(const struct tg_arrivals *arr, uint64_t now_ns)
+{
+	return tg_model_tod_rate(arr, fmod(arr->start_hour +
+						   (double)now_ns / NS_PER_SEC /
+							   SECONDS_PER_HOUR,
+					   24.0));
 }
 
 /* The first flow of a worker: by the services' shares. Once per worker,

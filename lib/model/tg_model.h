@@ -401,6 +401,12 @@ tg_model_packet_level(const struct tg_model *model)
 /* Name of service `i`. */
 const char *tg_model_service_name(const struct tg_model *model, uint32_t i);
 
+/* The relative flow rate in hour `hour` (0 <= hour < 24, UTC) of the day:
+ * the rate of its time-of-day bucket, at least 1/64; 1 without time of
+ * day. The engine divides arrival gaps by it; the fit multiplies the
+ * gaps it sees by it, so the two agree. */
+double tg_model_tod_rate(const struct tg_arrivals *arr, double hour);
+
 /* Nanoseconds from `now_ns` until the next flow starts, and its service in
  * *service. `st` is the worker's own; start with prev_service UINT16_MAX. */
 uint64_t tg_model_next_arrival(const struct tg_model *model,
