@@ -153,6 +153,7 @@ struct fit_hosts {
 struct session {
 	struct tg_arrival_state arrival;
 	uint16_t next_service;		/* of the flow it starts next */
+	bool armed;			/* waits in the arrivals heap */
 };
 
 struct tg_synth {
@@ -170,6 +171,7 @@ struct tg_synth {
 	/* Sessions: each an arrival process of the model with its own
 	 * memory of the previous flow; the heap orders their next starts. */
 	uint32_t n_sessions;
+	uint32_t active_sessions;	/* the others are parked */
 	struct session *sessions;
 	struct tg_flowheap arrivals;	/* slot = session; empty once draining */
 	uint64_t next_arrival_seq;	/* tie-breaker among sessions */
@@ -237,39 +239,123 @@ session_draw(struct tg_synth *s, uint32_t i, uint64_t now)
 				     &ss->next_service);
 }
 
-/* Many sessions are already under way when the run starts, each at a
- * random point of one of its gaps: the time to its next flow is the
- * forward-recurrence time of a renewal process in equilibrium. Its gap is
- * drawn length-biased (a gap of length G contains the start time with a
- * chance proportional to G: accept G with probability G / the longest
- * gap), then cut at a uniform point. Without this every run would begin
- * with a burst of flows and slow down for minutes as the heavy tails of
- * fitted gaps take over. One session plays the model from its start. */
-static uint64_t
-session_first_gap(struct tg_synth *s, uint32_t i)
-{
-	const double longest = (double)TG_MODEL_MAX_ARRIVAL_GAP_NS;
-	uint64_t gap;
+/* Sessions under way when the run starts, or joining it later (a rate
+ * target grows the population), are each at a random point of one of
+ * their gaps: the time to their next flow is the forward-recurrence time
+ * of a renewal process in equilibrium. The gap a session is in is drawn
+ * length-biased (a gap of length G holds a given instant with a chance
+ * proportional to G), then cut at a uniform point. Without this every run
+ * would begin with a burst of flows and slow down for minutes as the heavy
+ * tails of fitted gaps take over.
+ *
+ * Length-biased draws by rejection cost (longest gap / mean gap) tries,
+ * which for fitted tails is millions; instead one chain of EQ_GAPS gaps is
+ * drawn from the model at `now`, and each session picks one of them with
+ * a chance proportional to its length (a binary search of the running
+ * sums). The cost is fixed whatever the tails. */
+#define EQ_GAPS 4096
 
-	do {
-		gap = session_draw(s, i, 0);
-	} while (tg_rng_uniform(&s->rng) * longest > (double)gap);
-	return (uint64_t)((double)gap * tg_rng_uniform(&s->rng));
+struct eq_gap {
+	uint64_t end;		/* running sum of the gaps up to this one */
+	uint64_t gap;
+	uint16_t service;	/* of the flow that ends the gap */
+};
+
+static void
+eq_draw(struct tg_synth *s, uint64_t now, struct eq_gap *pool)
+{
+	struct tg_arrival_state st = { .prev_service = UINT16_MAX };
+	uint64_t end = 0;
+
+	for (uint32_t k = 0; k < EQ_GAPS; k++) {
+		pool[k].gap = tg_model_next_arrival(s->model, &s->rng, now, &st,
+						    &pool[k].service);
+		end += pool[k].gap;
+		pool[k].end = end;
+	}
 }
 
+/* Put session i at a random instant of the pooled gaps. */
+static void
+eq_arm(struct tg_synth *s, uint32_t i, uint64_t now, const struct eq_gap *pool)
+{
+	uint64_t x = (uint64_t)(tg_rng_uniform(&s->rng) *
+				(double)pool[EQ_GAPS - 1].end);
+	uint32_t lo = 0, hi = EQ_GAPS - 1;
+	const struct eq_gap *g;
+
+	while (lo < hi) {	/* the first gap whose end is past x */
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (pool[mid].end > x)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	g = &pool[lo];
+	s->sessions[i].next_service = g->service;
+	s->sessions[i].arrival.prev_service = g->service;
+	s->sessions[i].armed = true;
+	session_arm(s, i, now,
+		    (uint64_t)((double)g->gap * tg_rng_uniform(&s->rng)));
+}
+
+/* Arm the sessions [from, to) that are not waiting already, in
+ * equilibrium at `now`. */
 static int
-sessions_create(struct tg_synth *s, uint32_t n)
+sessions_wake(struct tg_synth *s, uint32_t from, uint32_t to, uint64_t now)
+{
+	struct eq_gap *pool = malloc(EQ_GAPS * sizeof(*pool));
+
+	if (pool == NULL)
+		return -1;
+	eq_draw(s, now, pool);
+	for (uint32_t i = from; i < to; i++)
+		if (!s->sessions[i].armed)
+			eq_arm(s, i, now, pool);
+	free(pool);
+	return 0;
+}
+
+/* `n` sessions, the first `active` of them running. One session alone
+ * plays the model from its start. */
+static int
+sessions_create(struct tg_synth *s, uint32_t n, uint32_t active)
 {
 	s->n_sessions = n;
+	s->active_sessions = active < n ? active : n;
 	s->sessions = calloc(n, sizeof(*s->sessions));
 	if (s->sessions == NULL || tg_flowheap_init(&s->arrivals, n + 1) != 0)
 		return -1;
-	for (uint32_t i = 0; i < n; i++) {
+	for (uint32_t i = 0; i < n; i++)
 		s->sessions[i].arrival.prev_service = UINT16_MAX;
-		session_arm(s, i, 0, n > 1 ? session_first_gap(s, i)
-					   : session_draw(s, i, 0));
+	if (s->active_sessions == 1) {
+		s->sessions[0].armed = true;
+		session_arm(s, 0, 0, session_draw(s, 0, 0));
+		return 0;
 	}
-	return 0;
+	return sessions_wake(s, 0, s->active_sessions, 0);
+}
+
+int
+tg_synth_set_sessions(struct tg_synth *s, uint32_t active, uint64_t now_ns)
+{
+	uint32_t old = s->active_sessions;
+
+	if (active > s->n_sessions)
+		active = s->n_sessions;
+	s->active_sessions = active;
+	/* Fewer: a session past the new count parks when its next flow is
+	 * due (below). More: the parked ones join in equilibrium. */
+	if (active <= old || s->draining)
+		return 0;
+	return sessions_wake(s, old, active, now_ns);
+}
+
+uint32_t
+tg_synth_sessions(const struct tg_synth *s)
+{
+	return s->active_sessions;
 }
 
 struct tg_synth *
@@ -277,6 +363,7 @@ tg_synth_create(const struct tg_synth_params *p, char *err, size_t errlen)
 {
 	struct tg_synth *s = calloc(1, sizeof(*s));
 	uint32_t max = p->max_flows ? p->max_flows : 1;
+	uint32_t n_sessions;
 
 	if (s == NULL)
 		goto nomem;
@@ -307,7 +394,10 @@ tg_synth_create(const struct tg_synth_params *p, char *err, size_t errlen)
 		tg_synth_free(s);
 		return NULL;
 	}
-	if (sessions_create(s, p->sessions ? p->sessions : 1) != 0 ||
+	n_sessions = p->sessions ? p->sessions : 1;
+	if (sessions_create(s, n_sessions, p->active_sessions
+					   ? p->active_sessions
+					   : n_sessions) != 0 ||
 	    fx_create(s, p) != 0)
 		goto nomem;
 	if (p->labels &&
@@ -1940,6 +2030,10 @@ tg_synth_burst(struct tg_synth *s, struct tg_synth_pkt *pkts, unsigned n,
 			uint32_t i = tg_flowheap_pop(&s->arrivals).slot;
 			uint16_t service = s->sessions[i].next_service;
 
+			if (i >= s->active_sessions) {
+				s->sessions[i].armed = false;	/* parks */
+				continue;
+			}
 			if (s->packet_level)
 				fit_start_flow(s, service, now);
 			else

@@ -32,6 +32,8 @@ struct tg_synth_params {
 	uint32_t sessions;	/* independent arrival processes [1]: each an
 				 * active client session of the model, so the
 				 * flow rate grows with their number */
+	uint32_t active_sessions;	/* of those, running at the start;
+					 * 0: all */
 	uint32_t offload;	/* TG_PKT_OFFLOAD_* the port will do */
 	bool labels;		/* keep ended flows' labels for
 				 * tg_synth_take_ended */
@@ -110,6 +112,16 @@ struct tg_flow_label {
 struct tg_synth *tg_synth_create(const struct tg_synth_params *params,
 				 char *err, size_t errlen);
 void tg_synth_free(struct tg_synth *synth);
+
+/* Run `active` of the sessions from now on (at most params.sessions): a
+ * rate target scales the population this way, so every conversation keeps
+ * the model's inner timing. Sessions that join start in equilibrium (at a
+ * random point of a gap, as at the start); sessions that leave finish the
+ * flows they started. Returns 0, or -1 when memory for the change cannot
+ * be had (the count is changed all the same). */
+int tg_synth_set_sessions(struct tg_synth *synth, uint32_t active,
+			  uint64_t now_ns);
+uint32_t tg_synth_sessions(const struct tg_synth *synth);
 
 /* Time of the next packet the synth will write. */
 uint64_t tg_synth_next_time(const struct tg_synth *synth);
