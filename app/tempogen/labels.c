@@ -2,10 +2,13 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "labels.h"
@@ -45,25 +48,93 @@ tg_labels_open(struct tg_label_writer *lw, const char *path, const char *port,
 	return 0;
 }
 
+/* Newlines in buf[0..len): the label lines there. */
+static uint64_t
+count_lines(const char *buf, size_t len)
+{
+	const char *end = buf + len;
+	uint64_t n = 0;
+
+	for (const char *p = buf; (p = memchr(p, '\n', (size_t)(end - p)));
+	     p++)
+		n++;
+	return n;
+}
+
+/* Why a write to a regular file came out short: no room. The file size
+ * limit when the file has reached it (EFBIG, as the next write would
+ * say), else a full disk. */
+static int
+no_room_errno(off_t end)
+{
+	struct rlimit lim;
+
+	if (end >= 0 && getrlimit(RLIMIT_FSIZE, &lim) == 0 &&
+	    lim.rlim_cur != RLIM_INFINITY && (rlim_t)end >= lim.rlim_cur)
+		return EFBIG;
+	return ENOSPC;
+}
+
+/* After a short write of n bytes of whole lines `buf`, keep the whole
+ * lines of those n bytes on disk and cut the part of a line after them.
+ * Returns the bytes kept.
+ *
+ * Other workers append to the same file (O_APPEND), so "where my write
+ * ended" is this descriptor's offset, which O_APPEND leaves at the end of
+ * what this write put out, wherever that landed. The file is cut only if
+ * it still ends there: if another worker appended after, the torn line is
+ * no longer the file's end and cutting would take its lines too (this
+ * needs room to appear on a full disk between our two writes: the torn
+ * line then stays, and the run ends with the error all the same). */
+static size_t
+cut_to_whole_lines(struct tg_label_writer *lw, const char *buf, size_t n)
+{
+	const char *last = memrchr(buf, '\n', n);
+	size_t keep = last ? (size_t)(last - buf) + 1 : 0;
+	off_t end = lseek(lw->fd, 0, SEEK_CUR);
+	struct stat st;
+	bool ours = keep < n && end >= (off_t)n && fstat(lw->fd, &st) == 0 &&
+		    st.st_size == end;
+
+	if (ours && ftruncate(lw->fd, end - (off_t)(n - keep)) != 0) {
+		/* the line stays torn: nothing more can be done, and the run
+		 * ends with the write's error all the same */
+	}
+	return keep;
+}
+
+/* One write(2) per flush: a second write after a short one could land
+ * after another worker's lines and split a line in two. A short write
+ * on a regular file means no room; the whole lines it put out stay. */
 int
 tg_labels_flush(struct tg_label_writer *lw)
 {
-	size_t done = 0;
+	ssize_t n;
+	int err;
 
-	while (done < lw->len) {
-		ssize_t n = write(lw->fd, lw->buf + done, lw->len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n == 0)
-				errno = EIO;
-			return -1;
-		}
-		done += (size_t)n;
+	if (lw->len == 0)
+		return 0;
+	do
+		n = write(lw->fd, lw->buf, lw->len);
+	while (n < 0 && errno == EINTR);
+	if (n == (ssize_t)lw->len) {
+		lw->written += lw->lines;
+		lw->lines = 0;
+		lw->len = 0;
+		return 0;
 	}
-	lw->len = 0;
-	return 0;
+	err = n < 0 ? errno : no_room_errno(lseek(lw->fd, 0, SEEK_CUR));
+	if (n > 0) {
+		size_t keep = cut_to_whole_lines(lw, lw->buf, (size_t)n);
+		uint64_t kept = count_lines(lw->buf, keep);
+
+		lw->written += kept;
+		lw->lines -= kept;
+		lw->len -= keep;
+		memmove(lw->buf, lw->buf + keep, lw->len);
+	}
+	errno = err;
+	return -1;
 }
 
 /* A JSON string of at most `room` bytes out of a model's service name. */
@@ -162,7 +233,7 @@ tg_labels_add(struct tg_label_writer *lw, const struct tg_flow_label *l)
 		return -1;
 	}
 	lw->len += (size_t)n;
-	lw->written++;
+	lw->lines++;
 	return 0;
 }
 

@@ -4,7 +4,8 @@
  * writer: it formats the labels its synth hands over into a private
  * buffer and appends whole lines to the file with one write(2) on an
  * O_APPEND descriptor, so the workers of a device port share the file
- * without a lock and lines never mix. No DPDK here.
+ * without a lock and lines never mix. On a full disk or at the file size
+ * limit the file keeps whole lines only. No DPDK here.
  *
  * Device ports are written from the worker too, not through the control
  * lcore: a label is a few hundred bytes formatted in about a microsecond,
@@ -32,7 +33,8 @@ struct tg_label_writer {
 	const struct tg_model *model;	/* service names */
 	unsigned lcore;
 	uint64_t epoch_ns;	/* added to model times (pcap: its clock) */
-	uint64_t written;	/* labels written */
+	uint64_t lines;		/* labels in buf */
+	uint64_t written;	/* labels on disk, whole lines */
 };
 
 /* Open the port's labels file for appending (`truncate`: empty it first;
@@ -45,7 +47,8 @@ int tg_labels_open(struct tg_label_writer *lw, const char *path,
 /* Add one label. Returns 0, or -1 with errno if the file cannot take it. */
 int tg_labels_add(struct tg_label_writer *lw, const struct tg_flow_label *l);
 
-/* Write out what is buffered. Returns 0 or -1 with errno. */
+/* Write out what is buffered. Returns 0 or -1 with errno; the file then
+ * ends with the last whole line that reached it (see labels.c). */
 int tg_labels_flush(struct tg_label_writer *lw);
 
 /* Flush and close; harmless on a closed writer. Returns 0 or -1 with

@@ -22,7 +22,11 @@ struct tg_cfgfile {
 };
 
 /* Read `text` into `lc` (which the caller inits and destroys). On a syntax
- * error writes "file:line: syntax: ..." and returns -1. */
+ * error writes "file:line: syntax: ..." and returns -1. Integer literals
+ * beyond 32 bits are read whole, not wrapped as libconfig 1.5 would
+ * without their L; one beyond 64 bits is an error
+ * ("file:line: integer literal ... does not fit in 64 bits"). The text
+ * libconfig parses, L suffixes added, is at most max_bytes long. */
 int tg_cfgfile_read(const struct tg_cfgfile *f, config_t *lc,
 		    const char *text);
 
@@ -33,7 +37,8 @@ int tg_cfgfile_read(const struct tg_cfgfile *f, config_t *lc,
 #define TG_CFGFILE_MAX_BYTES (16u << 20)
 
 /* The same for the file named f->file: "file: cannot read: why" when it
- * cannot be opened, is not a regular file or is over its size limit. */
+ * cannot be opened, is not a regular file or is over its size limit
+ * (before or after its L suffixes are added). */
 int tg_cfgfile_read_file(const struct tg_cfgfile *f, config_t *lc);
 
 /* Write "file:line: key: what" (line of `at`, or "file: key: what" when `at`

@@ -156,30 +156,64 @@ draw_curve(FILE *f, const struct axis *a, const struct curve *c,
 	fprintf(f, " H%d\"/>\n", W - RIGHT);
 }
 
+/* Every message names the file and says why: "DIR/NAME: strerror". */
 static int
 open_out(const char *dir, const char *name, FILE **f, char *err,
 	 size_t errlen)
 {
 	char path[4096];
+	int n = snprintf(path, sizeof(path), "%s/%s", dir, name);
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	*f = fopen(path, "w");
+	*f = NULL;
+	if (n < 0 || (size_t)n >= sizeof(path))
+		errno = ENAMETOOLONG;
+	else
+		*f = fopen(path, "w");
 	if (*f == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		snprintf(err, errlen, "%s/%s: %s", dir, name, strerror(errno));
 		return -1;
 	}
 	return 0;
 }
 
+/* A failed write leaves the stream's error flag and errno (EFBIG, ENOSPC,
+ * EIO); fclose, flushing what is left, says it again or says its own. */
 static int
 close_out(const char *dir, const char *name, FILE *f, char *err,
 	  size_t errlen)
 {
-	if (ferror(f) | fclose(f)) {
-		snprintf(err, errlen, "%s/%s: write failed", dir, name);
+	bool failed = ferror(f);
+	int why = errno;
+
+	if (fclose(f) != 0) {
+		failed = true;
+		why = errno;
+	}
+	if (failed) {
+		snprintf(err, errlen, "%s/%s: %s", dir, name,
+			 strerror(why ? why : EIO));
 		return -1;
 	}
 	return 0;
+}
+
+/* DIR itself: made when missing; an existing file that is no directory
+ * is named as such rather than by the first plot that cannot go in it. */
+static int
+make_dir(const char *dir, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (mkdir(dir, 0777) == 0)
+		return 0;
+	if (errno == EEXIST && stat(dir, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return 0;
+		errno = ENOTDIR;
+	}
+	snprintf(err, errlen, "%s: cannot create the plot directory: %s", dir,
+		 strerror(errno));
+	return -1;
 }
 
 /* Both curves on one axis that spans them. */
@@ -408,11 +442,8 @@ tg_eval_plot(const struct tg_eval_sample *real,
 {
 	const struct tg_eval_sample *side[2] = { real, synth };
 
-	if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
-		return -1;
-	}
-	if (write_cdfs(side, dir, err, errlen) ||
+	if (make_dir(dir, err, errlen) ||
+	    write_cdfs(side, dir, err, errlen) ||
 	    write_ports(side, dir, err, errlen))
 		return -1;
 	return write_index(t, dir, err, errlen);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tempogen-eval from the command line: bad input gets one line and exit 2;
 # a capture against itself gives distances of exactly 0; --json parses;
-# --plot writes the SVGs and index.html; two features agree with an
+# --plot writes the SVGs and index.html, and where it cannot, one line names
+# the path and says why (exit 1); two features agree with an
 # independent computation over tshark's fields (tests/integration/eval_ref.py).
 . "$(dirname "$0")/lib.sh"
 EVAL=${TEMPOGEN_EVAL:?}
@@ -22,6 +23,29 @@ data="$TG_SOURCE_ROOT/../shared/data/train"
 one="$data/443-firefox.pcap"
 other="$data/443-curl.pcap"
 [ -f "$one" ] && [ -f "$other" ] || skip "$one or $other is absent"
+
+# --plot where the directory cannot be: under a regular file (root may
+# write anywhere, a file is in the way even for root), and onto one.
+# One line naming the path and why, exit status 1, the table unprinted.
+expect_plot_error() {
+	local what=$1 pattern=$2 dir=$3 rc=0
+	"$EVAL" --plot "$dir" "$one" -- "$one" > "$tmp/out.txt" 2> "$tmp/err.txt" || rc=$?
+	[ "$rc" -eq 1 ] || { cat "$tmp/err.txt"; fail "$what: exit status $rc, expected 1"; }
+	[ "$(wc -l < "$tmp/err.txt")" -eq 1 ] || { cat "$tmp/err.txt"; fail "$what: not one line"; }
+	grep -Eq -- "$pattern" "$tmp/err.txt" || { cat "$tmp/err.txt"; fail "$what: message does not match '$pattern'"; }
+	[ ! -s "$tmp/out.txt" ] || fail "$what: the table was printed"
+}
+: > "$tmp/a-file"
+expect_plot_error "--plot under a file" \
+	"tempogen-eval: $tmp/a-file/plots: cannot create the plot directory: Not a directory\$" "$tmp/a-file/plots"
+expect_plot_error "--plot onto a file" \
+	"tempogen-eval: $tmp/a-file: cannot create the plot directory: Not a directory\$" "$tmp/a-file"
+expect_plot_error "--plot under nothing" \
+	"tempogen-eval: $tmp/none/plots: cannot create the plot directory: No such file or directory\$" "$tmp/none/plots"
+mkdir -p "$tmp/taken"
+mkdir "$tmp/taken/pkt_size.svg"
+expect_plot_error "--plot over a directory" \
+	"tempogen-eval: $tmp/taken/pkt_size\.svg: Is a directory\$" "$tmp/taken"
 
 # A capture against itself: every defined distance is exactly 0.
 "$EVAL" --json "$one" -- "$one" > "$tmp/self.json" || fail "self comparison failed"

@@ -534,6 +534,75 @@ test_shipped_configs(void **state)
 	assert_true(cfg.ports[0].rate.kind == TG_RATE_BPS);
 }
 
+/* libconfig 1.5 reads an integer literal without L into 32 bits, silently
+ * wrapping it (1000000000000 is -727379968, 4294967396 is 100): lib/cfgfile
+ * adds the L, so the getters see the true value and name the key. Strings,
+ * comments and floats keep their digits; past 64 bits is refused. */
+static void
+test_wide_integers(void **state)
+{
+	static const char big[] = "99999999999999999999";
+	char *text;
+	size_t n = 0;
+
+	(void)state;
+	parse_fails("ports = ( { name = \"p\"; pcap = \"x\";\n"
+		    " sessions = 1000000000000; } );",
+		    "t.cfg:2: sessions: 1000000000000 is outside "
+		    "1..10000000");
+	parse_fails("ports = ( { name = \"p\"; pcap = \"x\";\n"
+		    " vlan = 4294967396; } );",	/* 2^32 + 100 */
+		    "t.cfg:2: vlan: 4294967396 is outside 1..4094");
+	parse_fails("ports = ( { name = \"p\"; pcap = \"x\";\n"
+		    " vlan = -4294967196; } );",	/* -2^32 + 100 */
+		    "t.cfg:2: vlan: -4294967196 is outside 1..4094");
+	parse_fails("run = {\n seed = -4294967296; };\nports = (" PORT_OK
+		    ");", "t.cfg:2: seed: -4294967296 is outside 0..");
+	parse_fails("ports = ( { name = \"p\"; pcap = \"x\";\n"
+		    " vlan = 0x100000064; } );",
+		    "t.cfg:2: vlan: 4294967396 is outside 1..4094");
+	parse_fails("ports = ( { name = \"p\"; pcap = \"x\";\n"
+		    " burst = 0xffffffff; } );",	/* not -1 */
+		    "t.cfg:2: burst: 4294967295 is outside 1..512");
+	/* an array holds one type: all of its integers get the L */
+	parse_fails("lcores = {\n workers = [1, 4294967298]; };\nports = ("
+		    PORT_OK ");",
+		    "t.cfg:2: workers: lcore 4294967298 is outside 0..");
+	parse_fails("ports = ( { name = \"p\"; pcap = \"x\";\n"
+		    " sessions = 99999999999999999999; } );",
+		    "t.cfg:2: integer literal 99999999999999999999 does not "
+		    "fit in 64 bits");
+	parse_fails("run = {\n\n seed = -9223372036854775809L; };",
+		    "t.cfg:3: integer literal -9223372036854775809 does not "
+		    "fit in 64 bits");
+	parse_fails("run = { seed = 0x8000000000000000L; };",
+		    "t.cfg:1: integer literal 0x8000000000000000 does not "
+		    "fit in 64 bits");
+
+	/* in range once read whole; strings and comments are left alone */
+	parse_ok("run = { seed = 5000000000; packets = 0x100000000;\n"
+		 "  duration = 12345678901e-10; };  # 99999999999999999999\n"
+		 "// 99999999999999999999\n/* 99999999999999999999\n*/\n"
+		 "ports = ( { name = \"p\"; pcap = \"a\\\"99999999999999999999"
+		 "\"\n \"4294967301.pcap\"; } );");
+	assert_true(cfg.seed == 5000000000ull);
+	assert_true(cfg.packets == 1ull << 32);
+	assert_non_null(strstr(cfg.ports[0].pcap_path,
+			       "a\"99999999999999999999" "4294967301.pcap"));
+
+	/* The copy with its L added stays within the file's limit (1 MiB):
+	 * 350,000 one-digit lcores gain 350,000 bytes. */
+	text = malloc(1100000);
+	assert_non_null(text);
+	n += (size_t)sprintf(text, "lcores = { workers = [");
+	for (int i = 0; i < 350000; i++)
+		n += (size_t)sprintf(text + n, "1,");
+	sprintf(text + n, "%s]; };", big + 10);
+	parse_fails(text, "t.cfg: cannot read: 1050038 bytes with the L of "
+			  "its wide integers, more than the limit of 1048576");
+	free(text);
+}
+
 int
 main(void)
 {
@@ -552,6 +621,7 @@ main(void)
 		cmocka_unit_test(test_effects),
 		cmocka_unit_test(test_shipped_configs),
 		cmocka_unit_test(test_hostile_sizes),
+		cmocka_unit_test(test_wide_integers),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -1102,6 +1102,42 @@ teardown_fitted(void **state)
 	return 0;
 }
 
+/* libconfig 1.5 wraps an integer literal without L into 32 bits
+ * (4294967301 is read as 5): lib/cfgfile adds the L, so the value is
+ * refused by name; in an array every integer gets it (one type per
+ * array). A float with many digits stays a float. */
+static void
+test_wide_integers(void **state)
+{
+	struct tg_model m;
+	char err[512];
+	char *text;
+
+	(void)state;
+	expect_error("proto = \"tcp\"; port = 80;",
+		     "proto = \"tcp\"; port = 4294967376;",	/* 2^32 + 80 */
+		     "m.tgm:24: port: 4294967376 is outside");
+	expect_fitted("lo = [7];", "lo = [4294967301];", "lo = [4294967301]",
+		      "lo: 4294967301 is outside 0..4294967295");
+	expect_fitted("next = [1, 2, 3];", "next = [1, 2, 4294967299];",
+		      "[1, 2, 4294967299]", "next: 4294967299 is outside");
+	expect_fitted("order = 1;", "order = -4294967295;", "order =",
+		      "order: -4294967295 is outside");
+	expect_fitted("order = 1;", "order = 0x100000001;", "order =",
+		      "order: 4294967297 is outside");
+	expect_fitted("order = 1;", "order = 18446744073709551617;", "order =",
+		      "integer literal 18446744073709551617 does not fit in "
+		      "64 bits");
+
+	text = variant("median = 0.025;", "median = 25000000000e-12; "
+		       "# 4294967301\n /* 0x100000005 */");
+	assert_int_equal(tg_model_parse(text, "m.tgm", &m, err, sizeof(err)),
+			 0);
+	assert_true(fabs(m.par.rtt.median - 0.025) < 1e-12);
+	tg_model_free(&m);
+	free(text);
+}
+
 int
 main(void)
 {
@@ -1124,6 +1160,8 @@ main(void)
 						setup_fitted, teardown_fitted),
 		cmocka_unit_test_setup_teardown(test_truncated, setup_fitted,
 						teardown_fitted),
+		cmocka_unit_test_setup_teardown(test_wide_integers,
+						setup_fitted, teardown_fitted),
 		cmocka_unit_test(test_docs_example),
 		cmocka_unit_test(test_fuzz_regressions),
 	};
