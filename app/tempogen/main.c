@@ -293,7 +293,15 @@ run_appliance(struct tg_config *cfg, const struct tg_model *const *models,
 	seconds = tg_control_loop(&run, &signalled);
 	if (signalled)
 		printf("stopped by signal %d\n", (int)signalled);
-	rc = tg_control_summary(&run, seconds) == 0 ? 0 : EXIT_RUNTIME;
+	rc = tg_control_summary(&run, seconds) == 0 && run.hung == 0
+	     ? 0 : EXIT_RUNTIME;
+	if (run.hung > 0) {
+		/* A worker is stuck (in a write that never returns): its
+		 * memory is still in use and EAL cannot wait for its lcore.
+		 * The others closed their outputs; exit without clean-up. */
+		fflush(NULL);
+		return rc;
+	}
 free_workers:
 	for (unsigned i = 0; i < cfg->n_workers; i++)
 		tg_worker_free(&workers[i]);

@@ -20,11 +20,61 @@
 #define FRAME_BUF 2048
 #define POOL_CACHE 256
 #define LABEL_BURST 64
+/* Lateness percentiles are published every this many rounds + 1. */
+#define PACING_PUBLISH_MASK 1023u
 
 static uint64_t
 share_of(uint64_t total, unsigned n, unsigned i)
 {
 	return total / n + (i < total % n ? 1 : 0);
+}
+
+static bool
+is_rate_target(const struct tg_rate *rate)
+{
+	return rate->kind == TG_RATE_PPS || rate->kind == TG_RATE_BPS;
+}
+
+/* How fast model time runs on a device port at the start: model ns per
+ * wall ns, or 0 for no schedule (unlimited, and pcap ports, whose time
+ * is the model's). */
+static double
+speed_of(const struct tg_port_cfg *pc)
+{
+	if (pc->is_pcap || pc->rate.kind == TG_RATE_UNLIMITED)
+		return 0;
+	return pc->rate.kind == TG_RATE_MODEL ? pc->rate.time_factor : 1;
+}
+
+/* A rate target runs the model at its own pace and reaches the rate by
+ * the number of sessions: as many as one session's measured output says,
+ * then whatever the control lcore asks for. */
+static int
+plan_population(struct tg_worker_port *wp, struct tg_synth_params *params,
+		char *err, size_t errlen)
+{
+	const struct tg_port_cfg *pc = wp->port->cfg;
+	struct tg_synth_rate one;
+	double per_session, want;
+
+	wp->speed = speed_of(pc);
+	wp->max_sessions = params->sessions;
+	wp->sessions = params->sessions;
+	if (!is_rate_target(&pc->rate) || pc->is_pcap)
+		goto publish;
+	wp->rate_share = pc->rate.value / pc->n_workers;
+	if (tg_synth_measure_session(params, &one, err, errlen) != 0)
+		return -1;
+	per_session = pc->rate.kind == TG_RATE_PPS ? one.packets : one.bits;
+	want = per_session > 0 ? wp->rate_share / per_session : 1;
+	wp->sessions = want < 1 ? 1
+		       : want > params->sessions ? params->sessions
+						 : (uint32_t)want;
+	params->active_sessions = wp->sessions;
+publish:
+	atomic_init(&wp->setting.sessions, wp->sessions);
+	atomic_init(&wp->setting.speed_ppm, TG_SPEED_ONE);
+	return 0;
 }
 
 static int
@@ -47,6 +97,11 @@ init_port(struct tg_worker *w, struct tg_worker_port *wp, unsigned port_index,
 	};
 	char msg[TG_WORKER_ERR_LEN];
 
+	if (plan_population(wp, &params, msg, sizeof(msg)) != 0) {
+		snprintf(err, errlen, "port %s, lcore %u: %s", pc->name,
+			 w->lcore, msg);
+		return -1;
+	}
 	wp->packet_limit = cfg->packets ? share_of(cfg->packets,
 						   pc->n_workers, wp->queue)
 					: 0;
@@ -154,6 +209,65 @@ tg_worker_free(struct tg_worker *w)
 	w->frames = NULL;
 }
 
+/* How long ago (wall ns) a packet of model time ts_ns was due, at model
+ * time model_ns. */
+static uint64_t
+late_ns(const struct tg_worker_port *wp, uint64_t model_ns, uint64_t ts_ns)
+{
+	if (model_ns <= ts_ns)
+		return 0;
+	return wp->speed == 1 ? model_ns - ts_ns
+			      : (uint64_t)((double)(model_ns - ts_ns) / wp->speed);
+}
+
+/* True when a rate target's port has sent all its target allows by wall
+ * time `elapsed` (a token bucket with the whole run's credit). */
+static bool
+at_target(const struct tg_worker_port *wp, uint64_t elapsed)
+{
+	const struct tg_rate *rate = &wp->port->cfg->rate;
+	double allowed = (double)elapsed * 1e-9 * wp->rate_share;
+
+	if (rate->kind == TG_RATE_PPS)
+		return (double)wp->packets_done >= allowed;
+	return rate->kind == TG_RATE_BPS && (double)wp->bits_sent >= allowed;
+}
+
+/* Move the port's model clock to wall time `elapsed`, at the configured
+ * time factor or, for a rate target, at the speed the control lcore sets
+ * (near 1). A rate target's clock holds while the port is at its target:
+ * every flow waits alike, so no packet is ever late against the clock and
+ * the rate never runs over. */
+static void
+advance_clock(struct tg_worker_port *wp, uint64_t elapsed)
+{
+	bool target = is_rate_target(&wp->port->cfg->rate);
+
+	if (wp->speed == 0)
+		return;
+	if (target)
+		wp->speed = (double)atomic_load_explicit(
+				    &wp->setting.speed_ppm,
+				    memory_order_relaxed) / TG_SPEED_ONE;
+	if (!target || !at_target(wp, elapsed))
+		wp->model_ns += (uint64_t)((double)(elapsed - wp->elapsed_ns) *
+					   wp->speed);
+	wp->elapsed_ns = elapsed;
+}
+
+/* How late the synth's next packet already is: the backlog the rate
+ * control watches. */
+static uint64_t
+backlog_ns(const struct tg_worker_port *wp)
+{
+	uint64_t next;
+
+	if (wp->speed == 0 || wp->pcap != NULL)
+		return 0;
+	next = tg_synth_next_time(wp->synth);
+	return next == UINT64_MAX ? 0 : late_ns(wp, wp->model_ns, next);
+}
+
 static void
 publish(struct tg_worker_port *wp)
 {
@@ -170,6 +284,30 @@ publish(struct tg_worker_port *wp)
 	atomic_store_explicit(&c->flows_started, st.flows_started,
 			      memory_order_relaxed);
 	atomic_store_explicit(&c->flows_refused, st.flows_refused,
+			      memory_order_relaxed);
+	atomic_store_explicit(&c->elapsed_ns, wp->elapsed_ns,
+			      memory_order_relaxed);
+	atomic_store_explicit(&c->model_ns, wp->model_ns,
+			      memory_order_relaxed);
+	atomic_store_explicit(&c->sessions, wp->sessions,
+			      memory_order_relaxed);
+	atomic_store_explicit(&c->backlog_ns, backlog_ns(wp),
+			      memory_order_relaxed);
+}
+
+/* The lateness percentiles, now and then (a walk of the histogram). */
+static void
+publish_pacing(struct tg_worker_port *wp)
+{
+	struct tg_worker_counters *c = &wp->counters;
+
+	atomic_store_explicit(&c->pacing_p50_ns,
+			      tg_lateness_quantile(&wp->lateness, 0.5),
+			      memory_order_relaxed);
+	atomic_store_explicit(&c->pacing_p99_ns,
+			      tg_lateness_quantile(&wp->lateness, 0.99),
+			      memory_order_relaxed);
+	atomic_store_explicit(&c->pacing_max_ns, wp->lateness.max_ns,
 			      memory_order_relaxed);
 }
 
@@ -281,50 +419,60 @@ set_offload_fields(struct rte_mbuf *m, const struct tg_synth_pkt *p,
 	}
 }
 
-/* How far the synth may go now, and how many packets, for the port's
- * rate target. `elapsed_ns` is wall time since the start. */
+/* How far the synth may go now: the model clock of the port, or no bound
+ * for an unlimited one. (A rate target holds its clock at the target.) */
 static uint64_t
-pace(const struct tg_worker_port *wp, uint64_t elapsed_ns, unsigned *n)
+pace(const struct tg_worker_port *wp)
 {
-	const struct tg_rate *rate = &wp->port->cfg->rate;
-	double share = 1.0 / wp->port->cfg->n_workers;
-	double allowed;
-
-	switch (rate->kind) {
-	case TG_RATE_MODEL:
-		return (uint64_t)((double)elapsed_ns * rate->time_factor);
-	case TG_RATE_PPS:
-		allowed = (double)elapsed_ns * 1e-9 * rate->value * share;
-		if (allowed < (double)wp->packets_done + *n)
-			*n = allowed > (double)wp->packets_done
-				     ? (unsigned)(allowed - (double)wp->packets_done)
-				     : 0;
-		return UINT64_MAX;
-	case TG_RATE_BPS:
-		allowed = (double)elapsed_ns * 1e-9 * rate->value * share;
-		if (allowed < (double)wp->bits_sent)
-			*n = 0;
-		return UINT64_MAX;
-	default:
-		return UINT64_MAX;
-	}
+	return wp->speed == 0 ? UINT64_MAX : wp->model_ns;
 }
 
-/* Send what is due on one device port. `stash` keeps allocated mbufs the
- * synth did not fill for the next round. */
+/* The population the control lcore asks for, from model time now_ns. */
+static void
+apply_setting(struct tg_worker_port *wp, uint64_t now_ns)
+{
+	uint32_t want = (uint32_t)atomic_load_explicit(&wp->setting.sessions,
+						       memory_order_relaxed);
+
+	if (want == wp->sessions || now_ns == UINT64_MAX)
+		return;
+	tg_synth_set_sessions(wp->synth, want, now_ns);
+	wp->sessions = tg_synth_sessions(wp->synth);
+}
+
+/* How late each sent packet left against its schedule: one TSC read per
+ * burst, after the NIC took it. */
+static void
+record_lateness(struct tg_worker_port *wp, const struct tg_synth_pkt *pkts,
+		unsigned sent, uint64_t start_tsc, double ns_per_tick)
+{
+	uint64_t now, since;
+
+	if (wp->speed == 0 || sent == 0)
+		return;
+	now = (uint64_t)((double)(rte_rdtsc() - start_tsc) * ns_per_tick);
+	since = now > wp->elapsed_ns ? now - wp->elapsed_ns : 0;
+	for (unsigned i = 0; i < sent; i++)
+		tg_lateness_record(&wp->lateness,
+				   since + late_ns(wp, wp->model_ns,
+						   pkts[i].ts_ns));
+}
+
 static void
 run_device(struct tg_worker *w, struct tg_worker_port *wp,
-	   uint64_t elapsed_ns, struct rte_mbuf **stash, unsigned *n_stash)
+	   uint64_t elapsed_ns, struct rte_mbuf **stash, unsigned *n_stash,
+	   uint64_t start_tsc, double ns_per_tick)
 {
 	struct tg_synth_pkt pkts[TG_WORKER_MAX_BURST];
 	uint16_t port_id = wp->port->port_id;
 	unsigned n = burst_size(wp), k, sent = 0;
-	uint64_t until = pace(wp, elapsed_ns, &n);
+	uint64_t until = pace(wp);
 
 	if (w->duration_ns && elapsed_ns >= w->duration_ns) {
 		wp->finished = true;
 		return;
 	}
+	apply_setting(wp, until);
 	if (n == 0)
 		return;
 	if (*n_stash < n) {
@@ -345,6 +493,7 @@ run_device(struct tg_worker *w, struct tg_worker_port *wp,
 	for (int tries = 0; sent < k && tries < TX_RETRIES; tries++)
 		sent += rte_eth_tx_burst(port_id, wp->queue, stash + sent,
 					 (uint16_t)(k - sent));
+	record_lateness(wp, pkts, sent, start_tsc, ns_per_tick);
 	if (sent < k) {
 		rte_pktmbuf_free_bulk(stash + sent, k - sent);
 		wp->drops += k - sent;
@@ -424,6 +573,10 @@ tg_worker_main(void *arg)
 		uint64_t elapsed = (uint64_t)((double)(rte_rdtsc() - start) *
 					      ns_per_tick);
 
+		atomic_store_explicit(&w->heartbeat,
+				      atomic_load_explicit(&w->heartbeat,
+							   memory_order_relaxed) + 1,
+				      memory_order_relaxed);
 		active = 0;
 		for (unsigned i = 0; i < w->n_ports; i++) {
 			struct tg_worker_port *wp = &w->ports[i];
@@ -432,10 +585,15 @@ tg_worker_main(void *arg)
 				continue;
 			if (wp->pcap)
 				run_pcap(w, wp, w->frames);
-			else
+			else {
+				advance_clock(wp, elapsed);
 				run_device(w, wp, elapsed, stash[i],
-					   &n_stash[i]);
+					   &n_stash[i], start, ns_per_tick);
+			}
+			wp->elapsed_ns = elapsed;
 			publish(wp);
+			if ((++wp->loops & PACING_PUBLISH_MASK) == 0)
+				publish_pacing(wp);
 			active += !wp->finished;
 		}
 	}
@@ -443,6 +601,7 @@ tg_worker_main(void *arg)
 		if (n_stash[i])
 			rte_pktmbuf_free_bulk(stash[i], n_stash[i]);
 		publish(&w->ports[i]);
+		publish_pacing(&w->ports[i]);
 		close_labels(w, &w->ports[i]);
 	}
 	close_pcaps(w);

@@ -7,6 +7,7 @@
 #ifndef TG_WORKER_H
 #define TG_WORKER_H
 
+#include <stdalign.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -15,6 +16,7 @@
 
 #include "labels.h"
 #include "port.h"
+#include "tg_lateness.h"
 #include "tg_pcap.h"
 #include "tg_synth.h"
 
@@ -30,10 +32,28 @@ struct tg_worker_counters {
 	atomic_uint_fast64_t flows_active;
 	atomic_uint_fast64_t flows_started;
 	atomic_uint_fast64_t flows_refused;
+	atomic_uint_fast64_t elapsed_ns;	/* of the worker's run */
+	atomic_uint_fast64_t model_ns;		/* the port's model clock */
+	atomic_uint_fast64_t sessions;		/* running */
+	atomic_uint_fast64_t backlog_ns;	/* how late the next due
+						 * packet is already */
+	atomic_uint_fast64_t pacing_p50_ns;	/* lateness percentiles of */
+	atomic_uint_fast64_t pacing_p99_ns;	/* the packets sent so far */
+	atomic_uint_fast64_t pacing_max_ns;
 } __rte_cache_aligned;
+
+/* Written by the control lcore, read by the worker: the population a
+ * rate target asks for. Its own cache line, read-mostly. */
+struct tg_worker_setting {
+	atomic_uint_fast32_t sessions;
+	atomic_uint_fast32_t speed_ppm;	/* model time per wall time */
+} __rte_cache_aligned;
+
+#define TG_SPEED_ONE 1000000u	/* speed_ppm of model time at its pace */
 
 struct tg_worker_port {
 	struct tg_worker_counters counters;
+	struct tg_worker_setting setting;
 	struct tg_port *port;
 	struct tg_synth *synth;
 	struct tg_pcap_writer *pcap;	/* pcap ports */
@@ -44,6 +64,14 @@ struct tg_worker_port {
 	uint64_t bits_sent;
 	uint64_t drops;
 	uint64_t pcap_frames;		/* on disk, once the pcap is closed */
+	uint32_t sessions;		/* running in the synth */
+	uint32_t max_sessions;		/* the synth's share of `sessions` */
+	double rate_share;		/* pps or bit/s of this worker's share */
+	double speed;			/* model ns per wall ns; 0: no schedule */
+	uint64_t model_ns;		/* model time now (device ports) */
+	uint64_t elapsed_ns;		/* wall time of the run so far */
+	uint64_t loops;
+	struct tg_lateness lateness;	/* of every packet sent */
 	bool draining;			/* past the duration: closing flows */
 	bool finished;
 };
@@ -56,6 +84,9 @@ struct tg_worker {
 	uint8_t *frames;		/* frame buffers for pcap ports */
 	const atomic_bool *stop;	/* set by the control lcore */
 	atomic_bool finished;		/* set by the worker when done */
+	/* + 1 per round of the loop: the control lcore reports a worker
+	 * whose heartbeat stands still (blocked in a write, or looping). */
+	alignas(RTE_CACHE_LINE_SIZE) atomic_uint_fast64_t heartbeat;
 	uint64_t duration_ns;		/* 0: none */
 	char error[TG_WORKER_ERR_LEN];	/* set once, before finished */
 };

@@ -716,8 +716,13 @@ parse_port(struct parse *p, const config_setting_t *port,
 	    tg_cfgfile_number(&p->f, port, "ipv6_share", false, 0, 1,
 			      &pc->ipv6_share) ||
 	    check_ipv6_share(p, port, pc, share_given) ||
-	    parse_rate(p, port, pc) || parse_model_path(p, port, pc) ||
-	    get_unsigned(p, port, "sessions", 1, TG_MAX_SESSIONS, &sessions) ||
+	    parse_rate(p, port, pc) || parse_model_path(p, port, pc))
+		return -1;
+	/* A packet or bit rate target grows the population up to `sessions`
+	 * (the control lcore picks how many run). */
+	if (pc->rate.kind == TG_RATE_PPS || pc->rate.kind == TG_RATE_BPS)
+		sessions = TG_RATE_SESSIONS_DEFAULT;
+	if (get_unsigned(p, port, "sessions", 1, TG_MAX_SESSIONS, &sessions) ||
 	    parse_port_workers(p, port, pc) || parse_effects(p, port, pc))
 		return -1;
 	pc->sessions = sessions;

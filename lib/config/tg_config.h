@@ -17,6 +17,9 @@
 #define TG_MAX_PORTS 16
 #define TG_MAX_WORKERS 64
 #define TG_MAX_SESSIONS 10000000	/* per port */
+/* Most sessions a pps or bit/s target may use when `sessions` is not
+ * given: about 100 kpps or 300 Mbit/s of the fitted default. */
+#define TG_RATE_SESSIONS_DEFAULT 1000000
 #define TG_MAX_EAL_ARGS 32
 #define TG_NAME_LEN 32
 #define TG_PATH_LEN 1024

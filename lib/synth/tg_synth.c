@@ -156,6 +156,8 @@ struct session {
 	bool armed;			/* waits in the arrivals heap */
 };
 
+struct eq_gap;
+
 struct tg_synth {
 	const struct tg_model *model;
 	const struct tg_port_cfg *port;
@@ -172,6 +174,9 @@ struct tg_synth {
 	 * memory of the previous flow; the heap orders their next starts. */
 	uint32_t n_sessions;
 	uint32_t active_sessions;	/* the others are parked */
+	uint32_t waking;		/* sessions below it are armed or
+					 * will park */
+	struct eq_gap *eq;		/* [EQ_GAPS] gaps for sessions to join */
 	struct session *sessions;
 	struct tg_flowheap arrivals;	/* slot = session; empty once draining */
 	uint64_t next_arrival_seq;	/* tie-breaker among sessions */
@@ -254,6 +259,8 @@ session_draw(struct tg_synth *s, uint32_t i, uint64_t now)
  * a chance proportional to its length (a binary search of the running
  * sums). The cost is fixed whatever the tails. */
 #define EQ_GAPS 4096
+/* Sessions joining a running synth per burst. */
+#define WAKE_BURST 256u
 
 struct eq_gap {
 	uint64_t end;		/* running sum of the gaps up to this one */
@@ -300,21 +307,17 @@ eq_arm(struct tg_synth *s, uint32_t i, uint64_t now, const struct eq_gap *pool)
 		    (uint64_t)((double)g->gap * tg_rng_uniform(&s->rng)));
 }
 
-/* Arm the sessions [from, to) that are not waiting already, in
- * equilibrium at `now`. */
-static int
-sessions_wake(struct tg_synth *s, uint32_t from, uint32_t to, uint64_t now)
+/* Arm up to `budget` of the sessions from s->waking on that are not
+ * waiting already, in equilibrium at `now` (from the gaps last pooled). */
+static void
+sessions_wake(struct tg_synth *s, uint32_t budget, uint64_t now)
 {
-	struct eq_gap *pool = malloc(EQ_GAPS * sizeof(*pool));
+	uint32_t end = s->waking + budget < s->active_sessions
+		       ? s->waking + budget : s->active_sessions;
 
-	if (pool == NULL)
-		return -1;
-	eq_draw(s, now, pool);
-	for (uint32_t i = from; i < to; i++)
-		if (!s->sessions[i].armed)
-			eq_arm(s, i, now, pool);
-	free(pool);
-	return 0;
+	for (; s->waking < end; s->waking++)
+		if (!s->sessions[s->waking].armed)
+			eq_arm(s, s->waking, now, s->eq);
 }
 
 /* `n` sessions, the first `active` of them running. One session alone
@@ -325,31 +328,43 @@ sessions_create(struct tg_synth *s, uint32_t n, uint32_t active)
 	s->n_sessions = n;
 	s->active_sessions = active < n ? active : n;
 	s->sessions = calloc(n, sizeof(*s->sessions));
-	if (s->sessions == NULL || tg_flowheap_init(&s->arrivals, n + 1) != 0)
+	s->eq = malloc(EQ_GAPS * sizeof(*s->eq));
+	if (s->sessions == NULL || s->eq == NULL ||
+	    tg_flowheap_init(&s->arrivals, n + 1) != 0)
 		return -1;
 	for (uint32_t i = 0; i < n; i++)
 		s->sessions[i].arrival.prev_service = UINT16_MAX;
 	if (s->active_sessions == 1) {
 		s->sessions[0].armed = true;
 		session_arm(s, 0, 0, session_draw(s, 0, 0));
+		s->waking = 1;
 		return 0;
 	}
-	return sessions_wake(s, 0, s->active_sessions, 0);
+	eq_draw(s, 0, s->eq);
+	sessions_wake(s, s->active_sessions, 0);
+	return 0;
 }
 
-int
+void
 tg_synth_set_sessions(struct tg_synth *s, uint32_t active, uint64_t now_ns)
 {
 	uint32_t old = s->active_sessions;
 
 	if (active > s->n_sessions)
 		active = s->n_sessions;
+	if (active == 0)
+		active = 1;
 	s->active_sessions = active;
 	/* Fewer: a session past the new count parks when its next flow is
-	 * due (below). More: the parked ones join in equilibrium. */
+	 * due (tg_synth_burst). More: the parked ones join in equilibrium,
+	 * WAKE_BURST at a time in each burst, so that a big step does not
+	 * stall the packets due meanwhile. */
+	if (s->waking > active)
+		s->waking = active;
 	if (active <= old || s->draining)
-		return 0;
-	return sessions_wake(s, old, active, now_ns);
+		return;
+	eq_draw(s, now_ns, s->eq);
+	sessions_wake(s, WAKE_BURST, now_ns);
 }
 
 uint32_t
@@ -420,6 +435,7 @@ tg_synth_free(struct tg_synth *s)
 	tg_flowheap_free(&s->heap);
 	tg_flowheap_free(&s->arrivals);
 	free(s->sessions);
+	free(s->eq);
 	free(s->flows);
 	free(s->free_slots);
 	free(s->labels);
@@ -2013,6 +2029,9 @@ tg_synth_burst(struct tg_synth *s, struct tg_synth_pkt *pkts, unsigned n,
 {
 	unsigned count = 0;
 
+	if (s->waking < s->active_sessions && !s->draining &&
+	    until_ns != UINT64_MAX)
+		sessions_wake(s, WAKE_BURST, until_ns);
 	while (count < n) {
 		uint64_t now = tg_synth_next_time(s);
 		struct tg_flowheap_entry e;

@@ -116,12 +116,30 @@ void tg_synth_free(struct tg_synth *synth);
 /* Run `active` of the sessions from now on (at most params.sessions): a
  * rate target scales the population this way, so every conversation keeps
  * the model's inner timing. Sessions that join start in equilibrium (at a
- * random point of a gap, as at the start); sessions that leave finish the
- * flows they started. Returns 0, or -1 when memory for the change cannot
- * be had (the count is changed all the same). */
-int tg_synth_set_sessions(struct tg_synth *synth, uint32_t active,
+ * random point of a gap, as at the start), a few thousand per burst;
+ * sessions that leave finish the flows they started. */
+void tg_synth_set_sessions(struct tg_synth *synth, uint32_t active,
 			  uint64_t now_ns);
 uint32_t tg_synth_sessions(const struct tg_synth *synth);
+
+/* What one session of a model puts out per second of model time. */
+struct tg_synth_rate {
+	double packets;
+	double bits;		/* frame bytes * 8 */
+};
+
+/* Measure it: a scratch synth like `params`, with enough sessions (at most
+ * TG_SYNTH_MEASURE_SESSIONS) for some 20,000 flows, runs
+ * TG_SYNTH_MEASURE_S seconds of model time into a scratch buffer and
+ * counts the output of the last two thirds (the first third fills up with
+ * flows). Deterministic for a seed; about 50 ms for the fitted default. A rate target uses it for the first
+ * population, which the control lcore then corrects. 0, or -1 with a
+ * message. */
+#define TG_SYNTH_MEASURE_SESSIONS 20000u
+#define TG_SYNTH_MEASURE_S 60
+int tg_synth_measure_session(const struct tg_synth_params *params,
+			     struct tg_synth_rate *out,
+			     char *err, size_t errlen);
 
 /* Time of the next packet the synth will write. */
 uint64_t tg_synth_next_time(const struct tg_synth *synth);

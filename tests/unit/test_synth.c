@@ -1742,6 +1742,133 @@ test_effects_deterministic(void **state)
 	assert_true(a.repeats <= a.sum.retransmitted + a.sum.duplicated);
 }
 
+/* --- Populations (rate targets) ---------------------------------------- */
+
+#define SEC 1000000000ull
+
+/* Run `s` to model time `until`; returns the flows started meanwhile. */
+static uint64_t
+flows_until(struct tg_synth *s, uint64_t until)
+{
+	static uint8_t bufs[BURST][2048];
+	struct tg_synth_pkt pkts[BURST];
+	struct tg_synth_stats before, after;
+
+	for (unsigned i = 0; i < BURST; i++) {
+		pkts[i].buf = bufs[i];
+		pkts[i].cap = sizeof(bufs[i]);
+	}
+	tg_synth_get_stats(s, &before);
+	while (tg_synth_burst(s, pkts, BURST, until) > 0)
+		;
+	tg_synth_get_stats(s, &after);
+	return after.flows_started - before.flows_started;
+}
+
+static struct tg_synth *
+make_population(const struct tg_port_cfg *port, uint32_t sessions,
+		uint32_t active)
+{
+	struct tg_synth_params p = {
+		.model = &model, .port = port, .seed = 11, .n_workers = 1,
+		.max_flows = 100000, .sessions = sessions,
+		.active_sessions = active,
+	};
+	char err[256];
+	struct tg_synth *s = tg_synth_create(&p, err, sizeof(err));
+
+	assert_non_null(s);
+	return s;
+}
+
+/* Sessions start in equilibrium: the flow rate of the first second is
+ * the rate of later seconds (no burst at the start, no slow climb). */
+static void
+test_sessions_start_in_equilibrium(void **state)
+{
+	struct tg_port_cfg port;
+	struct tg_synth *s;
+	double first, later;
+
+	(void)state;
+	make_port(&port);
+	s = make_population(&port, 20, 0);
+	first = (double)flows_until(s, 2 * SEC) / 2;
+	later = (double)flows_until(s, 12 * SEC) / 10;
+	print_message("flows/s: first 2 s %.0f, next 10 s %.0f\n", first,
+		      later);
+	assert_true(later > 100);
+	assert_true(first > 0.8 * later && first < 1.2 * later);
+	tg_synth_free(s);
+}
+
+/* The flow rate follows the number of running sessions, up and down,
+ * and the synth counts what runs. */
+static void
+test_sessions_scale_the_rate(void **state)
+{
+	struct tg_port_cfg port;
+	struct tg_synth *s;
+	double base, doubled, halved;
+
+	(void)state;
+	make_port(&port);
+	s = make_population(&port, 40, 10);
+	assert_int_equal(tg_synth_sessions(s), 10);
+	base = (double)flows_until(s, 10 * SEC) / 10;
+	tg_synth_set_sessions(s, 20, 10 * SEC);
+	assert_int_equal(tg_synth_sessions(s), 20);
+	flows_until(s, 12 * SEC);	/* the newcomers are woken */
+	doubled = (double)flows_until(s, 22 * SEC) / 10;
+	tg_synth_set_sessions(s, 5, 22 * SEC);
+	flows_until(s, 30 * SEC);	/* the leavers park at their next flow */
+	halved = (double)flows_until(s, 40 * SEC) / 10;
+	print_message("flows/s: 10 sessions %.0f, 20 %.0f, 5 %.0f\n",
+		      base, doubled, halved);
+	assert_true(doubled > 1.7 * base && doubled < 2.3 * base);
+	assert_true(halved > 0.35 * base && halved < 0.65 * base);
+	tg_synth_set_sessions(s, 1u << 30, 40 * SEC);
+	assert_int_equal(tg_synth_sessions(s), 40);	/* at most all */
+	tg_synth_free(s);
+}
+
+/* One session's measured output times a population is what that
+ * population puts out; the measure is deterministic. */
+static void
+test_measure_session(void **state)
+{
+	struct tg_port_cfg port;
+	struct tg_synth_params p = {
+		.model = &model, .port = &port, .seed = 5, .n_workers = 1,
+		.max_flows = 100000, .sessions = 1,
+	};
+	struct tg_synth_rate one, again;
+	struct tg_synth_stats a, b;
+	struct tg_synth *s;
+	char err[256];
+	double expected, got;
+
+	(void)state;
+	make_port(&port);
+	assert_int_equal(tg_synth_measure_session(&p, &one, err,
+						  sizeof(err)), 0);
+	assert_int_equal(tg_synth_measure_session(&p, &again, err,
+						  sizeof(err)), 0);
+	assert_true(one.packets > 0 && one.bits > 8 * 60 * one.packets);
+	assert_true(one.packets == again.packets && one.bits == again.bits);
+	s = make_population(&port, 30, 0);
+	flows_until(s, 20 * SEC);
+	tg_synth_get_stats(s, &a);
+	flows_until(s, 60 * SEC);
+	tg_synth_get_stats(s, &b);
+	expected = one.bits * 30 * 40;
+	got = (double)(b.bytes - a.bytes) * 8;
+	print_message("30 sessions over 40 s: %.3g bits, measured one "
+		      "session x 30: %.3g\n", got, expected);
+	assert_true(got > 0.75 * expected && got < 1.25 * expected);
+	tg_synth_free(s);
+}
+
 int
 main(void)
 {
@@ -1751,6 +1878,9 @@ main(void)
 		cmocka_unit_test(test_workers_own_disjoint_clients),
 		cmocka_unit_test(test_portset),
 		cmocka_unit_test(test_labels),
+		cmocka_unit_test(test_sessions_start_in_equilibrium),
+		cmocka_unit_test(test_sessions_scale_the_rate),
+		cmocka_unit_test(test_measure_session),
 	};
 	const struct CMUnitTest fitted_tests[] = {
 		cmocka_unit_test(test_fitted_valid),
