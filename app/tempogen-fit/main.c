@@ -354,8 +354,8 @@ print_summary(FILE *out, const struct tg_trace *t, const struct tg_flows *fl,
 		fprintf(out, ", %llu %s", (unsigned long long)st->by_end[e],
 			tg_flow_end_name((enum tg_flow_end)e));
 	fprintf(out, "\nflows used: %llu (%llu packets); not used: %llu "
-		"other protocols; %llu TCP without handshake (mix and "
-		"headers only); %llu in rare services folded into other-*\n",
+		"other protocols; %llu TCP without handshake (not in the "
+		"automaton); %llu in rare services folded into other-*\n",
 		(unsigned long long)fs->flows_used,
 		(unsigned long long)fs->packets_used,
 		(unsigned long long)fs->skipped_other_proto,

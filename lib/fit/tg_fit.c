@@ -29,6 +29,7 @@
 #define MAX_FIT_SAMPLES 20000	/* a mixture is fitted on at most these */
 #define IPID_STEP_MAX 1024	/* a larger step between ids is random */
 #define MAX_WSCALE 14
+#define MAX_WINDOW_SAMPLES 256	/* a side's window: median of its first */
 
 /* What the model says where the training data say nothing. */
 #define DEFAULT_TTL 64
@@ -261,6 +262,59 @@ skip_handshake(const struct tg_flow_rec *r, struct fit_flow *ff)
 	return i;
 }
 
+/* What became of a connection whose SYN got no SYN-ACK: nothing but the
+ * client's SYNs (retransmissions too) is an unanswered one; SYNs and the
+ * server's RSTs a refused one. Anything else (the client goes on as if
+ * answered) is a capture that saw one direction only: a connection that
+ * opened, whose SYN-ACK passed elsewhere. */
+static uint8_t
+syn_fate(const struct tg_flow_rec *r)
+{
+	bool reset = false;
+
+	for (uint32_t i = 0; i < r->n_pkts; i++) {
+		const struct tg_flow_pkt *p = &r->pkts[i];
+		uint8_t sa = p->tcp_flags & (TG_TCP_SYN | TG_TCP_ACK);
+
+		if (p->dir == TG_DIR_S2C && (p->tcp_flags & TG_TCP_RST))
+			reset = true;
+		else if (p->dir != TG_DIR_C2S || sa != TG_TCP_SYN)
+			return TG_SYN_ANSWERED;
+	}
+	return reset ? TG_SYN_REFUSED : TG_SYN_UNANSWERED;
+}
+
+static int
+compare_u16(const void *a, const void *b)
+{
+	uint16_t x = *(const uint16_t *)a, y = *(const uint16_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The window field side `dir` sent after the handshake: the median of
+ * its packets from `first` on (RSTs, which often say 0, left out), as on
+ * the wire, and in *pkts the packets behind it; 0: none. The field is
+ * kept as seen, not in bytes: what the evaluation and an analyser see,
+ * and the scale of a connection seen from its middle is unknown. */
+static uint16_t
+data_window(const struct tg_flow_rec *r, uint32_t first, unsigned dir,
+	    uint16_t *pkts)
+{
+	uint16_t field[MAX_WINDOW_SAMPLES];
+	size_t n = 0;
+
+	for (uint32_t i = first; i < r->n_pkts && n < MAX_WINDOW_SAMPLES; i++)
+		if (r->pkts[i].dir == dir &&
+		    !(r->pkts[i].tcp_flags & (TG_TCP_SYN | TG_TCP_RST)))
+			field[n++] = r->pkts[i].window;
+	*pkts = (uint16_t)n;
+	if (n == 0)
+		return 0;
+	qsort(field, n, sizeof(field[0]), compare_u16);
+	return field[n / 2];
+}
+
 /* Store packets from `first` on as symbols. A stray SYN later in a TCP
  * flow is no symbol: its gap passes to the next packet. */
 static int
@@ -332,14 +386,17 @@ add_flow(struct tg_fitter *f, const struct tg_flow_rec *r)
 
 	if (proto == TG_PROTO_TCP)
 		first = r->start == TG_START_SYN ? skip_handshake(r, ff) : -1;
-	/* A SYN nobody answered: the engine cannot play it (it always
-	 * completes a handshake), so it is no arrival (tg_fit_arrivals). */
-	ff->unanswered = proto == TG_PROTO_TCP &&
-			 r->start == TG_START_SYN && first < 0;
+	if (proto == TG_PROTO_TCP && r->start == TG_START_SYN && first < 0)
+		ff->syn_fate = syn_fate(r);
 	if (first < 0)
 		f->stats.skipped_midflow++;
 	else if (note_sequence(f, ff, r, (uint32_t)first) != 0)
 		return -1;
+	/* A flow seen from its middle shows windows too. */
+	for (unsigned d = 0; proto == TG_PROTO_TCP && d < 2; d++)
+		ff->data_window[d] = data_window(r, first > 0 ? (uint32_t)first
+							      : 0, d,
+						 &ff->window_pkts[d]);
 	f->raw[raw].flows++;
 	f->n_flows++;
 	f->stats.flows_used++;
@@ -775,18 +832,54 @@ collect(const struct fit_run *run, const uint32_t *idx, size_t n,
 			if (o->seen)
 				out[m++] = o->window;
 			break;
+
 		}
 	}
 	return m;
 }
 
+/* The window fields a side sent after the handshake, each flow's median
+ * counted once per packet behind it: the engine draws one per flow, and
+ * a window is seen once per packet, so a long flow's window must weigh
+ * as much as its packets do. No data: no table (the engine keeps the
+ * SYN's window). */
+static int
+fit_data_window(const struct fit_run *run, const uint32_t *idx, size_t n,
+		unsigned dir, struct tg_hist *h)
+{
+	const struct fit_flow *fl = run->f->flows;
+	size_t total = 0, m = 0;
+	uint32_t *v;
+	int rc;
+
+	for (size_t i = 0; i < n; i++)
+		total += fl[idx[i]].data_window[dir] ? fl[idx[i]].window_pkts[dir]
+						     : 0;
+	if (total == 0)
+		return 0;
+	if ((v = malloc(total * sizeof(*v))) == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		for (uint32_t k = 0; fl[idx[i]].data_window[dir] &&
+				     k < fl[idx[i]].window_pkts[dir]; k++)
+			v[m++] = fl[idx[i]].data_window[dir];
+	rc = tg_fit_hist(h, v, m, 0);
+	free(v);
+	return rc;
+}
+
 /* DF and the TCP option shares; without data, what a current Linux does
- * (DF on TCP, every option offered). */
+ * (DF on TCP, every option offered). A server may only echo window
+ * scaling, SACK and timestamps when the client's SYN offered them (RFC
+ * 7323, 2018), and the engine asks it only then: its shares of those are
+ * over the SYN-ACKs answering a SYN that offered the option. */
 static void
 fit_shares(const struct fit_run *run, const uint32_t *idx, size_t n,
 	   unsigned dir, bool tcp, struct tg_side_model *sm)
 {
 	double v4 = 0, df = 0, offers = 0, mss = 0, ws = 0, sack = 0, ts = 0;
+	double asked_ws = 0, asked_sack = 0, asked_ts = 0;
+	bool server = dir == TG_DIR_S2C;
 
 	for (size_t i = 0; i < n; i++) {
 		const struct fit_flow *ff = &run->f->flows[idx[i]];
@@ -797,11 +890,23 @@ fit_shares(const struct fit_run *run, const uint32_t *idx, size_t n,
 			v4++;
 			df += s->df;
 		}
+		const struct fit_offer *syn = &ff->offer[TG_DIR_C2S];
+		bool asked = o->seen && (!server || syn->seen);
+
 		if (o->seen) {
 			offers++;
 			mss += o->has_mss;
+		}
+		if (asked && (!server || syn->wscale >= 0)) {
+			asked_ws++;
 			ws += o->wscale >= 0;
+		}
+		if (asked && (!server || syn->sack)) {
+			asked_sack++;
 			sack += o->sack;
+		}
+		if (asked && (!server || syn->ts)) {
+			asked_ts++;
 			ts += o->ts;
 		}
 	}
@@ -809,9 +914,9 @@ fit_shares(const struct fit_run *run, const uint32_t *idx, size_t n,
 
 	sm->df = tg_fit_share(df, v4, dflt);
 	sm->mss_share = tg_fit_share(mss, offers, dflt);
-	sm->wscale_share = tg_fit_share(ws, offers, dflt);
-	sm->sack = tg_fit_share(sack, offers, dflt);
-	sm->timestamps = tg_fit_share(ts, offers, dflt);
+	sm->wscale_share = tg_fit_share(ws, asked_ws, dflt);
+	sm->sack = tg_fit_share(sack, asked_sack, dflt);
+	sm->timestamps = tg_fit_share(ts, asked_ts, dflt);
 }
 
 static int
@@ -836,7 +941,42 @@ fit_side(const struct fit_run *run, const uint32_t *idx, size_t n,
 			collect(run, idx, n, dir, F_WINDOW, v),
 			DEFAULT_WINDOW))
 		return -1;
-	return 0;
+	return fit_data_window(run, idx, n, dir, &sm->data_window);
+}
+
+/* The sides of a service. The client side is that of the connections
+ * that open; the client side of those that never do (a scanner's bare
+ * SYN, a client whose every SYN was lost) is a table of its own,
+ * `unopened`, fitted where there are any: mixed, a scan's SYNs without
+ * options would make the engine negotiate window scaling in too few of
+ * the connections that carry the data. */
+static int
+fit_sides(const struct fit_run *run, const uint32_t *idx, size_t n, bool tcp,
+	  struct tg_fitted_service *s)
+{
+	uint32_t *part = malloc((n ? n : 1) * sizeof(*part));
+	size_t opened = 0, failed = n;
+	int rc = -1;
+
+	if (part == NULL)
+		return -1;
+	/* Opened connections from the front, the others from the back. */
+	for (size_t k = 0; k < n; k++) {
+		if (run->f->flows[idx[k]].syn_fate == TG_SYN_ANSWERED)
+			part[opened++] = idx[k];
+		else
+			part[--failed] = idx[k];
+	}
+	if (fit_side(run, part, opened, TG_DIR_C2S, tcp,
+		     &s->side[TG_DIR_C2S]) ||
+	    fit_side(run, idx, n, TG_DIR_S2C, tcp, &s->side[TG_DIR_S2C]) ||
+	    (failed < n && fit_side(run, part + failed, n - failed,
+				    TG_DIR_C2S, tcp, &s->unopened)))
+		goto out;
+	rc = 0;
+out:
+	free(part);
+	return rc;
 }
 
 /* --- Mixtures ------------------------------------------------------------ */
@@ -920,6 +1060,20 @@ fit_handshake(const struct fit_run *run, const uint32_t *idx, size_t n,
 
 /* --- One service --------------------------------------------------------- */
 
+/* The shares of the service's flows whose SYN went unanswered or was
+ * refused; the engine plays them as such (docs/model.md). */
+static void
+fit_syn_fates(const struct fit_run *run, const uint32_t *idx, size_t n,
+	      struct tg_fitted_service *s)
+{
+	double fate[TG_SYN_REFUSED + 1] = { 0 };
+
+	for (size_t k = 0; k < n; k++)
+		fate[run->f->flows[idx[k]].syn_fate]++;
+	s->unanswered = fate[TG_SYN_UNANSWERED] / (double)n;
+	s->refused = fate[TG_SYN_REFUSED] / (double)n;
+}
+
 static int
 fit_service(const struct fit_run *run, const struct group *g, uint32_t i)
 {
@@ -936,13 +1090,12 @@ fit_service(const struct fit_run *run, const struct group *g, uint32_t i)
 	for (size_t k = 0; k < n; k++)
 		v6 += run->f->flows[idx[k]].ipv6;
 	s->ipv6 = v6 / (double)n;
+	fit_syn_fates(run, idx, n, s);
 	if (fit_server_ports(run, idx, n, &s->server_port) ||
 	    fit_client_ports(run, idx, n, &s->client_port))
 		return -1;
-	for (unsigned d = 0; d < 2; d++)
-		if (fit_side(run, idx, n, d, g->proto == TG_PROTO_TCP,
-			     &s->side[d]))
-			return -1;
+	if (fit_sides(run, idx, n, g->proto == TG_PROTO_TCP, s))
+		return -1;
 	if (fit_handshake(run, idx, n, s))
 		return -1;
 	return tg_fit_automaton(run, idx, n, &s->automaton);

@@ -114,9 +114,9 @@ compare_arrivals(const void *a, const void *b)
 /* The flows that are arrivals of the marked process, by file and arrival
  * time: a DNS lookup claimed by a connection is not one (the engine makes
  * it when the connection arrives), and that connection arrives when its
- * lookup did; nor is a SYN nobody answered (the engine always completes
- * the handshake, so it would turn a scan into conversations the data
- * never showed). Returns how many; NULL *out when out of memory. */
+ * lookup did. Connections that never open are arrivals: the engine plays
+ * them as such (a scan is a burst of SYNs). Returns how many; NULL *out
+ * when out of memory. */
 static size_t
 arrival_order(const struct fit_run *run, struct arrival **out)
 {
@@ -128,7 +128,7 @@ arrival_order(const struct fit_run *run, struct arrival **out)
 	if (a == NULL)
 		return 0;
 	for (size_t i = 0; i < n; i++)
-		if (!fl[i].lookup && !fl[i].unanswered)
+		if (!fl[i].lookup)
 			a[m++] = (struct arrival){ fl[i].file, fl[i].arrive_ns,
 						   fl[i].order, (uint32_t)i };
 	qsort(a, m, sizeof(*a), compare_arrivals);
@@ -414,7 +414,7 @@ tg_fit_dns(const struct fit_run *run)
 		struct fit_flow *ff = &fl[run->by_time[k]];
 		const struct lookup *q;
 
-		if (ff->dns || ff->unanswered)
+		if (ff->dns || ff->syn_fate != TG_SYN_ANSWERED)
 			continue;
 		others[ff->service]++;
 		q = last_lookup(l, n_dns, ff);

@@ -63,8 +63,9 @@ struct fit_flow {
 	bool lookup;		/* a DNS flow claimed as the lookup of a later
 				 * connection (tg_fit_dns): the engine makes
 				 * it, so it is no arrival of its own */
-	bool unanswered;	/* TCP from a SYN that got no SYN-ACK: no
-				 * arrival, the engine cannot make it */
+	uint8_t syn_fate;	/* enum tg_syn_fate: TCP from a SYN that got
+				 * no answer or a RST (the engine plays it
+				 * so), or any other flow */
 	uint64_t arrive_ns;	/* its arrival: first_ns, or the time of the
 				 * lookup it claimed */
 	struct tg_ip_addr client;
@@ -73,6 +74,9 @@ struct fit_flow {
 	uint16_t server_port;
 	struct fit_side side[2];
 	struct fit_offer offer[2];
+	uint16_t data_window[2];	/* window field each side sent after
+					 * the handshake (median); 0: none */
+	uint16_t window_pkts[2];	/* the packets behind it */
 	uint64_t rtt_ns;
 	uint64_t ack_delay_ns;
 	uint64_t seq_off;	/* into the fitter's packets */

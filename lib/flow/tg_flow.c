@@ -18,6 +18,7 @@
 #define DEFAULT_MSS 536		/* RFC 9293: when no MSS option was sent */
 #define TS_OPTION_LEN 12	/* NOP, NOP, kind 8 length 10 */
 #define MAX_WINDOW_FIELD 65535u
+#define MIN_DATA_BUF 1024u	/* receive buffer after the handshake */
 #define NS_PER_TS_TICK 1000000ull	/* timestamps tick once a ms */
 
 /* Sequence-space comparison (RFC 1982 style): a - b as a signed distance. */
@@ -34,9 +35,18 @@ side_init(struct tg_tcp_side *side, const struct tg_tcp_endpoint *self,
 	memset(side, 0, sizeof(*side));
 	side->snd_nxt = self->isn;
 	side->rcv_buf = self->rcv_buf ? self->rcv_buf : 1;
+	side->wscale = ws_ok ? self->wscale : 0;
+	/* A measured window already is what the receiver advertised with
+	 * whatever it had not read yet: advertised as it is. */
+	side->reads_at_once = self->data_window != 0;
+	side->data_buf = side->reads_at_once
+				 ? (uint32_t)self->data_window << side->wscale
+				 : side->rcv_buf;
+	/* A window under a segment or two would crawl. */
+	if (side->data_buf < MIN_DATA_BUF)
+		side->data_buf = MIN_DATA_BUF;
 	side->ts_base = self->ts_base;
 	side->mss = peer->mss ? peer->mss : DEFAULT_MSS;
-	side->wscale = ws_ok ? self->wscale : 0;
 }
 
 void
@@ -103,9 +113,11 @@ window_field(struct tg_tcp_conv *conv, enum tg_dir dir, uint32_t edge_base,
 {
 	struct tg_tcp_side *side = &conv->side[dir];
 	struct tg_tcp_side *peer = &conv->side[tg_dir_peer(dir)];
-	uint32_t free_bytes = side->unread < side->rcv_buf
-				      ? side->rcv_buf - side->unread
-				      : 0;
+	/* A stack starts with a small buffer and grows it once data flows
+	 * (Linux: 64240 in the SYN, megabytes later). */
+	uint32_t buf = syn ? side->rcv_buf : side->data_buf;
+	uint32_t unread = side->reads_at_once ? 0 : side->unread;
+	uint32_t free_bytes = unread < buf ? buf - unread : 0;
 	/* Windows in SYN segments are never scaled (RFC 7323, 2.2). */
 	unsigned shift = syn ? 0 : (unsigned)side->wscale;
 	uint32_t field = free_bytes >> shift;
@@ -289,12 +301,28 @@ step_close(struct tg_tcp_conv *conv, enum tg_dir dir, uint64_t now_ns,
 	return TG_STEP_EMIT;
 }
 
+/* The server refuses the client's SYN (nothing listens): RFC 9293 3.10.7.1,
+ * <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>, with no options and, as
+ * stacks send it, a window of 0. */
+static void
+refuse(struct tg_tcp_conv *conv, struct tg_tcp_fields *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->ack = conv->side[TG_DIR_S2C].rcv_nxt;
+	out->flags = TG_TCP_RST | TG_TCP_ACK;
+	conv->state = TG_TCP_DONE;
+}
+
 static enum tg_step_result
 step_reset(struct tg_tcp_conv *conv, enum tg_dir dir, uint64_t now_ns,
 	   struct tg_tcp_fields *out)
 {
 	if (conv->state == TG_TCP_CLOSED || conv->state == TG_TCP_DONE)
 		return TG_STEP_INVALID;
+	if (conv->state == TG_TCP_SYN_SENT && dir == TG_DIR_S2C) {
+		refuse(conv, out);
+		return TG_STEP_EMIT;
+	}
 	send_segment(conv, dir, TG_TCP_RST | TG_TCP_ACK, 0, 0, now_ns, out);
 	conv->state = TG_TCP_DONE;
 	return TG_STEP_EMIT;

@@ -32,7 +32,8 @@ enum tg_intent {
 	TG_INTENT_DATA,	 /* payload bytes, carrying an ACK */
 	TG_INTENT_ACK,	 /* a pure ACK of what was received */
 	TG_INTENT_CLOSE, /* FIN (consumes one sequence number) */
-	TG_INTENT_RESET, /* RST; the conversation ends */
+	TG_INTENT_RESET, /* RST; the conversation ends (server, right after
+			  * the SYN: the connection is refused) */
 };
 
 enum tg_step_result {
@@ -50,6 +51,10 @@ struct tg_tcp_endpoint {
 	bool timestamps;
 	uint32_t ts_base;	/* its TSval at time 0 */
 	uint32_t rcv_buf;	/* receive buffer in bytes (>= 1) */
+	uint16_t data_window;	/* window field after the handshake, scaled
+				 * by its shift and advertised as it is,
+				 * unread data or not; 0: rcv_buf less
+				 * unread */
 };
 
 enum tg_tcp_state {
@@ -69,7 +74,9 @@ struct tg_tcp_side {
 	uint32_t acked_sent;	/* last ack number this side sent */
 	uint32_t peer_wnd_edge;	/* peer's right window edge (ack + window) */
 	uint32_t unread;	/* received bytes the application has not read */
-	uint32_t rcv_buf;
+	uint32_t rcv_buf;	/* behind its SYN's window */
+	uint32_t data_buf;	/* behind the windows after its SYN */
+	bool reads_at_once;	/* its windows do not count unread data */
 	uint32_t ts_base;
 	uint32_t ts_recent;	/* last TSval received from the peer */
 	uint16_t mss;		/* MSS this side may send (peer's MSS) */

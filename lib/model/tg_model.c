@@ -370,6 +370,9 @@ fitted_endpoint(const struct tg_side_model *sm, struct tg_rng *rng,
 	 * buffer behind the windows it advertises later. */
 	ep->rcv_buf = clamp_u32(hist_or(&sm->window, rng, 65535), RCV_BUF_MIN,
 				1u << 30);
+	if (sm->data_window.n)
+		ep->data_window = (uint16_t)clamp_u32(
+			hist_or(&sm->data_window, rng, 0), 1, UINT16_MAX);
 }
 
 static void
@@ -406,6 +409,22 @@ fitted_client_ports(const struct tg_hist *h, struct tg_rng *rng,
 						   UINT16_MAX);
 }
 
+/* Whether a TCP connection opens. No draw when the service's connections
+ * always open, so models without failures draw as they always did. */
+static uint8_t
+fitted_syn_fate(const struct tg_fitted_service *svc, struct tg_rng *rng)
+{
+	double u;
+
+	if (svc->proto != TG_PROTO_TCP || svc->unanswered + svc->refused <= 0)
+		return TG_SYN_ANSWERED;
+	u = tg_rng_uniform(rng);
+	if (u < svc->unanswered)
+		return TG_SYN_UNANSWERED;
+	return u < svc->unanswered + svc->refused ? TG_SYN_REFUSED
+						  : TG_SYN_ANSWERED;
+}
+
 static void
 fitted_flow_new(const struct tg_model *model, struct tg_rng *rng,
 		uint16_t service, struct tg_flow_desc *desc,
@@ -415,6 +434,7 @@ fitted_flow_new(const struct tg_model *model, struct tg_rng *rng,
 	uint32_t i = service < model->n_services ? service : 0;
 	const struct tg_fitted_service *svc = &fit->services[i];
 	const double hour = SECONDS_PER_HOUR * NS_PER_SEC;
+	const struct tg_side_model *client = &svc->side[TG_DIR_C2S];
 
 	memset(desc, 0, sizeof(*desc));
 	desc->service = (uint16_t)i;
@@ -425,16 +445,24 @@ fitted_flow_new(const struct tg_model *model, struct tg_rng *rng,
 		desc->server_port = (uint16_t)clamp_u32(
 			hist_or(&svc->server_port, rng, 1), 1, UINT16_MAX);
 	fitted_client_ports(&svc->client_port, rng, desc);
-	fitted_side(&svc->side[TG_DIR_C2S], rng, desc, TG_DIR_C2S);
+	/* A connection that never opens has a client of its own kind (a
+	 * scanner's bare SYN). */
+	desc->syn_fate = fitted_syn_fate(svc, rng);
+	if (desc->syn_fate != TG_SYN_ANSWERED && svc->unopened.ttl.n)
+		client = &svc->unopened;
+	fitted_side(client, rng, desc, TG_DIR_C2S);
 	fitted_side(&svc->side[TG_DIR_S2C], rng, desc, TG_DIR_S2C);
 	if (svc->proto == TG_PROTO_TCP) {
-		fitted_endpoint(&svc->side[TG_DIR_C2S], rng, &desc->client_tcp);
+		fitted_endpoint(client, rng, &desc->client_tcp);
 		fitted_endpoint(&svc->side[TG_DIR_S2C], rng, &desc->server_tcp);
 		desc->ack_delay_ns = lnmix_ns(rng, &svc->ack_delay, hour,
 					      FIT_DEFAULT_ACK_DELAY_NS);
 	}
 	desc->server_internal = tg_rng_uniform(rng) < fit->hosts.server_internal;
-	desc->dns_first = tg_rng_uniform(rng) < svc->dns_first;
+	/* A connection that never opens was not looked up first (the fit
+	 * counts dns_first over the connections that opened). */
+	desc->dns_first = tg_rng_uniform(rng) < svc->dns_first &&
+			  desc->syn_fate == TG_SYN_ANSWERED;
 	if (desc->dns_first)
 		desc->dns_delay_ns = lnmix_ns(rng, &fit->dns_delay, hour, 0);
 

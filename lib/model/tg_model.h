@@ -219,7 +219,10 @@ struct tg_side_model {
 	double sack;		/* P(SACK permitted) */
 	double timestamps;	/* P(timestamps) */
 	struct tg_hist window;	/* window field of the SYN / SYN-ACK; also
-				 * the receive buffer behind later windows */
+				 * the receive buffer behind later windows
+				 * when data_window is empty */
+	struct tg_hist data_window;	/* window field it sends after the
+					 * handshake, unscaled */
 };
 
 struct tg_fitted_service {
@@ -235,6 +238,13 @@ struct tg_fitted_service {
 	struct tg_lnmix rtt;		/* TCP: SYN to SYN-ACK, seconds */
 	struct tg_lnmix ack_delay;	/* TCP: SYN-ACK to the client's ACK */
 	double dns_first;	/* P(the client looked the server up first) */
+	/* TCP: connections that never open. Their SYN gets no answer, or
+	 * the server refuses it with a RST; unanswered + refused <= 1. */
+	double unanswered;
+	double refused;
+	struct tg_side_model unopened;	/* their client side (a scanner's
+					 * SYN is not a browser's); empty
+					 * when no connection fails */
 	struct tg_automaton automaton;
 };
 
@@ -326,6 +336,13 @@ struct tg_flow_cursor {
 	uint32_t steps;		/* fitted: steps drawn, to cap a flow's life */
 };
 
+/* How a TCP flow's opening SYN fares. */
+enum tg_syn_fate {
+	TG_SYN_ANSWERED,	/* SYN-ACK: the conversation goes on */
+	TG_SYN_UNANSWERED,	/* nothing comes back */
+	TG_SYN_REFUSED,		/* the server answers with RST-ACK */
+};
+
 /* What the model says about a new flow. */
 struct tg_flow_desc {
 	uint16_t service;	/* index into the model's services */
@@ -340,6 +357,7 @@ struct tg_flow_desc {
 	bool df[2];
 	uint8_t ipid[2];	/* enum tg_ipid_mode */
 	uint64_t ack_delay_ns;	/* TCP: SYN-ACK to the handshake ACK */
+	uint8_t syn_fate;	/* TCP: enum tg_syn_fate */
 	bool server_internal;	/* take the server from the client pool */
 	bool dns_first;		/* precede the flow by the client's DNS
 				 * lookup, dns_delay_ns before it */

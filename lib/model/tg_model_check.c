@@ -388,9 +388,9 @@ valid_name(const char *s)
 }
 
 static int
-side(struct tg_chk *c, struct tg_side_model *sd, enum tg_dir dir, bool tcp)
+side(struct tg_chk *c, struct tg_side_model *sd, const char *key, bool tcp)
 {
-	size_t mark = tg_chk_push(c, "%s", tg_model_side_names[dir]);
+	size_t mark = tg_chk_push(c, "%s", key);
 
 	if (tg_chk_hist(c, "ttl", &sd->ttl, true, 1, 255, "TTL, 1..255") ||
 	    tg_chk_hist(c, "tos", &sd->tos, true, 0, 255, "TOS byte, 0..255") ||
@@ -407,9 +407,37 @@ side(struct tg_chk *c, struct tg_side_model *sd, enum tg_dir dir, bool tcp)
 	    tg_chk_prob(c, "sack", sd->sack) ||
 	    tg_chk_prob(c, "timestamps", sd->timestamps) ||
 	    tg_chk_hist(c, "window", &sd->window, tcp, 0, 65535,
-			"window field, 0..65535"))
+			"window field, 0..65535") ||
+	    tg_chk_hist(c, "data_window", &sd->data_window, false, 1,
+			65535, "window field, 1..65535"))
 		return -1;
 	tg_chk_pop(c, mark);
+	return 0;
+}
+
+/* The shares of TCP connections that never open: each a probability,
+ * together at most 1; a UDP or ICMP flow has no SYN to fail. */
+static int
+syn_fates(struct tg_chk *c, const struct tg_fitted_service *s, bool tcp)
+{
+	size_t mark;
+
+	if (tg_chk_prob(c, "unanswered", s->unanswered) ||
+	    tg_chk_prob(c, "refused", s->refused))
+		return -1;
+	mark = tg_chk_push(c, "%s", s->refused > 0 ? "refused" : "unanswered");
+	if (!tcp && s->unanswered + s->refused > 0)
+		return tg_chk_fail(c, "only TCP connections are refused or "
+				   "unanswered");
+	if (s->unanswered + s->refused > 1 + TG_MODEL_P_TOLERANCE)
+		return tg_chk_fail(c, "unanswered + refused is %g, more than 1",
+				   s->unanswered + s->refused);
+	tg_chk_pop(c, mark);
+	if (s->unanswered + s->refused > 0 && s->unopened.ttl.n == 0) {
+		mark = tg_chk_push(c, "unopened");
+		return tg_chk_fail(c, "missing (the SYN of the connections "
+				   "that never open)");
+	}
 	return 0;
 }
 
@@ -440,12 +468,16 @@ fitted_service(struct tg_chk *c, struct tg_model *m, uint32_t i)
 	    tg_chk_prob(c, "share", s->share) ||
 	    tg_chk_prob(c, "ipv6", s->ipv6) ||
 	    tg_chk_prob(c, "dns_first", s->dns_first) ||
+	    syn_fates(c, s, tcp) ||
 	    tg_chk_hist(c, "server_port", &s->server_port, ports, 0, 65535,
 			"server ports") ||
 	    tg_chk_hist(c, "client_port", &s->client_port, ports, 0, 65535,
 			"client ports") ||
-	    side(c, &s->side[TG_DIR_C2S], TG_DIR_C2S, tcp) ||
-	    side(c, &s->side[TG_DIR_S2C], TG_DIR_S2C, tcp) ||
+	    side(c, &s->side[TG_DIR_C2S], tg_model_side_names[TG_DIR_C2S],
+		 tcp) ||
+	    side(c, &s->side[TG_DIR_S2C], tg_model_side_names[TG_DIR_S2C],
+		 tcp) ||
+	    (s->unopened.ttl.n && side(c, &s->unopened, "unopened", tcp)) ||
 	    tg_chk_lnmix(c, "rtt", &s->rtt, tcp) ||
 	    tg_chk_lnmix(c, "ack_delay", &s->ack_delay, tcp) ||
 	    tg_chk_automaton(c, &s->automaton, s->proto))

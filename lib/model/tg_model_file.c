@@ -194,6 +194,7 @@ free_side(struct tg_side_model *sd)
 	tg_hist_free(&sd->mss);
 	tg_hist_free(&sd->wscale);
 	tg_hist_free(&sd->window);
+	tg_hist_free(&sd->data_window);
 }
 
 static void
@@ -208,6 +209,7 @@ free_fitted(struct tg_fitted *fit, uint32_t n_services)
 		tg_hist_free(&s->client_port);
 		free_side(&s->side[TG_DIR_C2S]);
 		free_side(&s->side[TG_DIR_S2C]);
+		free_side(&s->unopened);
 		free_automaton(&s->automaton);
 	}
 	free(fit->services);

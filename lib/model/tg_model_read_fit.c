@@ -187,7 +187,7 @@ get_side(const struct tg_cfgfile *f, cset *g, const char *key, bool tcp,
 {
 	static const char *const keys[] = {
 		"ttl", "tos", "df", "ipid", "mss_share", "mss", "wscale_share",
-		"wscale", "sack", "timestamps", "window", NULL
+		"wscale", "sack", "timestamps", "window", "data_window", NULL
 	};
 	cset *s;
 
@@ -203,7 +203,8 @@ get_side(const struct tg_cfgfile *f, cset *g, const char *key, bool tcp,
 	    tg_rd_hist(f, s, "wscale", &sd->wscale) ||
 	    tg_rd_double(f, s, "sack", tcp, &sd->sack) ||
 	    tg_rd_double(f, s, "timestamps", tcp, &sd->timestamps) ||
-	    tg_rd_hist(f, s, "window", &sd->window))
+	    tg_rd_hist(f, s, "window", &sd->window) ||
+	    tg_rd_hist(f, s, "data_window", &sd->data_window))
 		return -1;
 	return 0;
 }
@@ -214,7 +215,7 @@ get_fit_service(const struct tg_cfgfile *f, cset *s,
 {
 	static const char *const keys[] = {
 		"proto", "payload", "flows", "share", "ipv6", "dns_first",
-		"server_port", "client_port", "client", "server", "rtt",
+		"unanswered", "refused", "unopened", "server_port", "client_port", "client", "server", "rtt",
 		"ack_delay", "automaton", NULL
 	};
 	const char *name = config_setting_name(s);
@@ -233,7 +234,9 @@ get_fit_service(const struct tg_cfgfile *f, cset *s,
 	    tg_rd_u64(f, s, "flows", true, &svc->flows) ||
 	    tg_rd_double(f, s, "share", true, &svc->share) ||
 	    tg_rd_double(f, s, "ipv6", true, &svc->ipv6) ||
-	    tg_rd_double(f, s, "dns_first", true, &svc->dns_first))
+	    tg_rd_double(f, s, "dns_first", true, &svc->dns_first) ||
+	    tg_rd_double(f, s, "unanswered", false, &svc->unanswered) ||
+	    tg_rd_double(f, s, "refused", false, &svc->refused))
 		return -1;
 	svc->proto = tg_model_proto_numbers[proto];
 	svc->payload = (uint8_t)payload;
@@ -244,6 +247,8 @@ get_fit_service(const struct tg_cfgfile *f, cset *s,
 		     &svc->side[TG_DIR_C2S]) ||
 	    get_side(f, s, tg_model_side_names[TG_DIR_S2C], tcp,
 		     &svc->side[TG_DIR_S2C]) ||
+	    (config_setting_get_member(s, "unopened") &&
+	     get_side(f, s, "unopened", tcp, &svc->unopened)) ||
 	    tg_rd_lnmix(f, s, "rtt", false, &svc->rtt) ||
 	    tg_rd_lnmix(f, s, "ack_delay", false, &svc->ack_delay) ||
 	    get_automaton(f, s, &svc->automaton))

@@ -472,6 +472,8 @@ put_side(FILE *out, const char *key, const struct tg_side_model *sd,
 			    "P(timestamps)");
 	line_hist(out, level + 1, "window", &sd->window,
 		  "of the SYN or SYN-ACK");
+	line_hist(out, level + 1, "data_window", &sd->data_window,
+		  "field, after the handshake");
 	indent(out, level);
 	fputs("};\n", out);
 }
@@ -491,6 +493,12 @@ put_fit_service(FILE *out, const struct tg_fitted_service *s, int level)
 	line_double(out, level + 1, "ipv6", s->ipv6, "P(IPv6)");
 	line_double(out, level + 1, "dns_first", s->dns_first,
 		    "P(the client looked the server up first)");
+	if (s->unanswered > 0)
+		line_double(out, level + 1, "unanswered", s->unanswered,
+			    "P(the SYN gets no answer)");
+	if (s->refused > 0)
+		line_double(out, level + 1, "refused", s->refused,
+			    "P(the server answers the SYN with RST)");
 	line_hist(out, level + 1, "server_port", &s->server_port, NULL);
 	line_hist(out, level + 1, "client_port", &s->client_port, NULL);
 	indent(out, level + 1);
@@ -498,6 +506,12 @@ put_fit_service(FILE *out, const struct tg_fitted_service *s, int level)
 	      "SYN-ACK offers.\n", out);
 	put_side(out, "client", &s->side[TG_DIR_C2S], tcp, level + 1);
 	put_side(out, "server", &s->side[TG_DIR_S2C], tcp, level + 1);
+	if (s->unopened.ttl.n) {
+		indent(out, level + 1);
+		fputs("# The client's SYN when the connection never opens.\n",
+		      out);
+		put_side(out, "unopened", &s->unopened, tcp, level + 1);
+	}
 	if (s->rtt.k || s->ack_delay.k) {
 		indent(out, level + 1);
 		fputs("# Handshake, seconds: SYN to SYN-ACK, SYN-ACK to the "

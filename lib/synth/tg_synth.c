@@ -97,6 +97,7 @@ struct flow {
 	bool holds_port;	/* its port is in the synth's port set */
 	bool drained;		/* the drain cut its conversation short */
 	uint8_t msg_dir;	/* sender of the current message */
+	uint8_t syn_fate;	/* TCP: enum tg_syn_fate */
 	uint16_t msg_steps;	/* its DATA steps still to play */
 	uint32_t client_host;	/* host number in the client pool */
 	/* Ground truth (labels): what the flow put on the wire. */
@@ -645,7 +646,9 @@ tg_flow_end_name(unsigned end)
 	static const char *const names[] = {
 		[TG_FLOW_END_FIN] = "fin",	   [TG_FLOW_END_RST] = "rst",
 		[TG_FLOW_END_DONE] = "done",	   [TG_FLOW_END_DRAINED] = "drained",
-		[TG_FLOW_END_ABORTED] = "aborted", [TG_FLOW_END_STOPPED] = "stopped",
+		[TG_FLOW_END_ABORTED] = "aborted",
+		[TG_FLOW_END_UNANSWERED] = "unanswered",
+		[TG_FLOW_END_STOPPED] = "stopped",
 	};
 
 	return end < sizeof(names) / sizeof(names[0]) ? names[end] : "?";
@@ -660,6 +663,8 @@ end_reason(const struct flow *f)
 
 	if (f->proto != TG_PROTO_TCP)
 		return f->drained ? TG_FLOW_END_DRAINED : TG_FLOW_END_DONE;
+	if (f->syn_fate == TG_SYN_UNANSWERED)
+		return TG_FLOW_END_UNANSWERED;
 	if (tg_tcp_conv_done(c) &&
 	    !(c->side[TG_DIR_C2S].fin_sent && c->side[TG_DIR_S2C].fin_sent))
 		return TG_FLOW_END_RST;
@@ -1584,6 +1589,22 @@ fit_tcp_step(struct tg_synth *s, struct flow *f, uint64_t now, uint64_t *next,
 	return sent;
 }
 
+/* A connection that never opens: the client's SYN, then nothing
+ * (unanswered) or, one round trip later, the server's RST (refused). */
+static bool
+fit_syn_fails(struct tg_synth *s, struct flow *f, uint64_t now,
+	      uint64_t *next, struct tg_synth_pkt *pkt)
+{
+	if (f->action == ACT_SYNACK) {
+		f->action = ACT_END;
+		return emit_tcp(s, f, TG_DIR_S2C, TG_INTENT_RESET, 0, now,
+				pkt) >= 0;
+	}
+	f->action = f->syn_fate == TG_SYN_REFUSED ? ACT_SYNACK : ACT_END;
+	*next = now + round_trip(s, f);
+	return emit_tcp(s, f, TG_DIR_C2S, TG_INTENT_OPEN, 0, now, pkt) >= 0;
+}
+
 static bool
 fit_tcp_event(struct tg_synth *s, struct flow *f, uint64_t now,
 	      uint64_t *next, struct tg_synth_pkt *pkt)
@@ -1591,6 +1612,9 @@ fit_tcp_event(struct tg_synth *s, struct flow *f, uint64_t now,
 	switch (f->action) {
 	case ACT_SYN:
 	case ACT_SYNACK:
+		if (f->syn_fate != TG_SYN_ANSWERED)
+			return fit_syn_fails(s, f, now, next, pkt);
+		return tcp_shared_event(s, f, now, next, pkt);
 	case ACT_HANDSHAKE_ACK:
 	case ACT_MID_ACK:
 		return tcp_shared_event(s, f, now, next, pkt);
@@ -1725,6 +1749,7 @@ fit_launch(struct tg_synth *s, struct flow *f, uint32_t slot,
 	s->stats.flows_started++;
 	if (f->proto == TG_PROTO_TCP) {
 		init_tcp(s, f, desc);
+		f->syn_fate = desc->syn_fate;
 		f->step_at = at;
 	} else {
 		if (f->proto == TG_PROTO_ICMP)

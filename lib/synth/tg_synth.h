@@ -66,10 +66,11 @@ enum tg_flow_end {
 	TG_FLOW_END_DONE,	/* UDP, ICMP: the conversation was over */
 	TG_FLOW_END_DRAINED,	/* closed early: the run drained */
 	TG_FLOW_END_ABORTED,	/* TCP: ended with neither FIN nor RST */
+	TG_FLOW_END_UNANSWERED,	/* TCP: the SYN got no answer */
 	TG_FLOW_END_STOPPED,	/* still live when the run stopped */
 };
 
-/* "fin", "rst", "done", "drained", "aborted", "stopped". */
+/* "fin", "rst", "done", "drained", "aborted", "unanswered", "stopped". */
 const char *tg_flow_end_name(unsigned end);
 
 /* Ground truth of the network effects a flow met (port effects). A lost

@@ -515,6 +515,7 @@ record(struct tg_flows *t, int32_t i, const struct tg_trace_pkt *p,
 		.wire_len = p->wire_len,
 		.dir = (uint8_t)dir,
 		.tcp_flags = p->tcp_flags,
+		.window = p->window,
 	};
 
 	if (side->packets == 0)

@@ -73,6 +73,7 @@ struct tg_flow_pkt {
 	uint32_t wire_len;
 	uint8_t dir;		/* enum tg_dir */
 	uint8_t tcp_flags;
+	uint16_t window;	/* TCP: the window field, unscaled */
 };
 
 /* One direction: totals, and the header fields of its first packet. */

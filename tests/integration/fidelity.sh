@@ -34,18 +34,18 @@ import json, sys
 # docs/eval.md, "Fidelity test": each row's bound and why.
 limits = {
     "jsd_ip_proto": 0.03,
-    "jsd_service_port": 0.06,
-    "jsd_pkt_size": 0.04,
-    "jsd_ttl": 0.08,
-    "jsd_tcp_flags": 0.04,
-    "jsd_tcp_window": 0.18,
-    "jsd_flow_pkts": 0.10,
-    "jsd_flow_bytes": 0.18,
-    "jsd_flow_duration": 0.10,
-    "jsd_iat_in_flow": 0.04,
-    "jsd_iat_flow_start": 0.18,
+    "jsd_service_port": 0.03,
+    "jsd_pkt_size": 0.035,
+    "jsd_ttl": 0.06,
+    "jsd_tcp_flags": 0.03,
+    "jsd_tcp_window": 0.10,
+    "jsd_flow_pkts": 0.05,
+    "jsd_flow_bytes": 0.05,
+    "jsd_flow_duration": 0.05,
+    "jsd_iat_in_flow": 0.03,
+    "jsd_iat_flow_start": 0.07,
 }
-MEAN_LIMIT = 0.08
+MEAN_LIMIT = 0.04
 
 t = json.load(open(sys.argv[1]))
 rows = {d["key"]: d for d in t["distances"] if d["metric"] == "jsd"}

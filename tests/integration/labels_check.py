@@ -24,7 +24,7 @@ KEYS = {"id": int, "port": str, "worker": int, "service": str, "proto": str,
         "server_ip": str, "server_port": int, "start_ns": int, "end_ns": int,
         "packets_c2s": int, "packets_s2c": int, "bytes_c2s": int,
         "bytes_s2c": int, "end": str, "effects": list}
-ENDS = {"fin", "rst", "done", "drained", "aborted", "stopped"}
+ENDS = {"fin", "rst", "done", "drained", "aborted", "unanswered", "stopped"}
 PROTO = {"6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6"}
 
 

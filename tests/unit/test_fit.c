@@ -595,12 +595,13 @@ test_dns_lookups_claimed(void **state)
 	tg_fit_free(f);
 }
 
-/* A TLS connection every 10 s, and 1 ms after each a SYN to port 31337
- * that nobody answers (a scan). The engine always completes a
- * handshake, so the unanswered SYNs are no arrivals: the chain is
- * tls -> tls with gaps of exactly 10 s. They still count in the mix. */
+/* A TLS connection every 10 s, and 1 ms after each a SYN to port 31337:
+ * every other one nobody answers (a scan), the others the server refuses
+ * with a RST. other-tcp learns the two shares, and both count as
+ * arrivals again (the engine plays them): the chain alternates tls and
+ * other-tcp, with gaps of 1 ms and of 10 s less 1 ms. */
 static void
-test_unanswered_syns_do_not_arrive(void **state)
+test_failed_syns_arrive(void **state)
 {
 	struct tg_fit_conf conf = { 0 };
 	struct tg_fitter *f = fitter(&conf);
@@ -617,6 +618,9 @@ test_unanswered_syns_do_not_arrive(void **state)
 		tg_fit_add_flow(&g.rec, f);
 		gen_start(&g, TG_PROTO_TCP, 31337, t + MS, CLIENT, SERVER);
 		add_pkt(&g, TG_DIR_C2S, TG_TCP_SYN, 0, 0);
+		if (i % 2)
+			add_pkt(&g, TG_DIR_S2C, TG_TCP_RST | TG_TCP_ACK, 0,
+				MS);
 		g.rec.has_syn = true;
 		tg_fit_add_flow(&g.rec, f);
 	}
@@ -625,12 +629,22 @@ test_unanswered_syns_do_not_arrive(void **state)
 	uint32_t tls = find_service(&m, "tls");
 	uint32_t other = find_service(&m, "other-tcp");
 	const struct tg_arrivals *ar = &m.fit.arrivals;
+	const struct tg_lnmix *gap = &ar->gap;
 
 	assert_int_equal(st.flows_used, 200);
 	assert_near(m.fit.services[other].share, 0.5, 1e-12);
-	assert_true(ar->next[tls * 2 + tls] == 1.0);
-	assert_int_equal(ar->gap.k, 1);
-	assert_near(ar->gap.mu[0], log(10.0), 1e-9);
+	assert_near(m.fit.services[other].unanswered, 0.5, 1e-12);
+	assert_near(m.fit.services[other].refused, 0.5, 1e-12);
+	assert_true(m.fit.services[tls].unanswered == 0);
+	assert_true(m.fit.services[tls].refused == 0);
+	/* Their SYNs have a client table of their own. */
+	assert_true(m.fit.services[other].unopened.ttl.n > 0);
+	assert_int_equal(m.fit.services[tls].unopened.ttl.n, 0);
+	assert_true(ar->next[tls * 2 + other] == 1.0);
+	assert_near(ar->next[other * 2 + tls], 1.0, 1e-12);
+	assert_int_equal(gap->k, 2);
+	assert_near(fmin(gap->mu[0], gap->mu[1]), log(0.001), 1e-6);
+	assert_near(fmax(gap->mu[0], gap->mu[1]), log(9.999), 1e-6);
 	tg_model_free(&m);
 	tg_fit_free(f);
 }
@@ -1338,7 +1352,7 @@ main(void)
 		cmocka_unit_test(test_time_of_day),
 		cmocka_unit_test(test_time_of_day_scales_gaps),
 		cmocka_unit_test(test_dns_lookups_claimed),
-		cmocka_unit_test(test_unanswered_syns_do_not_arrive),
+		cmocka_unit_test(test_failed_syns_arrive),
 		cmocka_unit_test(test_capture_pause),
 		cmocka_unit_test(test_automaton_first_order),
 		cmocka_unit_test(test_automaton_second_order),

@@ -293,7 +293,38 @@ test_refused_connection(void **state)
 	must_emit(&c, TG_DIR_C2S, TG_INTENT_OPEN, NULL, 0);
 	f = must_emit(&c, TG_DIR_S2C, TG_INTENT_RESET, NULL, MS);
 	assert_int_equal(f.ack, CLIENT_ISN + 1);
+	/* RFC 9293 3.10.7.1: seq 0; as stacks send it, window 0 and no
+	 * options. */
+	assert_int_equal(f.seq, 0);
+	assert_int_equal(f.window, 0);
+	assert_int_equal(f.flags, TG_TCP_RST | TG_TCP_ACK);
+	assert_false(f.opts.has_ts);
 	assert_true(tg_tcp_conv_done(&c));
+}
+
+/* A measured window after the handshake: the SYN says 64240, later
+ * segments the measured field (scaled by the side's shift), whatever the
+ * receiver has not read yet. */
+static void
+test_data_window(void **state)
+{
+	struct tg_tcp_endpoint client = linux_client;
+	struct tg_tcp_conv c;
+	struct tg_tcp_fields f;
+	uint32_t len = 1000;
+
+	(void)state;
+	client.rcv_buf = 64240;
+	client.data_window = 1000;	/* 128000 bytes at shift 7 */
+	tg_tcp_conv_init(&c, &client, &linux_server);
+	f = must_emit(&c, TG_DIR_C2S, TG_INTENT_OPEN, NULL, 0);
+	assert_int_equal(f.window, 64240);
+	must_emit(&c, TG_DIR_S2C, TG_INTENT_OPEN, NULL, MS);
+	f = must_emit(&c, TG_DIR_C2S, TG_INTENT_OPEN, NULL, 2 * MS);
+	assert_int_equal(f.window, 1000);
+	must_emit(&c, TG_DIR_S2C, TG_INTENT_DATA, &len, 3 * MS);
+	f = must_emit(&c, TG_DIR_C2S, TG_INTENT_ACK, NULL, 4 * MS);
+	assert_int_equal(f.window, 1000);
 }
 
 /* --- A random conversation checked against an independent observer ---- */
@@ -430,6 +461,7 @@ main(void)
 		cmocka_unit_test(test_close_fin_consumes_one),
 		cmocka_unit_test(test_reset),
 		cmocka_unit_test(test_refused_connection),
+		cmocka_unit_test(test_data_window),
 		cmocka_unit_test(test_random_conversations_stay_consistent),
 		cmocka_unit_test(test_icmp_echo),
 	};

@@ -340,6 +340,9 @@ set_state(struct tg_auto_state *st, uint8_t len, const uint16_t *ctx,
 	st->size = dup_of(size, n * sizeof(*size));
 }
 
+static const uint32_t dwin[] = { 229, 501 };
+static const double dwin_p[] = { 0.25, 0.75 };
+
 static void
 fill_side(struct tg_side_model *sd, bool tcp, uint32_t ttl)
 {
@@ -395,10 +398,14 @@ fill_web(struct tg_fitted_service *s)
 	s->share = 0.6;
 	s->ipv6 = 0.1;
 	s->dns_first = 0.8;
+	s->unanswered = 0.1;
+	s->refused = 0.05;
 	HIST(&s->server_port, sport, NULL, sport_p, true);
 	HIST(&s->client_port, cport_lo, cport_hi, cport_p, false);
 	fill_side(&s->side[TG_DIR_C2S], true, 64);
 	fill_side(&s->side[TG_DIR_S2C], true, 128);
+	fill_side(&s->unopened, true, 48);
+	HIST(&s->side[TG_DIR_S2C].data_window, dwin, NULL, dwin_p, false);
 	set_mix(&s->rtt, 1, one, rtt_mu, rtt_s);
 	set_mix(&s->ack_delay, 1, one, ack_mu, ack_s);
 
@@ -925,6 +932,15 @@ test_bad_fitted_files(void **state)
 		      "services.web.rtt.sigma[0]: 11 is outside 0..10");
 	expect_fitted("mu = [-3.9]", "mu = [-31.0]", "mu = [-31.0]",
 		      "services.web.rtt.mu[0]: -31 is outside -30..10");
+	expect_fitted("unanswered = 0.1;", "unanswered = 0.96;",
+		      "refused = 0.05",
+		      "services.web.refused: unanswered + refused is 1.01, "
+		      "more than 1");
+	expect_fitted("refused = 0.05;", "refused = 1.05;", "refused = 1.05",
+		      "services.web.refused: 1.05 is outside 0..1");
+	expect_fitted("lo = [229, 501];", "lo = [0, 501];", "lo = [0, 501]",
+		      "services.web.server.data_window.lo[0]: bin 0..0 is not "
+		      "within 1..65535");
 	expect_fitted("order = 1;", "order = 1; colour = 2;", "colour",
 		      "colour: unknown key");
 	expect_fitted("flows = 600;", "flows = \"many\";", "\"many\"",

@@ -1530,6 +1530,51 @@ test_labels(void **state)
 	assert_string_equal(tg_flow_end_name(TG_FLOW_END_RST), "rst");
 }
 
+/* Connections that never open: with unanswered and refused at 1/2 each,
+ * every "bulk" flow is its client's SYN alone (labelled "unanswered") or
+ * the SYN and the server's RST (labelled "rst"). */
+static void
+test_fitted_unopened(void **state)
+{
+	struct tg_fitted_service *bulk;
+	unsigned unanswered = 0, refused = 0;
+	struct tg_model m;
+	struct lrun r;
+	char err[256];
+
+	(void)state;
+	build_fitted(&m, 0);
+	bulk = &m.fit.services[4];
+	bulk->unanswered = 0.5;
+	bulk->refused = 0.5;
+	assert_int_equal(tg_model_check(&m, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "services.bulk.unopened: missing"));
+	side_of(&bulk->unopened, true, true);
+	if (tg_model_check(&m, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	check_labels(&m, 1, 2000000000ull, true, &r);
+	for (size_t i = 0; i < r.n_flows; i++) {
+		const struct tg_flow_label *l = &r.flows[i].l;
+
+		if (l->service != 4)
+			continue;
+		assert_int_equal(l->packets[TG_DIR_C2S], 1);
+		if (l->end == TG_FLOW_END_UNANSWERED) {
+			assert_int_equal(l->packets[TG_DIR_S2C], 0);
+			unanswered++;
+		} else {
+			assert_int_equal(l->end, TG_FLOW_END_RST);
+			assert_int_equal(l->packets[TG_DIR_S2C], 1);
+			refused++;
+		}
+	}
+	assert_true(unanswered > 5 && refused > 5);
+	assert_string_equal(tg_flow_end_name(TG_FLOW_END_UNANSWERED),
+			    "unanswered");
+	lrun_free(&r);
+	tg_model_free(&m);
+}
+
 /* The same with a fitted model and many sessions: more flows end at the
  * drain than the synth keeps labels of at once. */
 static void
@@ -1891,6 +1936,7 @@ main(void)
 		cmocka_unit_test(test_fitted_workers_own_disjoint_clients),
 		cmocka_unit_test(test_fitted_arrivals),
 		cmocka_unit_test(test_fitted_labels),
+		cmocka_unit_test(test_fitted_unopened),
 		cmocka_unit_test(test_effects_off_same_bytes),
 		cmocka_unit_test(test_effects_loss_retransmits),
 		cmocka_unit_test(test_effects_deterministic),
