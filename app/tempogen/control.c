@@ -78,11 +78,13 @@ print_live(const struct tg_run *run, struct port_totals *last,
 
 		port_totals(run, &run->ports[i], &t);
 		printf("[%7.1fs] %-10s %12.0f pkt/s %10.2f Mbit/s  "
-		       "flows %8" PRIu64 "  drops %" PRIu64 "\n",
+		       "flows %8" PRIu64 "  drops %" PRIu64,
 		       elapsed, run->cfg->ports[i].name,
 		       (double)(t.packets - last[i].packets) / interval,
 		       (double)(t.bytes - last[i].bytes) * 8e-6 / interval,
 		       t.flows_active, t.drops);
+		tg_capture_print_live(run->capture, i);
+		putchar('\n');
 		last[i] = t;
 	}
 	fflush(stdout);
@@ -170,6 +172,8 @@ tg_control_summary(const struct tg_run *run, double seconds)
 		printf("pcap written: %s (%" PRIu64 " packets)\n",
 		       pc->pcap_path, frames);
 	}
+	if (tg_capture_summary(run->capture) != 0)
+		rc = -1;
 	fflush(stdout);
 	return rc;
 }
