@@ -215,7 +215,8 @@ print_live(const struct tg_run *run, struct port_totals *last,
 		if (!run->cfg->ports[i].is_pcap)
 			printf("  sessions %" PRIu64 "  late p99 %.1f us",
 			       t.sessions, (double)t.pacing_p99_ns * 1e-3);
-		printf("\n");
+		tg_capture_print_live(run->capture, i);
+		putchar('\n');
 		last[i] = t;
 	}
 	fflush(stdout);
@@ -404,6 +405,8 @@ tg_control_summary(const struct tg_run *run, double seconds)
 		if (run->cfg->ports[i].is_pcap)
 			print_output(run, &run->ports[i], "pcap",
 				     run->cfg->ports[i].pcap_path);
+	if (tg_capture_summary(run->capture) != 0)
+		rc = -1;
 	fflush(stdout);
 	return rc;
 }

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 
+#include "capture.h"
 #include "port.h"
 #include "worker.h"
 
@@ -33,6 +34,7 @@ struct tg_run {
 	const struct tg_config *cfg;
 	struct tg_port ports[TG_MAX_PORTS];
 	struct tg_worker *workers;	/* cfg->n_workers of them */
+	struct tg_capture *capture;	/* capture taps; NULL: none */
 	atomic_bool stop;		/* tells the workers to stop */
 	/* Control lcore only. */
 	struct tg_rate_ctl rate[TG_MAX_WORKERS][TG_MAX_PORTS];

@@ -55,7 +55,8 @@ push(struct tg_eal_argv *out, const char *arg, char *err, size_t errlen)
 	return 0;
 }
 
-/* "-l 0,1,2 --main-lcore 0" from the control and worker lcores. */
+/* "-l 0,1,2 --main-lcore 0" from the control, worker and capture
+ * lcores. */
 static int
 push_lcores(struct tg_eal_argv *out, const struct tg_config *cfg, char *err,
 	    size_t errlen)
@@ -67,6 +68,9 @@ push_lcores(struct tg_eal_argv *out, const struct tg_config *cfg, char *err,
 	for (unsigned i = 0; i < cfg->n_workers && n < (int)sizeof(list); i++)
 		n += snprintf(list + n, sizeof(list) - (size_t)n, ",%u",
 			      cfg->workers[i]);
+	if (cfg->capture_lcore >= 0 && n < (int)sizeof(list))
+		snprintf(list + n, sizeof(list) - (size_t)n, ",%d",
+			 cfg->capture_lcore);
 	snprintf(main_lcore, sizeof(main_lcore), "%u", cfg->control_lcore);
 	if (push(out, "-l", err, errlen) || push(out, list, err, errlen) ||
 	    push(out, "--main-lcore", err, errlen) ||
@@ -130,13 +134,20 @@ tg_eal_argv_build(struct tg_eal_argv *out, const char *prog, int user_argc,
 	static const char *const pci_opts[] = { "-a", "-b", "--allow",
 						"--block", "--no-pci", NULL };
 
+	char *eal_args[TG_MAX_EAL_ARGS];
+
+	for (unsigned i = 0; i < cfg->eal.n_args; i++)
+		eal_args[i] = (char *)cfg->eal.args[i];
 	out->argc = 0;
 	if (push(out, prog, err, errlen))
 		return -1;
 	for (int i = 0; i < user_argc; i++)
 		if (push(out, user_argv[i], err, errlen))
 			return -1;
+	/* An lcore map in eal.args ("--lcores", "0@0,1@1,2@0": more lcores
+	 * than cores) replaces the generated list too. */
 	if (!user_gave(user_argc, user_argv, lcore_opts) &&
+	    !user_gave((int)cfg->eal.n_args, eal_args, lcore_opts) &&
 	    push_lcores(out, cfg, err, errlen))
 		return -1;
 	if (!user_gave(user_argc, user_argv, mem_opts) &&

@@ -17,6 +17,7 @@
 
 #include "control.h"
 #include "eal_args.h"
+#include "telemetry.h"
 #include "tg_model.h"
 
 #define EXIT_USAGE 2	/* bad command line, config or model */
@@ -166,7 +167,9 @@ static int
 make_output_dir(const struct tg_config *cfg)
 {
 	for (unsigned i = 0; i < cfg->n_ports; i++) {
-		if (!cfg->ports[i].is_pcap && cfg->ports[i].labels_path[0] == '\0')
+		if (!cfg->ports[i].is_pcap &&
+		    cfg->ports[i].labels_path[0] == '\0' &&
+		    cfg->ports[i].capture_path[0] == '\0')
 			continue;
 		if (mkdir(cfg->output_dir, 0755) != 0 && errno != EEXIST) {
 			fprintf(stderr, "tempogen: %s: run.output_dir: %s: %s\n",
@@ -214,6 +217,12 @@ start_workers(struct tg_run *run, const struct tg_model *const *models)
 			return -1;
 		}
 	}
+	if (run->capture != NULL &&
+	    tg_capture_attach(run->capture, run->workers, cfg->n_workers, err,
+			      sizeof(err)) != 0) {
+		fprintf(stderr, "tempogen: %s\n", err);
+		return -1;
+	}
 	for (unsigned i = 0; i < cfg->n_workers; i++) {
 		int rc = rte_eal_remote_launch(tg_worker_main,
 					       &run->workers[i],
@@ -224,6 +233,11 @@ start_workers(struct tg_run *run, const struct tg_model *const *models)
 				cfg->workers[i], rte_strerror(-rc));
 			return -1;
 		}
+	}
+	if (run->capture != NULL &&
+	    tg_capture_launch(run->capture, err, sizeof(err)) != 0) {
+		fprintf(stderr, "tempogen: %s\n", err);
+		return -1;
 	}
 	return 0;
 }
@@ -264,8 +278,9 @@ static int
 run_appliance(struct tg_config *cfg, const struct tg_model *const *models,
 	      struct tg_eal_argv *eal)
 {
-	static struct tg_run run;	/* large; lives for the whole run */
-	struct tg_worker workers[TG_MAX_WORKERS];
+	/* Large, and read by telemetry callbacks: static storage. */
+	static struct tg_run run;
+	static struct tg_worker workers[TG_MAX_WORKERS];
 	char err[TG_ERR_LEN];
 	int rc = EXIT_RUNTIME;
 	double seconds;
@@ -285,11 +300,20 @@ run_appliance(struct tg_config *cfg, const struct tg_model *const *models,
 		fprintf(stderr, "tempogen: %s\n", err);
 		goto stop_ports;
 	}
+	if (tg_capture_create(cfg, &run.capture, err, sizeof(err)) != 0) {
+		fprintf(stderr, "tempogen: %s\n", err);
+		goto free_workers;
+	}
 	if (start_workers(&run, models) != 0) {
 		atomic_store(&run.stop, true);
 		rte_eal_mp_wait_lcore();
 		goto free_workers;
 	}
+	/* Now that the workers' ports and taps are set up for good: the
+	 * callbacks read those, and the counters, from another thread. */
+	if (tg_telemetry_start(&run) != 0)
+		fprintf(stderr, "tempogen: telemetry commands not registered "
+			"(statistics still print)\n");
 	seconds = tg_control_loop(&run, &signalled);
 	if (signalled)
 		printf("stopped by signal %d\n", (int)signalled);
@@ -303,6 +327,8 @@ run_appliance(struct tg_config *cfg, const struct tg_model *const *models,
 		return rc;
 	}
 free_workers:
+	tg_telemetry_end();
+	tg_capture_free(run.capture);	/* before the pools of its mbufs */
 	for (unsigned i = 0; i < cfg->n_workers; i++)
 		tg_worker_free(&workers[i]);
 stop_ports:

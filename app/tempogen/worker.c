@@ -137,7 +137,8 @@ init_port(struct tg_worker *w, struct tg_worker_port *wp, unsigned port_index,
 	return 0;
 }
 
-/* One pool per worker: its mbufs never cross to another lcore. */
+/* One pool per worker: its mbufs go to its own TX queues only (and, on a
+ * captured port, to the capture writer, which frees them back). */
 static int
 init_pool(struct tg_worker *w, char *err, size_t errlen)
 {
@@ -148,7 +149,8 @@ init_pool(struct tg_worker *w, char *err, size_t errlen)
 		const struct tg_port_cfg *pc = w->ports[i].port->cfg;
 
 		if (!pc->is_pcap)
-			n += pc->tx_desc + 2u * pc->burst;
+			n += pc->tx_desc + 2u * pc->burst +
+			     tg_capture_mbufs(pc);
 	}
 	if (n == POOL_CACHE * 2)
 		return 0;	/* pcap ports only: no mbufs needed */
@@ -490,10 +492,14 @@ run_device(struct tg_worker *w, struct tg_worker_port *wp,
 		set_offload_fields(stash[i], &pkts[i], wp->port->offload);
 		wp->bits_sent += (uint64_t)pkts[i].len * 8;
 	}
+	if (wp->tap)
+		tg_tap_hold(wp->tap, stash, k);
 	for (int tries = 0; sent < k && tries < TX_RETRIES; tries++)
 		sent += rte_eth_tx_burst(port_id, wp->queue, stash + sent,
 					 (uint16_t)(k - sent));
 	record_lateness(wp, pkts, sent, start_tsc, ns_per_tick);
+	if (wp->tap)
+		tg_tap_sent(wp->tap, stash, sent);
 	if (sent < k) {
 		rte_pktmbuf_free_bulk(stash + sent, k - sent);
 		wp->drops += k - sent;

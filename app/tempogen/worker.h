@@ -14,6 +14,7 @@
 
 #include <rte_common.h>
 
+#include "capture.h"
 #include "labels.h"
 #include "port.h"
 #include "tg_lateness.h"
@@ -58,6 +59,7 @@ struct tg_worker_port {
 	struct tg_synth *synth;
 	struct tg_pcap_writer *pcap;	/* pcap ports */
 	struct tg_label_writer labels;	/* ground truth; buf NULL: none */
+	struct tg_tap *tap;		/* capture tap (capture.h); NULL: none */
 	uint16_t queue;			/* device ports */
 	uint64_t packet_limit;		/* 0: none */
 	uint64_t packets_done;

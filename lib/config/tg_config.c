@@ -266,23 +266,36 @@ parse_lcore_list(struct parse *p, const config_setting_t *group,
 static int
 parse_lcores(struct parse *p, const config_setting_t *root)
 {
-	static const char *const keys[] = { "control", "workers", NULL };
+	static const char *const keys[] = { "control", "workers", "capture",
+					    NULL };
 	struct tg_config *cfg = p->cfg;
 	bool failed;
 	const config_setting_t *g =
 		subgroup(p, root, "lcores", keys, &failed);
+	int64_t capture = -1;
 
 	if (failed)
 		return -1;
 	if (g == NULL)
 		return 0;
 	if (get_unsigned(p, g, "control", 0, MAX_LCORE, &cfg->control_lcore) ||
-	    parse_lcore_list(p, g, "workers", cfg->workers, &cfg->n_workers))
+	    parse_lcore_list(p, g, "workers", cfg->workers, &cfg->n_workers) ||
+	    tg_cfgfile_integer(&p->f, g, "capture", false, 0, MAX_LCORE,
+			       &capture))
 		return -1;
 	if (has_worker(cfg->workers, cfg->n_workers, cfg->control_lcore))
 		return tg_cfgfile_fail(&p->f, g, "lcores.workers",
 				       "lcore %u is the control lcore",
 				       cfg->control_lcore);
+	cfg->capture_lcore = (int)capture;
+	/* The writer polls its rings: it needs an lcore of its own. */
+	if (capture >= 0 &&
+	    ((unsigned)capture == cfg->control_lcore ||
+	     has_worker(cfg->workers, cfg->n_workers, (unsigned)capture)))
+		return tg_cfgfile_fail(&p->f,
+				       config_setting_get_member(g, "capture"),
+				       "capture", "lcore %" PRId64 " is the "
+				       "control lcore or a worker", capture);
 	return 0;
 }
 
@@ -505,6 +518,34 @@ parse_output(struct parse *p, const config_setting_t *port,
 	return 0;
 }
 
+/* capture = "..." (optional, device ports): a pcap of what the port sent,
+ * next to the pcaps. */
+static int
+parse_capture(struct parse *p, const config_setting_t *port,
+	      struct tg_port_cfg *pc)
+{
+	const config_setting_t *s = config_setting_get_member(port, "capture");
+	char capture[TG_PATH_LEN] = "";
+
+	if (get_text(p, port, "capture", false, capture, sizeof(capture)))
+		return -1;
+	if (s == NULL)
+		return 0;
+	if (capture[0] == '\0')
+		return tg_cfgfile_fail(&p->f, s, "capture", "empty file name");
+	if (pc->is_pcap)
+		return tg_cfgfile_fail(&p->f, s, "capture", "only device ports "
+				       "have a capture tap (a pcap port's file "
+				       "is already its capture)");
+	if (resolve_path(p->cfg->output_dir, capture, pc->capture_path,
+			 sizeof(pc->capture_path)) != 0)
+		return tg_cfgfile_fail(&p->f, s, "capture", "path too long");
+	if (strcmp(pc->capture_path, pc->labels_path) == 0)
+		return tg_cfgfile_fail(&p->f, s, "capture", "\"%s\" is also "
+				       "the port's labels", capture);
+	return 0;
+}
+
 /* labels = "..." (optional): the ground truth file, next to the pcaps. */
 static int
 parse_labels(struct parse *p, const config_setting_t *port,
@@ -695,7 +736,7 @@ parse_port(struct parse *p, const config_setting_t *port,
 		"name", "device", "pcap", "mac_src", "mac_dst", "vlan",
 		"vlan_pcp", "clients", "servers", "ipv6_share", "rate",
 		"time_factor", "model", "sessions", "workers", "offload",
-		"tx_desc", "burst", "labels", "effects", NULL
+		"tx_desc", "burst", "labels", "effects", "capture", NULL
 	};
 	bool share_given = config_setting_get_member(port, "ipv6_share");
 	unsigned sessions = 1;
@@ -710,7 +751,7 @@ parse_port(struct parse *p, const config_setting_t *port,
 				       "name", "\"%s\": use letters, digits, "
 				       "'_' and '-'", pc->name);
 	if (parse_output(p, port, pc) || parse_labels(p, port, pc) ||
-	    parse_port_link(p, port, pc) ||
+	    parse_capture(p, port, pc) || parse_port_link(p, port, pc) ||
 	    parse_pool(p, port, "clients", &pc->clients) ||
 	    parse_pool(p, port, "servers", &pc->servers) ||
 	    tg_cfgfile_number(&p->f, port, "ipv6_share", false, 0, 1,
@@ -762,31 +803,39 @@ check_pools_apart(struct parse *p, const config_setting_t *ports)
 	return 0;
 }
 
-/* No labels file of port i is a pcap or labels file of an earlier port,
- * nor the other way round. */
+/* The files a port writes, with the key that names each; "" when unset. */
+static void
+port_outputs(const struct tg_port_cfg *pc, const char *key[3],
+	     const char *path[3])
+{
+	key[0] = "pcap";
+	path[0] = pc->is_pcap ? pc->pcap_path : "";
+	key[1] = "labels";
+	path[1] = pc->labels_path;
+	key[2] = "capture";
+	path[2] = pc->capture_path;
+}
+
+/* No file written by port i (pcap, labels, capture) is also written by an
+ * earlier port. */
 static int
 check_outputs_apart(struct parse *p, const config_setting_t *port, int i)
 {
-	const struct tg_port_cfg *pc = &p->cfg->ports[i];
+	const char *key[3], *path[3], *okey[3], *opath[3];
 
+	port_outputs(&p->cfg->ports[i], key, path);
 	for (int j = 0; j < i; j++) {
-		const struct tg_port_cfg *o = &p->cfg->ports[j];
-		const char *key = NULL;
-
-		if (pc->labels_path[0] &&
-		    (strcmp(pc->labels_path, o->pcap_path) == 0 ||
-		     strcmp(pc->labels_path, o->labels_path) == 0))
-			key = "labels";
-		else if (pc->is_pcap && o->labels_path[0] &&
-			 strcmp(pc->pcap_path, o->labels_path) == 0)
-			key = "pcap";
-		if (key != NULL)
-			return tg_cfgfile_fail(
-				&p->f, config_setting_get_member(port, key),
-				key, "%s is also written by port %s",
-				strcmp(key, "labels") == 0 ? pc->labels_path
-							   : pc->pcap_path,
-				o->name);
+		port_outputs(&p->cfg->ports[j], okey, opath);
+		for (int a = 0; a < 3; a++)
+			for (int b = 0; b < 3; b++)
+				if (path[a][0] && strcmp(path[a], opath[b]) == 0)
+					return tg_cfgfile_fail(
+						&p->f,
+						config_setting_get_member(
+							port, key[a]),
+						key[a], "%s is also written by "
+						"port %s", path[a],
+						p->cfg->ports[j].name);
 	}
 	return 0;
 }
@@ -869,6 +918,38 @@ check_workers_used(struct parse *p, const config_setting_t *root)
 	return 0;
 }
 
+/* A capture tap needs the writer lcore, and the writer lcore a tap. */
+static int
+check_capture_lcore(struct parse *p, const config_setting_t *root)
+{
+	const struct tg_config *cfg = p->cfg;
+	const config_setting_t *lcores = config_setting_get_member(root,
+								   "lcores");
+
+	for (unsigned i = 0; i < cfg->n_ports; i++) {
+		if (cfg->ports[i].capture_path[0] == '\0' ||
+		    cfg->capture_lcore >= 0)
+			continue;
+		return tg_cfgfile_fail(
+			&p->f, config_setting_get_member(
+				       config_setting_get_elem(
+					       config_setting_get_member(
+						       root, "ports"), i),
+				       "capture"),
+			"capture", "needs lcores.capture, the lcore that "
+			"writes the capture");
+	}
+	for (unsigned i = 0; i < cfg->n_ports; i++)
+		if (cfg->ports[i].capture_path[0] != '\0')
+			return 0;
+	if (cfg->capture_lcore < 0)
+		return 0;
+	return tg_cfgfile_fail(&p->f, config_setting_get_member(lcores,
+								"capture"),
+			       "lcores.capture", "lcore %d writes no capture: "
+			       "no port has a capture", cfg->capture_lcore);
+}
+
 static void
 config_defaults(struct tg_config *cfg)
 {
@@ -879,6 +960,7 @@ config_defaults(struct tg_config *cfg)
 	cfg->control_lcore = 0;
 	cfg->workers[0] = 1;
 	cfg->n_workers = 1;
+	cfg->capture_lcore = -1;
 }
 
 static int
@@ -890,7 +972,8 @@ parse_root(struct parse *p, const config_t *lc)
 
 	if (tg_cfgfile_known_keys(&p->f, root, keys) || parse_run(p, root) ||
 	    parse_lcores(p, root) || parse_eal(p, root) ||
-	    parse_ports(p, root) || check_workers_used(p, root))
+	    parse_ports(p, root) || check_workers_used(p, root) ||
+	    check_capture_lcore(p, root))
 		return -1;
 	return 0;
 }

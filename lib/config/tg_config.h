@@ -73,6 +73,9 @@ struct tg_port_cfg {
 	char labels_path[TG_PATH_LEN];	/* ground truth file (JSON lines),
 					 * resolved against output_dir;
 					 * empty: none */
+	char capture_path[TG_PATH_LEN];	/* device ports: capture tap pcap,
+					 * resolved against output_dir;
+					 * empty: none */
 	uint8_t mac_src[6];
 	uint8_t mac_dst[6];
 	uint16_t vlan_id;	/* 1..4094; 0 = untagged */
@@ -111,6 +114,7 @@ struct tg_config {
 	unsigned control_lcore;
 	unsigned workers[TG_MAX_WORKERS];	/* worker lcore ids */
 	unsigned n_workers;
+	int capture_lcore;	/* writer of the capture taps; -1: none */
 	struct tg_eal_cfg eal;
 	struct tg_port_cfg ports[TG_MAX_PORTS];
 	unsigned n_ports;

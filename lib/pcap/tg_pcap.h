@@ -6,6 +6,11 @@
  * ever holds whole records: after any failure (disk full, file size limit)
  * the file is cut back to the last whole record, so what is on disk is
  * always a valid capture.
+ *
+ * A writer opened with tg_pcap_open_async has n buffers and a thread of
+ * its own that does the write(2) calls, so a slow write (page cache
+ * throttling, a busy disk) stalls tg_pcap_write only when every buffer
+ * is full; the file is the same.
  */
 #ifndef TG_PCAP_H
 #define TG_PCAP_H
@@ -24,6 +29,15 @@ struct tg_pcap_writer;
 struct tg_pcap_writer *tg_pcap_open(const char *path, size_t buffer_size,
 				    char *err, size_t errlen);
 
+/* The same with n_buffers buffers of buffer_size written by the writer's
+ * own thread (n_buffers < 2: as tg_pcap_open). Errors show in a later
+ * tg_pcap_write, tg_pcap_flush or tg_pcap_close; tg_pcap_frames and
+ * tg_pcap_file_bytes are up to date after tg_pcap_flush. */
+struct tg_pcap_writer *tg_pcap_open_async(const char *path,
+					  size_t buffer_size,
+					  unsigned n_buffers, char *err,
+					  size_t errlen);
+
 /* Append one frame captured at ts_ns (nanoseconds since the Unix epoch).
  * Returns 0, or -1 with errno set when the file cannot be written. */
 int tg_pcap_write(struct tg_pcap_writer *w, uint64_t ts_ns,
@@ -39,5 +53,8 @@ int tg_pcap_close(struct tg_pcap_writer *w);
 /* Frames and bytes (file size) written to disk so far. */
 uint64_t tg_pcap_frames(const struct tg_pcap_writer *w);
 uint64_t tg_pcap_file_bytes(const struct tg_pcap_writer *w);
+
+/* Seconds spent in write(2) so far (for throughput figures). */
+double tg_pcap_write_seconds(const struct tg_pcap_writer *w);
 
 #endif /* TG_PCAP_H */

@@ -147,6 +147,72 @@ test_labels(void **state)
 		    "t.cfg:3: pcap: ");
 }
 
+/* capture = "..." on device ports with lcores.capture: the writer lcore
+ * is its own, and a capture is never another output's file. */
+static void
+test_capture(void **state)
+{
+	char want[TG_PATH_LEN];
+
+	(void)state;
+	parse_ok("ports = (" PORT_OK ");");
+	assert_int_equal(cfg.capture_lcore, -1);
+	assert_string_equal(cfg.ports[0].capture_path, "");
+	parse_ok("lcores = { control = 0; workers = [ 1 ]; capture = 2; };\n"
+		 "ports = ( { name = \"p\"; device = \"net_null0\";\n"
+		 " capture = \"p.pcap\"; } );");
+	assert_int_equal(cfg.capture_lcore, 2);
+	snprintf(want, sizeof(want), "%s/out/p.pcap", tmpdir);
+	assert_string_equal(cfg.ports[0].capture_path, want);
+	parse_fails("ports = ( { name = \"p\"; device = \"net_null0\";\n"
+		    " capture = \"p.pcap\"; } );",
+		    "t.cfg:2: capture: needs lcores.capture");
+	parse_fails("lcores = { workers = [ 1 ];\n capture = 1; };\n"
+		    "ports = ( { name = \"p\"; device = \"net_null0\";"
+		    " capture = \"c\"; } );",
+		    "t.cfg:2: capture: lcore 1 is the control lcore or a "
+		    "worker");
+	parse_fails("lcores = { workers = [ 1 ];\n capture = 0; };\n"
+		    "ports = ( { name = \"p\"; device = \"net_null0\";"
+		    " capture = \"c\"; } );",
+		    "t.cfg:2: capture: lcore 0 is the control lcore");
+	parse_fails("lcores = { workers = [ 1 ];\n capture = 1024; };\n"
+		    "ports = (" PORT_OK ");", "t.cfg:2: capture: ");
+	parse_fails("lcores = { workers = [ 1 ];\n capture = \"2\"; };\n"
+		    "ports = (" PORT_OK ");", "t.cfg:2: capture: ");
+	parse_fails("lcores = { workers = [ 1 ];\n capture = 2; };\n"
+		    "ports = (" PORT_OK ");",
+		    "t.cfg:2: lcores.capture: lcore 2 writes no capture");
+	parse_fails("lcores = { workers = [ 1 ]; capture = 2; };\n"
+		    "ports = ( { name = \"p\"; pcap = \"p.pcap\";\n"
+		    " capture = \"c.pcap\"; } );",
+		    "t.cfg:3: capture: only device ports");
+	parse_fails("lcores = { workers = [ 1 ]; capture = 2; };\n"
+		    "ports = ( { name = \"p\"; device = \"net_null0\";\n"
+		    " capture = \"\"; } );", "t.cfg:3: capture: empty");
+	parse_fails("lcores = { workers = [ 1 ]; capture = 2; };\n"
+		    "ports = ( { name = \"p\"; device = \"net_null0\";\n"
+		    " capture = 7; } );", "t.cfg:3: capture: ");
+	parse_fails("lcores = { workers = [ 1 ]; capture = 2; };\n"
+		    "ports = ( { name = \"p\"; device = \"net_null0\";\n"
+		    " labels = \"x\";\n capture = \"x\"; } );",
+		    "t.cfg:4: capture: \"x\" is also the port's labels");
+	parse_fails("lcores = { workers = [ 1 ]; capture = 2; };\n"
+		    "ports = ( { name = \"p\"; pcap = \"x\"; },\n"
+		    " { name = \"q\"; device = \"net_null0\";\n"
+		    " capture = \"x\";\n"
+		    " clients = { ipv4 = \"10.2.0.0/16\"; };\n"
+		    " servers = { ipv4 = \"10.3.0.0/16\"; }; } );",
+		    "t.cfg:4: capture: ");
+	parse_fails("lcores = { workers = [ 1 ]; capture = 2; };\n"
+		    "ports = ( { name = \"p\"; device = \"net_null0\";"
+		    " capture = \"x\"; },\n"
+		    " { name = \"q\";\n pcap = \"x\";\n"
+		    " clients = { ipv4 = \"10.2.0.0/16\"; };\n"
+		    " servers = { ipv4 = \"10.3.0.0/16\"; }; } );",
+		    "t.cfg:4: pcap: ");
+}
+
 static void
 test_defaults(void **state)
 {
@@ -619,6 +685,7 @@ main(void)
 		cmocka_unit_test(test_workers),
 		cmocka_unit_test(test_labels),
 		cmocka_unit_test(test_effects),
+		cmocka_unit_test(test_capture),
 		cmocka_unit_test(test_shipped_configs),
 		cmocka_unit_test(test_hostile_sizes),
 		cmocka_unit_test(test_wide_integers),

@@ -154,6 +154,70 @@ test_size_limit_leaves_valid_file(void **state)
 	assert_int_equal(st.st_size, bytes);
 }
 
+/* With its own I/O thread and a few small buffers (so the caller waits
+ * for free ones), the file is the same, and the figures are right after a
+ * flush. */
+static void
+test_async_round_trip(void **state)
+{
+	char path[128], err[256];
+	const uint64_t ts0 = 1767225600123456789ull, step = 1234567;
+	unsigned written = 0;
+	struct tg_pcap_writer *w;
+	struct stat st;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/async.pcap", dir);
+	w = tg_pcap_open_async(path, 70000, 3, err, sizeof(err));
+	assert_non_null(w);
+	write_frames(w, 20000, ts0, step, &written);
+	assert_int_equal(written, 20000);
+	assert_int_equal(tg_pcap_flush(w), 0);
+	assert_int_equal(tg_pcap_frames(w), 20000);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_size, tg_pcap_file_bytes(w));
+	assert_int_equal(tg_pcap_close(w), 0);
+	assert_int_equal(read_back(path, ts0, step), 20000);
+	assert_null(tg_pcap_open_async("/nonexistent/x.pcap", 0, 4, err,
+				       sizeof(err)));
+}
+
+/* A file size limit met by the I/O thread: the caller sees the error at
+ * a later write or at the flush, and the file keeps whole records. */
+static void
+test_async_size_limit(void **state)
+{
+	char path[128], err[256];
+	struct rlimit old, lim;
+	unsigned written = 0, on_disk;
+	struct tg_pcap_writer *w;
+	struct stat st;
+	int rc;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/async-limited.pcap", dir);
+	signal(SIGXFSZ, SIG_IGN);
+	getrlimit(RLIMIT_FSIZE, &old);
+	lim = old;
+	lim.rlim_cur = 300000;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	w = tg_pcap_open_async(path, 100000, 4, err, sizeof(err));
+	assert_non_null(w);
+	write_frames(w, 5000, 0, 1000, &written);
+	assert_true(written < 5000);
+	assert_int_equal(tg_pcap_flush(w), -1);
+	assert_int_equal(errno, EFBIG);
+	on_disk = (unsigned)tg_pcap_frames(w);
+	assert_true(on_disk > 0 && on_disk < written);
+	assert_true(tg_pcap_file_bytes(w) <= 300000);
+	rc = tg_pcap_close(w);
+	setrlimit(RLIMIT_FSIZE, &old);
+	assert_int_equal(rc, -1);
+	assert_int_equal(read_back(path, 0, 1000), on_disk);
+	assert_int_equal(stat(path, &st), 0);
+	assert_true(st.st_size > 300000 - 16 - 1459);
+}
+
 int
 main(void)
 {
@@ -161,6 +225,8 @@ main(void)
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_unwritable_path),
 		cmocka_unit_test(test_size_limit_leaves_valid_file),
+		cmocka_unit_test(test_async_round_trip),
+		cmocka_unit_test(test_async_size_limit),
 	};
 
 	return cmocka_run_group_tests(tests, make_dir, NULL);
