@@ -335,6 +335,10 @@ print_rate(const struct tg_run *run, const struct tg_port_cfg *pc,
 	       "%.2f s  sessions %.0f\n", "", pc->rate.value * 1e-6,
 	       pps ? "Mpps" : "Mbit/s", done * 1e-6,
 	       (done / pc->rate.value - 1) * 100, seconds, sessions);
+	if (done < pc->rate.value * 0.99 && sessions >= pc->sessions)
+		printf("  %-10s the population reached its limit (port key "
+		       "`sessions`, %u): raise it to reach the target\n", "",
+		       pc->sessions);
 }
 
 /* "labels written: PATH (N flows)" or "pcap written: PATH (N packets)",

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,11 +10,14 @@
 #include "telemetry.h"
 
 /* The published counters, by name: a new field of struct
- * tg_worker_counters is one more line here. */
-#define COUNTER(f) { #f, offsetof(struct tg_worker_counters, f) }
+ * tg_worker_counters is one more line here. Over several workers counts
+ * add up; times (pacing percentiles, backlog) report the worst worker. */
+#define COUNTER(f) { #f, offsetof(struct tg_worker_counters, f), false }
+#define WORST(f) { #f, offsetof(struct tg_worker_counters, f), true }
 static const struct {
 	const char *name;
 	size_t off;
+	bool worst;
 } counters[] = {
 	COUNTER(packets),
 	COUNTER(bytes),
@@ -21,6 +25,11 @@ static const struct {
 	COUNTER(flows_active),
 	COUNTER(flows_started),
 	COUNTER(flows_refused),
+	COUNTER(sessions),
+	WORST(backlog_ns),
+	WORST(pacing_p50_ns),
+	WORST(pacing_p99_ns),
+	WORST(pacing_max_ns),
 };
 #define N_COUNTERS (sizeof(counters) / sizeof(counters[0]))
 
@@ -39,11 +48,17 @@ struct sums {
 static void
 add_counters(struct sums *s, const struct tg_worker_port *wp)
 {
-	for (size_t i = 0; i < N_COUNTERS; i++)
-		s->v[i] += atomic_load_explicit(
+	for (size_t i = 0; i < N_COUNTERS; i++) {
+		uint64_t v = atomic_load_explicit(
 			(const atomic_uint_fast64_t *)((const char *)&wp->counters +
 						       counters[i].off),
 			memory_order_relaxed);
+
+		if (!counters[i].worst)
+			s->v[i] += v;
+		else if (v > s->v[i])
+			s->v[i] = v;
+	}
 }
 
 static void

@@ -54,8 +54,13 @@ b = query("/tempogen/stats")
 print("first:", json.dumps(a))
 print("second:", json.dumps(b))
 for key in ("packets", "bytes", "bits", "drops", "flows_active",
-            "flows_started", "capture_drops"):
+            "flows_started", "capture_drops", "sessions", "backlog_ns",
+            "pacing_p50_ns", "pacing_p99_ns", "pacing_max_ns"):
     assert key in a, f"no {key}"
+# A packet rate target: the control lcore runs a population, and the
+# worker has published how late its packets left.
+assert b["sessions"] > 0, "no sessions"
+assert 0 < b["pacing_max_ns"] and b["pacing_p50_ns"] <= b["pacing_p99_ns"] <= b["pacing_max_ns"], b
 assert a["packets"] > 0, "no packets"
 assert b["packets"] > a["packets"], "packets do not grow"
 assert b["bits"] == 8 * b["bytes"]
