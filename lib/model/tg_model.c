@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tg_dissected_ports.h"
 #include "tg_model.h"
 #include "tg_sample.h"
 
@@ -134,6 +135,56 @@ static uint32_t
 hist_or(const struct tg_hist *h, struct tg_rng *rng, uint32_t dflt)
 {
 	return h->n ? tg_hist_draw(h, rng) : dflt;
+}
+
+bool
+tg_port_dissected(uint8_t proto, uint16_t port)
+{
+	const uint16_t *a = proto == TG_PROTO_TCP ? tg_dissected_tcp
+						  : tg_dissected_udp;
+	unsigned lo = 0, hi = proto == TG_PROTO_TCP ? tg_dissected_tcp_n
+						    : tg_dissected_udp_n;
+
+	if (proto != TG_PROTO_TCP && proto != TG_PROTO_UDP)
+		return false;
+	while (lo < hi) {
+		unsigned mid = lo + (hi - lo) / 2;
+
+		if (a[mid] == port)
+			return true;
+		if (a[mid] < port)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+/* Redraws of a port that lands on a dissected one; past them the last
+ * draw stands (a bin of nothing but dissected ports). */
+#define PORT_REDRAWS 16
+
+/* A fitted service's server port. A service whose payload is random bytes
+ * (other-tcp, other-udp and the like) stays off the ports analyzers
+ * dissect when its port comes from a bin: the fit saw unidentified
+ * traffic somewhere in the bin, not on the one port of a protocol it would
+ * have named, and random bytes there read as a broken conversation of
+ * that protocol. Exact ports, seen in the captures, stand as drawn. */
+static uint16_t
+fitted_server_port(const struct tg_fitted_service *svc, struct tg_rng *rng)
+{
+	const struct tg_hist *h = &svc->server_port;
+	uint32_t bin, port;
+
+	if (h->n == 0)
+		return 1;
+	port = tg_hist_draw_bin(h, rng, &bin);
+	if (svc->payload == TG_PAYLOAD_RANDOM && h->hi[bin] > h->lo[bin])
+		for (int i = 0; i < PORT_REDRAWS && port <= UINT16_MAX &&
+				tg_port_dissected(svc->proto, (uint16_t)port);
+		     i++)
+			port = tg_hist_draw_in(h, rng, bin);
+	return (uint16_t)(port < 1 ? 1 : port > UINT16_MAX ? UINT16_MAX : port);
 }
 
 static uint32_t
@@ -442,8 +493,7 @@ fitted_flow_new(const struct tg_model *model, struct tg_rng *rng,
 	desc->payload = svc->payload;
 	desc->ip_version = tg_rng_uniform(rng) < svc->ipv6 ? 6 : 4;
 	if (svc->proto != TG_PROTO_ICMP)
-		desc->server_port = (uint16_t)clamp_u32(
-			hist_or(&svc->server_port, rng, 1), 1, UINT16_MAX);
+		desc->server_port = fitted_server_port(svc, rng);
 	fitted_client_ports(&svc->client_port, rng, desc);
 	/* A connection that never opens has a client of its own kind (a
 	 * scanner's bare SYN). */

@@ -166,7 +166,14 @@ tg_hist_free(struct tg_hist *h)
 uint32_t
 tg_hist_draw(const struct tg_hist *h, struct tg_rng *rng)
 {
-	uint32_t i = tg_alias_draw(&h->alias, rng);
+	uint32_t bin;
+
+	return tg_hist_draw_bin(h, rng, &bin);
+}
+
+uint32_t
+tg_hist_draw_in(const struct tg_hist *h, struct tg_rng *rng, uint32_t i)
+{
 	uint32_t span = h->hi[i] - h->lo[i];
 
 	if (span == 0)
@@ -174,6 +181,13 @@ tg_hist_draw(const struct tg_hist *h, struct tg_rng *rng)
 	if (span == UINT32_MAX)
 		return (uint32_t)tg_rng_next(rng);
 	return h->lo[i] + tg_rng_below(rng, span + 1);
+}
+
+uint32_t
+tg_hist_draw_bin(const struct tg_hist *h, struct tg_rng *rng, uint32_t *bin)
+{
+	*bin = tg_alias_draw(&h->alias, rng);
+	return tg_hist_draw_in(h, rng, *bin);
 }
 
 double

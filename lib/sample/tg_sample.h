@@ -83,6 +83,12 @@ int tg_hist_init(struct tg_hist *h, uint32_t n, uint32_t *lo, uint32_t *hi,
 		 double *p);
 void tg_hist_free(struct tg_hist *h);
 uint32_t tg_hist_draw(const struct tg_hist *h, struct tg_rng *rng);
+/* The same, saying which bin the value came from ... */
+uint32_t tg_hist_draw_bin(const struct tg_hist *h, struct tg_rng *rng,
+			  uint32_t *bin);
+/* ... and a value of bin i alone (uniform over its range). */
+uint32_t tg_hist_draw_in(const struct tg_hist *h, struct tg_rng *rng,
+			 uint32_t i);
 /* Mean of the distribution (bins count at their midpoint). */
 double tg_hist_mean(const struct tg_hist *h);
 
