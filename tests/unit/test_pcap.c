@@ -114,13 +114,27 @@ test_unwritable_path(void **state)
 	assert_non_null(strstr(err, "/nonexistent/dir/x.pcap"));
 }
 
+/* Files may grow to `bytes` from now on (write(2) fails with EFBIG past
+ * it, SIGXFSZ ignored); *old keeps the limit to restore. */
+static void
+limit_file_size(struct rlimit *old, rlim_t bytes)
+{
+	struct rlimit lim;
+
+	signal(SIGXFSZ, SIG_IGN);
+	getrlimit(RLIMIT_FSIZE, old);
+	lim = *old;
+	lim.rlim_cur = bytes;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+}
+
 /* A file size limit (like a full disk) stops the writer with an error, and
  * what is on disk is still a valid capture of whole records. */
 static void
 test_size_limit_leaves_valid_file(void **state)
 {
 	char path[128], err[256];
-	struct rlimit old, lim;
+	struct rlimit old;
 	unsigned written = 0, on_disk;
 	struct tg_pcap_writer *w;
 	struct stat st;
@@ -129,11 +143,7 @@ test_size_limit_leaves_valid_file(void **state)
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s/limited.pcap", dir);
-	signal(SIGXFSZ, SIG_IGN);
-	getrlimit(RLIMIT_FSIZE, &old);
-	lim = old;
-	lim.rlim_cur = 300000;
-	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	limit_file_size(&old, 300000);
 
 	w = tg_pcap_open(path, 100000, err, sizeof(err));
 	assert_non_null(w);
@@ -188,7 +198,7 @@ static void
 test_async_size_limit(void **state)
 {
 	char path[128], err[256];
-	struct rlimit old, lim;
+	struct rlimit old;
 	unsigned written = 0, on_disk;
 	struct tg_pcap_writer *w;
 	struct stat st;
@@ -196,11 +206,7 @@ test_async_size_limit(void **state)
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s/async-limited.pcap", dir);
-	signal(SIGXFSZ, SIG_IGN);
-	getrlimit(RLIMIT_FSIZE, &old);
-	lim = old;
-	lim.rlim_cur = 300000;
-	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	limit_file_size(&old, 300000);
 	w = tg_pcap_open_async(path, 100000, 4, err, sizeof(err));
 	assert_non_null(w);
 	write_frames(w, 5000, 0, 1000, &written);
