@@ -46,6 +46,12 @@ def query(cmd):
     s.close()
     return reply[cmd.split(",")[0]]
 
+# The commands answer once the workers are set up (a rate target first
+# measures its model, slower under sanitizers): wait for that.
+for _ in range(100):
+    if query("/tempogen/ports") is not None:
+        break
+    time.sleep(0.1)
 assert query("/tempogen/ports") == ["null-0"], query("/tempogen/ports")
 assert query("/tempogen/workers") == [1], query("/tempogen/workers")
 a = query("/tempogen/stats")
