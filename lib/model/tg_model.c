@@ -5,6 +5,7 @@
 
 #include "tg_dissected_ports.h"
 #include "tg_model.h"
+#include "tg_model_file.h"
 #include "tg_sample.h"
 
 #define NS_PER_SEC 1e9
@@ -44,29 +45,11 @@ draw_bytes(struct tg_rng *rng, const struct tg_lognorm *d, uint32_t max)
 	return b > max ? max : (uint32_t)b;
 }
 
-static const char *const payload_names[TG_PAYLOAD_KINDS] = {
-	[TG_PAYLOAD_ZERO] = "zero",
-	[TG_PAYLOAD_RANDOM] = "random",
-	[TG_PAYLOAD_HTTP] = "http",
-	[TG_PAYLOAD_DNS] = "dns",
-	[TG_PAYLOAD_TLS] = "tls",
-	[TG_PAYLOAD_SSH] = "ssh",
-	[TG_PAYLOAD_NTP] = "ntp",
-	[TG_PAYLOAD_DNS_TCP] = "dns-tcp",
-	[TG_PAYLOAD_QUIC] = "quic",
-	[TG_PAYLOAD_SMTP] = "smtp",
-	[TG_PAYLOAD_SYSLOG] = "syslog",
-	[TG_PAYLOAD_NBNS] = "nbns",
-	[TG_PAYLOAD_NBSS] = "nbss",
-	[TG_PAYLOAD_SMB] = "smb",
-	[TG_PAYLOAD_DHCP] = "dhcp",
-	[TG_PAYLOAD_SNMP] = "snmp",
-};
 
 const char *
 tg_payload_kind_name(unsigned kind)
 {
-	return kind < TG_PAYLOAD_KINDS ? payload_names[kind] : NULL;
+	return kind < TG_PAYLOAD_KINDS ? tg_model_payload_names[kind] : NULL;
 }
 
 const char *

@@ -59,6 +59,7 @@ enum tg_payload_kind {
 	TG_PAYLOAD_SMB,		/* SMB 3 encrypted messages over TCP */
 	TG_PAYLOAD_DHCP,	/* DHCP discover/offer/request/ack */
 	TG_PAYLOAD_SNMP,	/* SNMPv2c get requests and responses */
+	TG_PAYLOAD_IKE,		/* IKEv2 messages with an encrypted payload */
 	TG_PAYLOAD_KINDS
 };
 

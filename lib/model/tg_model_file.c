@@ -20,7 +20,11 @@ const char *const tg_model_payload_names[] = { "zero", "random", "http",
 					       "dns", "tls", "ssh", "ntp",
 					       "dns-tcp", "quic", "smtp",
 					       "syslog", "nbns", "nbss",
-					       "smb", "dhcp", "snmp", NULL };
+					       "smb", "dhcp", "snmp", "ike",
+					       NULL };
+_Static_assert(sizeof(tg_model_payload_names) /
+		       sizeof(tg_model_payload_names[0]) == TG_PAYLOAD_KINDS + 1,
+	       "a name for every payload kind (enum tg_payload_kind)");
 const char *const tg_model_side_names[2] = {
 	[TG_DIR_C2S] = "client",
 	[TG_DIR_S2C] = "server",

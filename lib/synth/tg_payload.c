@@ -545,10 +545,22 @@ tg_payload_message_len(const struct tg_payload_msg *msg, uint32_t wanted)
 	case TG_PAYLOAD_SMB:
 	case TG_PAYLOAD_DHCP:
 	case TG_PAYLOAD_SNMP:
+	case TG_PAYLOAD_IKE:
 		return tg_pay_bin_len(msg, wanted);
 	default:
 		return wanted;
 	}
+}
+
+#define IKE_PORT 500
+
+uint8_t
+tg_payload_on_port(uint8_t kind, uint8_t proto, uint16_t port)
+{
+	if (kind == TG_PAYLOAD_RANDOM && proto == TG_PROTO_UDP &&
+	    port == IKE_PORT)
+		return TG_PAYLOAD_IKE;
+	return kind;
 }
 
 void
@@ -591,6 +603,7 @@ tg_payload_fill(const struct tg_payload_msg *msg, uint32_t offset,
 	case TG_PAYLOAD_SMB:
 	case TG_PAYLOAD_DHCP:
 	case TG_PAYLOAD_SNMP:
+	case TG_PAYLOAD_IKE:
 		tg_pay_bin_fill(msg, &s);
 		break;
 	case TG_PAYLOAD_RANDOM:

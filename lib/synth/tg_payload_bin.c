@@ -2,7 +2,8 @@
  * Binary protocols of the LAN and the data centre: NetBIOS name service
  * (RFC 1002 4.2), NetBIOS sessions (RFC 1002 4.3) and SMB over TCP
  * carrying SMB 3 encrypted messages (MS-SMB2 2.2.41), DHCP (RFC 2131) and
- * SNMPv2c (RFC 3416, BER). Each message is one a parser accepts, and its
+ * SNMPv2c (RFC 3416, BER), IKEv2 (RFC 7296) messages of an established SA.
+ * Each message is one a parser accepts, and its
  * length goes where the protocol allows one to vary (a name's scope,
  * answer records, padding after DHCP's end option, an OID, a value).
  */
@@ -417,6 +418,46 @@ snmp_fill(const struct tg_payload_msg *msg, const struct tg_slice *s)
 	tg_pay_copy(s, 0, b, n);
 }
 
+/* --- IKEv2 ------------------------------------------------------------------ */
+
+/* Messages of an IKE SA already set up (RFC 7296 3.1, 3.14): the header,
+ * then one Encrypted and Authenticated payload of IV, ciphertext and ICV
+ * (keystream bytes) taking the rest. Both SPIs come from the flow; the
+ * message ID counts the exchanges, the response flag marks the server's. */
+#define IKE_HDR 28
+#define IKE_SK_HDR 4
+#define IKE_MIN (IKE_HDR + IKE_SK_HDR + 16)	/* an IV at least */
+#define IKE_NEXT_SK 46
+#define IKE_VERSION_2 0x20
+#define IKE_INFORMATIONAL 37
+#define IKE_FLAG_INITIATOR 0x08
+#define IKE_FLAG_RESPONSE 0x20
+
+static void
+ike_fill(const struct tg_payload_msg *msg, const struct tg_slice *s)
+{
+	uint8_t b[IKE_HDR + IKE_SK_HDR];
+	struct tg_rng rng;
+	bool response = msg->dir == TG_DIR_S2C;
+
+	tg_rng_seed(&rng, msg->flow_seed, 9);
+	tg_pay_put32(b, (uint32_t)tg_rng_next(&rng) | 1);	/* SPIs: */
+	tg_pay_put32(b + 4, (uint32_t)tg_rng_next(&rng));	/* never 0 */
+	tg_pay_put32(b + 8, (uint32_t)tg_rng_next(&rng) | 1);
+	tg_pay_put32(b + 12, (uint32_t)tg_rng_next(&rng));
+	b[16] = IKE_NEXT_SK;
+	b[17] = IKE_VERSION_2;
+	b[18] = IKE_INFORMATIONAL;
+	b[19] = response ? IKE_FLAG_RESPONSE : IKE_FLAG_INITIATOR;
+	tg_pay_put32(b + 20, msg->index);	/* message ID */
+	tg_pay_put32(b + 24, msg->total);
+	b[28] = 0;				/* next payload: none */
+	b[29] = 0;				/* not critical */
+	tg_pay_put16(b + 30, (uint16_t)(msg->total - IKE_HDR));
+	tg_pay_copy(s, 0, b, sizeof(b));
+	tg_pay_random(s, sizeof(b), msg->total - sizeof(b), msg->seed);
+}
+
 /* --- Entry points ---------------------------------------------------------- */
 
 uint32_t
@@ -433,6 +474,9 @@ tg_pay_bin_len(const struct tg_payload_msg *msg, uint32_t wanted)
 		return at_least(wanted, DHCP_MIN);
 	case TG_PAYLOAD_SNMP:
 		return snmp_len(msg, wanted);
+	case TG_PAYLOAD_IKE:	/* the SK payload's length is 16 bits */
+		return wanted < IKE_MIN ? IKE_MIN
+		       : wanted > UINT16_MAX ? UINT16_MAX : wanted;
 	default:
 		return wanted;
 	}
@@ -456,6 +500,9 @@ tg_pay_bin_fill(const struct tg_payload_msg *msg, const struct tg_slice *s)
 		break;
 	case TG_PAYLOAD_SNMP:
 		snmp_fill(msg, s);
+		break;
+	case TG_PAYLOAD_IKE:
+		ike_fill(msg, s);
 		break;
 	default:
 		memset(s->out, 0, s->len);

@@ -1734,7 +1734,8 @@ fit_launch(struct tg_synth *s, struct flow *f, uint32_t slot,
 	   uint64_t at)
 {
 	f->proto = desc->proto;
-	f->payload = desc->payload;
+	f->payload = tg_payload_on_port(desc->payload, desc->proto,
+					desc->server_port);
 	f->ip_version = fit_ip_version(s, desc->ip_version);
 	fit_addresses(s, f, client, server);
 	if (!fit_take_port(s, f, desc->client_port_lo, desc->client_port_hi) &&

@@ -616,6 +616,49 @@ test_snmp(void **state)
 	}
 }
 
+/* IKEv2 messages of an established SA: a header whose lengths add up, the
+ * flow's SPIs in every message, the response flag on the server's, one
+ * encrypted payload taking the rest; and random bytes on UDP 500 become
+ * IKE, nothing else does. */
+static void
+test_ike(void **state)
+{
+	struct tg_payload_msg m = { .kind = TG_PAYLOAD_IKE, .seed = 3,
+				    .flow_seed = 77 };
+	uint8_t spis[16];
+
+	(void)state;
+	for (unsigned i = 0; i < N_WANTED; i++) {
+		for (int dir = 0; dir < 2; dir++) {
+			uint32_t t;
+
+			m.dir = (uint8_t)dir;
+			m.index = (uint16_t)i;
+			m.seed = 3 + i;
+			t = make(&m, wanted[i]);
+			assert_true(t >= 48 && t <= 65535);
+			if (i == 0 && dir == 0)
+				memcpy(spis, whole, sizeof(spis));
+			assert_memory_equal(whole, spis, sizeof(spis));
+			assert_true(get32(whole) != 0 && get32(whole + 8) != 0);
+			assert_int_equal(whole[16], 46);	/* SK */
+			assert_int_equal(whole[17], 0x20);	/* 2.0 */
+			assert_int_equal(whole[19], dir == 0 ? 0x08 : 0x20);
+			assert_int_equal(get32(whole + 20), i);
+			assert_int_equal(get32(whole + 24), t);
+			assert_int_equal(get16(whole + 30), t - 28);
+		}
+	}
+	assert_int_equal(tg_payload_on_port(TG_PAYLOAD_RANDOM, TG_PROTO_UDP,
+					    500), TG_PAYLOAD_IKE);
+	assert_int_equal(tg_payload_on_port(TG_PAYLOAD_RANDOM, TG_PROTO_TCP,
+					    500), TG_PAYLOAD_RANDOM);
+	assert_int_equal(tg_payload_on_port(TG_PAYLOAD_RANDOM, TG_PROTO_UDP,
+					    501), TG_PAYLOAD_RANDOM);
+	assert_int_equal(tg_payload_on_port(TG_PAYLOAD_DNS, TG_PROTO_UDP,
+					    500), TG_PAYLOAD_DNS);
+}
+
 static int
 setup(void **state)
 {
@@ -653,6 +696,7 @@ main(void)
 		cmocka_unit_test(test_smb),
 		cmocka_unit_test(test_dhcp),
 		cmocka_unit_test(test_snmp),
+		cmocka_unit_test(test_ike),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
