@@ -84,13 +84,6 @@ port_totals(const struct tg_run *run, const struct tg_port *p,
 	}
 }
 
-static bool
-is_rate_target(const struct tg_port_cfg *pc)
-{
-	return !pc->is_pcap && (pc->rate.kind == TG_RATE_PPS ||
-				pc->rate.kind == TG_RATE_BPS);
-}
-
 static double
 clamp(double v, double lo, double hi)
 {
@@ -151,7 +144,7 @@ steer_rates(struct tg_run *run)
 		struct tg_worker *wk = &run->workers[w];
 
 		for (unsigned i = 0; i < wk->n_ports; i++)
-			if (is_rate_target(wk->ports[i].port->cfg))
+			if (tg_port_has_rate_target(wk->ports[i].port->cfg))
 				rate_step(&wk->ports[i], &run->rate[w][i]);
 	}
 }
@@ -389,7 +382,7 @@ tg_control_summary(const struct tg_run *run, double seconds)
 		       t.flows_refused, t.drops,
 		       seconds > 0 ? (double)t.packets / seconds : 0.0,
 		       seconds > 0 ? (double)t.bytes * 8e-6 / seconds : 0.0);
-		if (is_rate_target(pc))
+		if (tg_port_has_rate_target(pc))
 			print_rate(run, pc, &run->ports[i], &t);
 		print_pacing(run, &run->ports[i]);
 	}

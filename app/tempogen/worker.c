@@ -29,12 +29,6 @@ share_of(uint64_t total, unsigned n, unsigned i)
 	return total / n + (i < total % n ? 1 : 0);
 }
 
-static bool
-is_rate_target(const struct tg_rate *rate)
-{
-	return rate->kind == TG_RATE_PPS || rate->kind == TG_RATE_BPS;
-}
-
 /* How fast model time runs on a device port at the start: model ns per
  * wall ns, or 0 for no schedule (unlimited, and pcap ports, whose time
  * is the model's). */
@@ -60,7 +54,7 @@ plan_population(struct tg_worker_port *wp, struct tg_synth_params *params,
 	wp->speed = speed_of(pc);
 	wp->max_sessions = params->sessions;
 	wp->sessions = params->sessions;
-	if (!is_rate_target(&pc->rate) || pc->is_pcap)
+	if (!tg_port_has_rate_target(pc))
 		goto publish;
 	wp->rate_share = pc->rate.value / pc->n_workers;
 	if (tg_synth_measure_session(params, &one, err, errlen) != 0)
@@ -243,7 +237,7 @@ at_target(const struct tg_worker_port *wp, uint64_t elapsed)
 static void
 advance_clock(struct tg_worker_port *wp, uint64_t elapsed)
 {
-	bool target = is_rate_target(&wp->port->cfg->rate);
+	bool target = tg_port_has_rate_target(wp->port->cfg);
 
 	if (wp->speed == 0)
 		return;

@@ -136,6 +136,15 @@ int tg_cidr_parse(const char *text, struct tg_cidr *out);
 /* Parse "02:00:00:00:00:01". Returns 0 or -1. */
 int tg_mac_parse(const char *text, uint8_t mac[6]);
 
+/* True for a device port with a packet or bit rate target: the control
+ * lcore steers its population to meet it (a pcap port has no wall clock). */
+static inline bool
+tg_port_has_rate_target(const struct tg_port_cfg *pc)
+{
+	return !pc->is_pcap && (pc->rate.kind == TG_RATE_PPS ||
+				pc->rate.kind == TG_RATE_BPS);
+}
+
 /* Parse a rate: "model", "unlimited", "1.5 Mpps", "10 Gbit/s", "800kbps".
  * Returns 0 or -1. */
 int tg_rate_parse(const char *text, struct tg_rate *out);
