@@ -45,7 +45,10 @@ limits = {
     "jsd_iat_in_flow": 0.03,
     "jsd_iat_flow_start": 0.07,
 }
-MEAN_LIMIT = 0.04
+# The issue's target itself: seed 1 gives 0.0294. A change that moves the
+# engine's draws lands where another seed would (0.029-0.032): then the
+# model or the engine must improve, as issue 5 asks, not this bound.
+MEAN_LIMIT = 0.03
 
 t = json.load(open(sys.argv[1]))
 rows = {d["key"]: d for d in t["distances"] if d["metric"] == "jsd"}
