@@ -8,7 +8,7 @@ earlier(const struct tg_flowheap_entry *a, const struct tg_flowheap_entry *b)
 {
 	if (a->time_ns != b->time_ns)
 		return a->time_ns < b->time_ns;
-	return a->flow_id < b->flow_id;
+	return (int32_t)(a->seq - b->seq) < 0;
 }
 
 int

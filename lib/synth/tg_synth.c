@@ -99,21 +99,30 @@ struct flow {
 	uint8_t msg_dir;	/* sender of the current message */
 	uint8_t syn_fate;	/* TCP: enum tg_syn_fate */
 	uint16_t msg_steps;	/* its DATA steps still to play */
-	uint32_t client_host;	/* host number in the client pool */
-	/* Ground truth (labels): what the flow put on the wire. */
-	uint64_t first_ns;	/* its first packet */
-	uint64_t last_ns;	/* its last packet */
-	uint64_t bytes[2];	/* frame bytes per sender (enum tg_dir) */
-	uint32_t packets[2];	/* packets per sender */
+	bool server_is_client;	/* the server is a host of the client
+				 * pool (packet-level internal servers) */
+	/* Host numbers, not addresses: fill_spec makes the 16-byte
+	 * addresses from the pools when a packet is written, which costs
+	 * less than keeping 32 bytes per flow. */
+	uint32_t client_host;	/* in the client pool of ip_version */
+	uint32_t server_host;	/* in the server pool, or the client pool */
 	/* The flow's own generator: model steps and contents do not depend
 	 * on how flows interleave, and a message's steps can be drawn ahead
 	 * of time (to know its length) and replayed. */
 	struct tg_rng rng;
-	struct tg_ip_addr addr[2];	/* client, server */
 	union {
 		struct tg_tcp_conv tcp;
 		struct tg_icmp_conv icmp;
 	};
+};
+
+/* Ground truth for labels: what a flow put on the wire. Kept beside the
+ * flow table, by slot, only when the port writes labels. */
+struct flow_truth {
+	uint64_t first_ns;	/* its first packet */
+	uint64_t last_ns;	/* its last packet */
+	uint64_t bytes[2];	/* frame bytes per sender (enum tg_dir) */
+	uint32_t packets[2];	/* packets per sender */
 };
 
 /* A client's last servers (packet-level models). */
@@ -187,6 +196,7 @@ struct tg_synth {
 	struct tg_synth_stats stats;
 	/* Labels of ended flows, a ring of TG_SYNTH_LABELS; NULL: none kept */
 	struct tg_flow_label *labels;
+	struct flow_truth *truth;	/* [max_flows], by slot, with labels */
 	uint32_t label_head;	/* the oldest */
 	uint32_t n_labels;
 	/* packet-level models */
@@ -229,9 +239,11 @@ fx_create(struct tg_synth *s, const struct tg_synth_params *p)
 static void
 session_arm(struct tg_synth *s, uint32_t i, uint64_t now, uint64_t gap)
 {
-	struct tg_flowheap_entry e = { .time_ns = now + gap,
-				       .flow_id = s->next_arrival_seq++,
-				       .slot = i };
+	struct tg_flowheap_entry e = {
+		.time_ns = now + gap,
+		.seq = (uint32_t)s->next_arrival_seq++,
+		.slot = i,
+	};
 
 	tg_flowheap_push(&s->arrivals, e);
 }
@@ -417,7 +429,8 @@ tg_synth_create(const struct tg_synth_params *p, char *err, size_t errlen)
 	    fx_create(s, p) != 0)
 		goto nomem;
 	if (p->labels &&
-	    (s->labels = calloc(TG_SYNTH_LABELS, sizeof(*s->labels))) == NULL)
+	    ((s->labels = calloc(TG_SYNTH_LABELS, sizeof(*s->labels))) == NULL ||
+	     (s->truth = calloc(max, sizeof(*s->truth))) == NULL))
 		goto nomem;
 	return s;
 nomem:
@@ -440,6 +453,7 @@ tg_synth_free(struct tg_synth *s)
 	free(s->flows);
 	free(s->free_slots);
 	free(s->labels);
+	free(s->truth);
 	free(s->fx);
 	tg_fx_store_free(&s->fx_store);
 	free(s);
@@ -498,9 +512,8 @@ pick_ip_version(struct tg_synth *s)
 
 /* Clients are split between workers: this worker only uses the hosts whose
  * number is worker_index modulo n_workers, so no two workers share one. */
-static void
-pick_client(struct tg_synth *s, const struct tg_cidr *pool,
-	    struct tg_ip_addr *out)
+static uint32_t
+pick_client(struct tg_synth *s, const struct tg_cidr *pool)
 {
 	uint32_t count = tg_hosts_count(pool);
 	uint32_t share = count / s->n_workers;
@@ -508,20 +521,32 @@ pick_client(struct tg_synth *s, const struct tg_cidr *pool,
 				       s->n_workers * tg_rng_below(&s->rng, share)
 			     : s->worker_index % count;
 
-	tg_hosts_addr(pool, idx, out);
+	return idx;
 }
 
 /* A few servers get most flows, as in real networks (u^4 skews towards
  * the first hosts of the pool). */
-static void
-pick_server(struct tg_synth *s, const struct tg_cidr *pool,
-	    struct tg_ip_addr *out)
+static uint32_t
+pick_server(struct tg_synth *s, const struct tg_cidr *pool)
 {
 	double u = tg_rng_uniform(&s->rng);
 	uint32_t count = tg_hosts_count(pool);
 	uint32_t idx = (uint32_t)(u * u * u * u * count);
 
-	tg_hosts_addr(pool, idx < count ? idx : count - 1, out);
+	return idx < count ? idx : count - 1;
+}
+
+/* The address of the flow's client (TG_DIR_C2S) or server. */
+static void
+flow_addr(const struct tg_synth *s, const struct flow *f, enum tg_dir who,
+	  struct tg_ip_addr *out)
+{
+	const struct tg_port_cfg *port = s->port;
+	bool client_pool = who == TG_DIR_C2S || f->server_is_client;
+
+	tg_hosts_addr(pool_cidr(client_pool ? &port->clients : &port->servers,
+				f->ip_version),
+		      who == TG_DIR_C2S ? f->client_host : f->server_host, out);
 }
 
 /* --- Starting and ending flows ------------------------------------------ */
@@ -531,7 +556,7 @@ static void plan_next(struct tg_synth *s, struct flow *f, uint64_t now);
 static void
 schedule(struct tg_synth *s, struct flow *f, uint32_t slot, uint64_t at)
 {
-	struct tg_flowheap_entry e = { .time_ns = at, .flow_id = f->id,
+	struct tg_flowheap_entry e = { .time_ns = at, .seq = (uint32_t)f->id,
 				       .slot = slot };
 
 	tg_flowheap_push(&s->heap, e);
@@ -574,6 +599,19 @@ fx_of(const struct tg_synth *s, const struct flow *f)
 	return s->fx != NULL ? &s->fx[f - s->flows] : NULL;
 }
 
+static struct flow_truth *truth_of(const struct tg_synth *s,
+				   const struct flow *f);
+
+/* A new flow's ground truth starts empty. */
+static void
+truth_clear(const struct tg_synth *s, const struct flow *f)
+{
+	struct flow_truth *t = truth_of(s, f);
+
+	if (t != NULL)
+		memset(t, 0, sizeof(*t));
+}
+
 /* A new flow's effects: a generator of its own, and the port's round trip
  * in place of the model's. */
 static void
@@ -601,6 +639,7 @@ start_flow(struct tg_synth *s, uint16_t service, uint64_t now)
 	slot = s->free_slots[--s->n_free];
 	f = &s->flows[slot];
 	memset(f, 0, sizeof(*f));
+	truth_clear(s, f);
 	f->id = s->next_flow_id++;
 	tg_model_flow_new(s->model, &s->rng, service, &desc,
 			  &f->cursor);
@@ -608,8 +647,10 @@ start_flow(struct tg_synth *s, uint16_t service, uint64_t now)
 	f->proto = desc.proto;
 	f->payload = desc.payload;
 	f->ip_version = (uint8_t)pick_ip_version(s);
-	pick_client(s, pool_cidr(&port->clients, f->ip_version), &f->addr[0]);
-	pick_server(s, pool_cidr(&port->servers, f->ip_version), &f->addr[1]);
+	f->client_host = pick_client(s, pool_cidr(&port->clients,
+						 f->ip_version));
+	f->server_host = pick_server(s, pool_cidr(&port->servers,
+						 f->ip_version));
 	f->sport = (uint16_t)(EPHEMERAL_FIRST + s->next_port);
 	s->next_port = (s->next_port + 1) % EPHEMERAL_COUNT;
 	f->dport = desc.server_port;
@@ -673,20 +714,50 @@ end_reason(const struct flow *f)
 	return tg_tcp_conv_done(c) ? TG_FLOW_END_FIN : TG_FLOW_END_ABORTED;
 }
 
+static struct flow_truth *
+truth_of(const struct tg_synth *s, const struct flow *f)
+{
+	return s->truth != NULL ? &s->truth[f - s->flows] : NULL;
+}
+
+/* Whether the flow put a packet on the wire (known with labels only). */
+static bool
+flow_sent(const struct tg_synth *s, const struct flow *f)
+{
+	const struct flow_truth *t = truth_of(s, f);
+
+	return t != NULL && t->packets[0] + t->packets[1] > 0;
+}
+
+/* Count a packet of `len` bytes from `dir` at `now` in the ground truth. */
+static void
+truth_count(const struct tg_synth *s, const struct flow *f, enum tg_dir dir,
+	    uint16_t len, uint64_t now)
+{
+	struct flow_truth *t = truth_of(s, f);
+
+	if (t == NULL)
+		return;
+	if (t->packets[0] + t->packets[1] == 0)
+		t->first_ns = now;
+	t->last_ns = now;
+	t->packets[dir]++;
+	t->bytes[dir] += len;
+}
+
 static void
 make_label(const struct tg_synth *s, const struct flow *f,
 	   enum tg_flow_end end, struct tg_flow_label *l)
 {
 	const struct tg_fx_flow *x = fx_of(s, f);
+	const struct flow_truth *t = truth_of(s, f);
 
 	*l = (struct tg_flow_label){
 		.id = f->id,
-		.first_ns = f->first_ns,
-		.last_ns = f->last_ns,
-		.packets = { f->packets[0], f->packets[1] },
-		.bytes = { f->bytes[0], f->bytes[1] },
-		.client = f->addr[0],
-		.server = f->addr[1],
+		.first_ns = t->first_ns,
+		.last_ns = t->last_ns,
+		.packets = { t->packets[0], t->packets[1] },
+		.bytes = { t->bytes[0], t->bytes[1] },
 		.client_port = f->sport,
 		.server_port = f->proto == TG_PROTO_ICMP ? 0 : f->dport,
 		.service = f->cursor.service,
@@ -694,6 +765,8 @@ make_label(const struct tg_synth *s, const struct flow *f,
 		.ip_version = f->ip_version,
 		.end = (uint8_t)end,
 	};
+	flow_addr(s, f, TG_DIR_C2S, &l->client);
+	flow_addr(s, f, TG_DIR_S2C, &l->server);
 	if (x == NULL)
 		return;
 	l->effects = x->counts;
@@ -709,8 +782,7 @@ end_flow(struct tg_synth *s, uint32_t slot)
 	struct flow *f = &s->flows[slot];
 
 	/* tg_synth_burst stops while the ring is full, so there is room. */
-	if (s->labels && f->packets[0] + f->packets[1] > 0 &&
-	    s->n_labels < TG_SYNTH_LABELS)
+	if (s->labels && flow_sent(s, f) && s->n_labels < TG_SYNTH_LABELS)
 		make_label(s, f, end_reason(f),
 			   &s->labels[(s->label_head + s->n_labels++) %
 				      TG_SYNTH_LABELS]);
@@ -762,8 +834,8 @@ fill_spec(const struct tg_synth *s, struct flow *f, enum tg_dir dir,
 		spec->vlan_tci = (uint16_t)(port->vlan_id |
 					    (unsigned)port->vlan_pcp << 13);
 	spec->ip_version = f->ip_version;
-	spec->src = f->addr[dir];
-	spec->dst = f->addr[peer];
+	flow_addr(s, f, dir, &spec->src);
+	flow_addr(s, f, peer, &spec->dst);
 	spec->ttl = f->ttl[dir];
 	spec->tos = f->tos[dir];
 	spec->ip_id = next_ip_id(f, dir);
@@ -837,11 +909,7 @@ write_frame(struct tg_synth *s, struct flow *f, struct tg_pkt_spec *spec,
 	}
 	s->stats.packets++;
 	s->stats.bytes += pkt->len;
-	if (f->packets[0] + f->packets[1] == 0)
-		f->first_ns = now;
-	f->last_ns = now;
-	f->packets[dir]++;
-	f->bytes[dir] += pkt->len;
+	truth_count(s, f, dir, pkt->len, now);
 	return true;
 }
 
@@ -1317,19 +1385,18 @@ fit_addresses(struct tg_synth *s, struct flow *f, uint32_t client,
 	uint32_t count = tg_hosts_count(clients);
 
 	f->client_host = client_host(s, fh, client) % count;
-	tg_hosts_addr(clients, f->client_host, &f->addr[0]);
 	if (server & SERVER_INTERNAL) {
 		uint32_t host = client_host(s, fh, server & ~SERVER_INTERNAL) %
 				count;
 
 		if (host != f->client_host) {
-			tg_hosts_addr(clients, host, &f->addr[1]);
+			f->server_host = host;
+			f->server_is_client = true;
 			return;
 		}
 		server = 0;	/* itself: take the busiest server instead */
 	}
-	tg_hosts_addr(pool_cidr(&port->servers, f->ip_version),
-		      server_host(fh, server), &f->addr[1]);
+	f->server_host = server_host(fh, server);
 }
 
 static uint64_t
@@ -1711,6 +1778,7 @@ fit_alloc(struct tg_synth *s, uint16_t service, struct tg_flow_desc *desc,
 	*slot = s->free_slots[--s->n_free];
 	f = &s->flows[*slot];
 	memset(f, 0, sizeof(*f));
+	truth_clear(s, f);
 	f->id = s->next_flow_id++;
 	f->packet_level = true;
 	tg_rng_seed(&f->rng, tg_rng_next(&s->rng), f->id);
@@ -1939,8 +2007,10 @@ fx_hold(struct tg_synth *s, struct flow *f, struct tg_fx_flow *x,
 	/* Off the wire until it is released. */
 	s->stats.packets--;
 	s->stats.bytes -= pkt->len;
-	f->packets[dir]--;
-	f->bytes[dir] -= pkt->len;
+	if (truth_of(s, f) != NULL) {
+		truth_of(s, f)->packets[dir]--;
+		truth_of(s, f)->bytes[dir] -= pkt->len;
+	}
 	return true;
 }
 
@@ -2036,9 +2106,7 @@ fx_event(struct tg_synth *s, struct flow *f, uint64_t now, uint64_t *next,
 		pkt->ip_version = f->ip_version;
 		s->stats.packets++;
 		s->stats.bytes += pkt->len;
-		f->packets[dir]++;
-		f->bytes[dir] += pkt->len;
-		f->last_ns = now;
+		truth_count(s, f, dir, pkt->len, now);
 	}
 	tg_fx_store_give(&s->fx_store, x->frame);
 	x->frame = -1;
@@ -2127,7 +2195,7 @@ tg_synth_take_live(const struct tg_synth *s, struct tg_flow_label *out,
 	for (; k < n && *pos < s->heap.n; (*pos)++) {
 		const struct flow *f = &s->flows[s->heap.e[*pos].slot];
 
-		if (f->packets[0] + f->packets[1] > 0)
+		if (flow_sent(s, f))
 			make_label(s, f, TG_FLOW_END_STOPPED, &out[k++]);
 	}
 	return k;
