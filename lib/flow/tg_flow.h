@@ -76,13 +76,15 @@ struct tg_tcp_side {
 	uint32_t unread;	/* received bytes the application has not read */
 	uint32_t rcv_buf;	/* behind its SYN's window */
 	uint32_t data_buf;	/* behind the windows after its SYN */
-	bool reads_at_once;	/* its windows do not count unread data */
 	uint32_t ts_base;
 	uint32_t ts_recent;	/* last TSval received from the peer */
 	uint16_t mss;		/* MSS this side may send (peer's MSS) */
 	uint16_t last_win;	/* last window field this side sent */
 	int8_t wscale;		/* shift applied to the windows this side sends */
 	bool fin_sent;
+	bool reads_at_once;	/* its windows do not count unread data */
+	/* The fields are in this order so that no padding is left: a flow
+	 * holds two sides, and a worker millions of flows. */
 };
 
 struct tg_tcp_conv {

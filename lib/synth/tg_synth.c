@@ -81,6 +81,11 @@ struct flow {
 	uint16_t dport;
 	uint16_t ip_id[2];	/* per sender (enum tg_dir) */
 	uint32_t flow_label[2];
+	/* Host numbers, not addresses: fill_spec makes the 16-byte
+	 * addresses from the pools when a packet is written, which costs
+	 * less than keeping 32 bytes per flow. */
+	uint32_t client_host;	/* in the client pool of ip_version */
+	uint32_t server_host;	/* in the server pool, or the client pool */
 	uint8_t ttl[2];
 	uint8_t proto;
 	uint8_t payload;	/* enum tg_payload_kind */
@@ -91,21 +96,19 @@ struct flow {
 	uint8_t tos[2];		/* per sender (enum tg_dir) */
 	uint8_t ipid_mode[2];	/* enum tg_ipid_mode */
 	bool df[2];
+	/* One-bit flags share a byte (a byte each would pad the flow
+	 * out by 8 bytes). */
+	bool drained : 1;	/* the drain cut its conversation short */
+	bool server_is_client : 1;	/* the server is a host of the client
+					 * pool (packet-level internal
+					 * servers) */
 	/* Packet-level (fitted) flows only. */
-	bool packet_level;
-	bool owed;		/* ICMP/DNS: a request waits for its reply */
-	bool holds_port;	/* its port is in the synth's port set */
-	bool drained;		/* the drain cut its conversation short */
+	bool packet_level : 1;
+	bool owed : 1;		/* ICMP/DNS: a request waits for its reply */
+	bool holds_port : 1;	/* its port is in the synth's port set */
 	uint8_t msg_dir;	/* sender of the current message */
 	uint8_t syn_fate;	/* TCP: enum tg_syn_fate */
 	uint16_t msg_steps;	/* its DATA steps still to play */
-	bool server_is_client;	/* the server is a host of the client
-				 * pool (packet-level internal servers) */
-	/* Host numbers, not addresses: fill_spec makes the 16-byte
-	 * addresses from the pools when a packet is written, which costs
-	 * less than keeping 32 bytes per flow. */
-	uint32_t client_host;	/* in the client pool of ip_version */
-	uint32_t server_host;	/* in the server pool, or the client pool */
 	/* The flow's own generator: model steps and contents do not depend
 	 * on how flows interleave, and a message's steps can be drawn ahead
 	 * of time (to know its length) and replayed. */
@@ -214,6 +217,10 @@ struct tg_synth {
 	struct tg_pkt_spec fx_spec;	/* of the last frame written */
 	uint8_t fx_dir;			/* ... and its sender */
 };
+
+/* Issue 6 asks for at most 200 bytes of state per flow; this guards what
+ * has been reached so far (docs/config.md, max_flows) from growing. */
+_Static_assert(sizeof(struct flow) <= 272, "struct flow grew");
 
 static int fit_create(struct tg_synth *s, char *err, size_t errlen);
 static void fit_free(struct tg_synth *s);
@@ -437,6 +444,25 @@ nomem:
 	snprintf(err, errlen, "out of memory for %u flows", max);
 	tg_synth_free(s);
 	return NULL;
+}
+
+uint64_t
+tg_synth_flow_memory(const struct tg_synth_params *p)
+{
+	uint64_t n = p->max_flows ? p->max_flows : 1;
+	uint64_t per_flow = sizeof(struct flow) +
+			    sizeof(struct tg_flowheap_entry) +
+			    sizeof(uint32_t);	/* free_slots */
+	uint64_t bytes;
+
+	if (p->labels)
+		per_flow += sizeof(struct flow_truth);
+	if (p->port->effects.enabled)
+		per_flow += sizeof(struct tg_fx_flow);
+	bytes = n * per_flow;
+	if (tg_model_packet_level(p->model))
+		bytes += tg_portset_bytes((uint32_t)n);
+	return bytes;
 }
 
 void
