@@ -67,7 +67,10 @@ enum action {
 };
 
 struct flow {
-	uint64_t id;
+	union {
+		uint64_t id;		/* a live flow: its number */
+		uint32_t next_free;	/* a free slot: the next free one */
+	};
 	uint64_t step_at;	/* when the drawn step is due */
 	uint64_t msg_seed;	/* a request and its response share it */
 	struct tg_flow_cursor cursor;
@@ -180,7 +183,12 @@ struct tg_synth {
 	uint32_t n_workers;
 	uint32_t max_flows;
 	struct flow *flows;
-	uint32_t *free_slots;
+	/* Free slots: those given back, last in first out (a linked list
+	 * through the slots themselves), then those never used from
+	 * `fresh` on. Low slots go first: they are the ones in cache, and
+	 * pages of the table are only touched as flows need them. */
+	uint32_t free_head;		/* FREE_NONE: none given back */
+	uint32_t fresh;
 	uint32_t n_free;
 	struct tg_flowheap heap;
 	/* Sessions: each an arrival process of the model with its own
@@ -223,6 +231,30 @@ struct tg_synth {
 _Static_assert(sizeof(struct flow) <= 272, "struct flow grew");
 
 static int fit_create(struct tg_synth *s, char *err, size_t errlen);
+
+#define FREE_NONE UINT32_MAX
+
+/* A free slot for a new flow (the caller checked n_free). */
+static uint32_t
+slot_take(struct tg_synth *s)
+{
+	uint32_t slot = s->free_head;
+
+	if (slot != FREE_NONE)
+		s->free_head = s->flows[slot].next_free;
+	else
+		slot = s->fresh++;
+	s->n_free--;
+	return slot;
+}
+
+static void
+slot_give(struct tg_synth *s, uint32_t slot)
+{
+	s->flows[slot].next_free = s->free_head;
+	s->free_head = slot;
+	s->n_free++;
+}
 static void fit_free(struct tg_synth *s);
 
 /* The effects table and frame store, only for a port with effects. */
@@ -415,13 +447,10 @@ tg_synth_create(const struct tg_synth_params *p, char *err, size_t errlen)
 		return NULL;
 	}
 	s->flows = calloc(max, sizeof(*s->flows));
-	s->free_slots = calloc(max, sizeof(*s->free_slots));
-	if (s->flows == NULL || s->free_slots == NULL ||
+	if (s->flows == NULL ||
 	    tg_flowheap_init(&s->heap, max) != 0)
 		goto nomem;
-	/* Hand out low slots first: they are the ones already in cache. */
-	for (uint32_t i = 0; i < max; i++)
-		s->free_slots[i] = max - 1 - i;
+	s->free_head = FREE_NONE;
 	s->n_free = max;
 	s->next_port = tg_rng_below(&s->rng, EPHEMERAL_COUNT);
 	s->packet_level = tg_model_packet_level(s->model);
@@ -450,9 +479,9 @@ uint64_t
 tg_synth_flow_memory(const struct tg_synth_params *p)
 {
 	uint64_t n = p->max_flows ? p->max_flows : 1;
+	/* The free list lives in the free slots: nothing more. */
 	uint64_t per_flow = sizeof(struct flow) +
-			    sizeof(struct tg_flowheap_entry) +
-			    sizeof(uint32_t);	/* free_slots */
+			    sizeof(struct tg_flowheap_entry);
 	uint64_t bytes;
 
 	if (p->labels)
@@ -477,7 +506,6 @@ tg_synth_free(struct tg_synth *s)
 	free(s->sessions);
 	free(s->eq);
 	free(s->flows);
-	free(s->free_slots);
 	free(s->labels);
 	free(s->truth);
 	free(s->fx);
@@ -662,7 +690,7 @@ start_flow(struct tg_synth *s, uint16_t service, uint64_t now)
 		s->stats.flows_refused++;
 		return;
 	}
-	slot = s->free_slots[--s->n_free];
+	slot = slot_take(s);
 	f = &s->flows[slot];
 	memset(f, 0, sizeof(*f));
 	truth_clear(s, f);
@@ -817,7 +845,7 @@ end_flow(struct tg_synth *s, uint32_t slot)
 	if (f->holds_port)
 		tg_portset_del(&s->ports, port_key(f));
 	f->holds_port = false;
-	s->free_slots[s->n_free++] = slot;
+	slot_give(s, slot);
 	s->stats.flows_ended++;
 }
 
@@ -1801,7 +1829,7 @@ fit_alloc(struct tg_synth *s, uint16_t service, struct tg_flow_desc *desc,
 		s->stats.flows_refused++;
 		return NULL;
 	}
-	*slot = s->free_slots[--s->n_free];
+	*slot = slot_take(s);
 	f = &s->flows[*slot];
 	memset(f, 0, sizeof(*f));
 	truth_clear(s, f);
@@ -1826,7 +1854,7 @@ fit_launch(struct tg_synth *s, struct flow *f, uint32_t slot,
 	fit_addresses(s, f, client, server);
 	if (!fit_take_port(s, f, desc->client_port_lo, desc->client_port_hi) &&
 	    !fit_take_port(s, f, EPHEMERAL_FIRST, EPHEMERAL_LAST)) {
-		s->free_slots[s->n_free++] = slot;
+		slot_give(s, slot);
 		s->stats.flows_refused++;
 		return false;
 	}
