@@ -24,7 +24,8 @@ _Static_assert(sizeof(struct tg_flowheap_entry) == 16,
 	       "a heap entry is part of every flow's state");
 
 struct tg_flowheap {
-	struct tg_flowheap_entry *e;
+	struct tg_flowheap_entry *e;	/* e[3] starts a 64-byte line */
+	void *mem;			/* what was allocated */
 	uint32_t n;
 	uint32_t cap;
 };
