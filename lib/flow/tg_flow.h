@@ -69,8 +69,10 @@ enum tg_tcp_state {
 
 /* Per-direction state, indexed by the sender (enum tg_dir). */
 struct tg_tcp_side {
-	uint32_t snd_nxt;	/* next sequence number this side sends */
-	uint32_t rcv_nxt;	/* next sequence number expected from the peer */
+	uint32_t snd_nxt;	/* next sequence number this side sends; the
+				 * peer expects it next once this side sent
+				 * anything (no loss inside a conversation:
+				 * no rcv_nxt to keep) */
 	uint32_t acked_sent;	/* last ack number this side sent */
 	uint32_t peer_wnd_edge;	/* peer's right window edge (ack + window) */
 	uint32_t unread;	/* received bytes the application has not read */
@@ -83,6 +85,7 @@ struct tg_tcp_side {
 	int8_t wscale;		/* shift applied to the windows this side sends */
 	bool fin_sent;
 	bool reads_at_once;	/* its windows do not count unread data */
+	bool has_sent;		/* snd_nxt moved past the ISN */
 	/* The fields are in this order so that no padding is left: a flow
 	 * holds two sides, and a worker millions of flows. */
 };
