@@ -83,6 +83,8 @@ struct flow {
 	uint16_t sport;
 	uint16_t dport;
 	uint16_t ip_id[2];	/* per sender (enum tg_dir) */
+	uint16_t msg_steps;	/* packet-level: its DATA steps still to
+				 * play */
 	uint32_t flow_label[2];
 	/* Host numbers, not addresses: fill_spec makes the 16-byte
 	 * addresses from the pools when a packet is written, which costs
@@ -97,10 +99,11 @@ struct flow {
 	uint8_t data_dir;	/* sender of the segments being counted */
 	uint8_t segs_unacked;
 	uint8_t tos[2];		/* per sender (enum tg_dir) */
-	uint8_t ipid_mode[2];	/* enum tg_ipid_mode */
-	bool df[2];
-	/* One-bit flags share a byte (a byte each would pad the flow
-	 * out by 8 bytes). */
+	/* Small fields share bytes: a byte each would pad the flow out by
+	 * 8 bytes. Per sender: bit `dir` of df, bits 2 dir and up of
+	 * ipid_modes (ipid_mode() and df_of() read them). */
+	uint8_t ipid_modes : 4;	/* enum tg_ipid_mode per sender */
+	uint8_t df : 2;		/* IPv4 don't-fragment per sender */
 	bool drained : 1;	/* the drain cut its conversation short */
 	bool server_is_client : 1;	/* the server is a host of the client
 					 * pool (packet-level internal
@@ -109,9 +112,8 @@ struct flow {
 	bool packet_level : 1;
 	bool owed : 1;		/* ICMP/DNS: a request waits for its reply */
 	bool holds_port : 1;	/* its port is in the synth's port set */
-	uint8_t msg_dir;	/* sender of the current message */
-	uint8_t syn_fate;	/* TCP: enum tg_syn_fate */
-	uint16_t msg_steps;	/* its DATA steps still to play */
+	uint8_t msg_dir : 1;	/* sender of the current message */
+	uint8_t syn_fate : 2;	/* TCP: enum tg_syn_fate (0..2) */
 	/* The flow's own generator: model steps and contents do not depend
 	 * on how flows interleave, and a message's steps can be drawn ahead
 	 * of time (to know its length) and replayed. */
@@ -228,9 +230,40 @@ struct tg_synth {
 
 /* Issue 6 asks for at most 200 bytes of state per flow; this guards what
  * has been reached so far (docs/config.md, max_flows) from growing. */
-_Static_assert(sizeof(struct flow) <= 264, "struct flow grew");
+_Static_assert(sizeof(struct flow) <= 256, "struct flow grew");
 
 static int fit_create(struct tg_synth *s, char *err, size_t errlen);
+
+/* --- The flow's packed per-sender fields -------------------------------- */
+
+static bool
+df_of(const struct flow *f, enum tg_dir dir)
+{
+	return (f->df >> dir) & 1;
+}
+
+/* On a new flow (its bit is clear). */
+static void
+set_df(struct flow *f, enum tg_dir dir, bool df)
+{
+	f->df = (uint8_t)(f->df | (unsigned)df << dir) & 3;
+}
+
+static enum tg_ipid_mode
+ipid_mode(const struct flow *f, enum tg_dir dir)
+{
+	return (enum tg_ipid_mode)((f->ipid_modes >> (2 * dir)) & 3);
+}
+
+/* On a new flow (its bits are clear). A mode the engine does not know
+ * counts up, as it always did. */
+static void
+set_ipid_mode(struct flow *f, enum tg_dir dir, unsigned mode)
+{
+	if (mode >= TG_IPID_MODES)
+		mode = TG_IPID_INCREMENT;
+	f->ipid_modes = (uint8_t)(f->ipid_modes | mode << (2 * dir)) & 15;
+}
 
 #define FREE_NONE UINT32_MAX
 
@@ -713,8 +746,8 @@ start_flow(struct tg_synth *s, uint16_t service, uint64_t now)
 	for (int d = 0; d < 2; d++) {
 		f->ip_id[d] = (uint16_t)tg_rng_next(&s->rng);
 		f->flow_label[d] = (uint32_t)tg_rng_next(&s->rng) & 0xfffff;
-		f->df[d] = f->proto == TG_PROTO_TCP;
-		f->ipid_mode[d] = TG_IPID_INCREMENT;
+		set_df(f, (enum tg_dir)d, f->proto == TG_PROTO_TCP);
+		set_ipid_mode(f, (enum tg_dir)d, TG_IPID_INCREMENT);
 	}
 	s->stats.flows_started++;
 
@@ -858,7 +891,7 @@ next_ip_id(struct flow *f, enum tg_dir dir)
 {
 	uint64_t x;
 
-	switch (f->ipid_mode[dir]) {
+	switch (ipid_mode(f, dir)) {
 	case TG_IPID_ZERO:
 		return 0;
 	case TG_IPID_RANDOM:
@@ -893,7 +926,7 @@ fill_spec(const struct tg_synth *s, struct flow *f, enum tg_dir dir,
 	spec->ttl = f->ttl[dir];
 	spec->tos = f->tos[dir];
 	spec->ip_id = next_ip_id(f, dir);
-	spec->df = f->df[dir];
+	spec->df = df_of(f, dir);
 	spec->flow_label = f->flow_label[dir];
 	spec->sport = c2s ? f->sport : f->dport;
 	spec->dport = c2s ? f->dport : f->sport;
@@ -1863,8 +1896,8 @@ fit_launch(struct tg_synth *s, struct flow *f, uint32_t slot,
 		/* As seen at the capture point: no hops to take off. */
 		f->ttl[d] = desc->ttl[d];
 		f->tos[d] = desc->tos[d];
-		f->df[d] = desc->df[d];
-		f->ipid_mode[d] = desc->ipid[d];
+		set_df(f, (enum tg_dir)d, desc->df[d]);
+		set_ipid_mode(f, (enum tg_dir)d, desc->ipid[d]);
 		f->ip_id[d] = (uint16_t)tg_rng_next(&f->rng);
 		f->flow_label[d] = (uint32_t)tg_rng_next(&f->rng) & 0xfffff;
 	}

@@ -1948,8 +1948,8 @@ test_bytes_per_flow(void **state)
 		printf("bytes per flow at %u flows: fitted %.1f, parametric "
 		       "%.1f, + labels %.1f, + effects %.1f\n", n, fit, par,
 		       lab - fit, fx - fit);
-		assert_true(par <= 280);
-		assert_true(fit <= 280 + (i ? 27 : 16));
+		assert_true(par <= 272);
+		assert_true(fit <= 272 + (i ? 27 : 16));
 		assert_true(lab - fit <= 40);
 		assert_true(fx - fit <= 72);
 	}
