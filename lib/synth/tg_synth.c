@@ -100,8 +100,8 @@ struct flow {
 	uint8_t segs_unacked;
 	uint8_t tos[2];		/* per sender (enum tg_dir) */
 	/* Small fields share bytes: a byte each would pad the flow out by
-	 * 8 bytes. Per sender: bit `dir` of df, bits 2 dir and up of
-	 * ipid_modes (ipid_mode() and df_of() read them). */
+	 * 8 bytes. Per sender `dir`: bit dir of df, bits 2 * dir and
+	 * 2 * dir + 1 of ipid_modes (df_of() and ipid_mode() read them). */
 	uint8_t ipid_modes : 4;	/* enum tg_ipid_mode per sender */
 	uint8_t df : 2;		/* IPv4 don't-fragment per sender */
 	bool drained : 1;	/* the drain cut its conversation short */
