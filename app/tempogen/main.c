@@ -19,6 +19,7 @@
 #include "eal_args.h"
 #include "telemetry.h"
 #include "tg_model.h"
+#include "tg_synth.h"
 
 #define EXIT_USAGE 2	/* bad command line, config or model */
 #define EXIT_RUNTIME 1	/* EAL, device or output failure */
@@ -338,6 +339,52 @@ out:
 	return rc;
 }
 
+/* Memory the system can still give, from /proc/meminfo; 0 if unknown. */
+static uint64_t
+memory_available(void)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	char line[128];
+	unsigned long long kib = 0;
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "MemAvailable: %llu kB", &kib) == 1)
+			break;
+	fclose(f);
+	return (uint64_t)kib * 1024;
+}
+
+/* The flow tables of every worker of every port (`max_flows` each) must
+ * fit in the memory the system has: calloc of untouched pages succeeds
+ * whatever the size, and the run would be killed once the flows fill
+ * them. Checked once, before anything starts. */
+static int
+check_flow_memory(const struct tg_config *cfg,
+		  const struct tg_model *const *models)
+{
+	uint64_t need = 0, have = memory_available();
+
+	for (unsigned i = 0; i < cfg->n_ports; i++) {
+		const struct tg_port_cfg *pc = &cfg->ports[i];
+		struct tg_synth_params p = {
+			.model = models[i], .port = pc,
+			.max_flows = pc->max_flows,
+			.labels = pc->labels_path[0] != '\0',
+		};
+
+		need += tg_synth_flow_memory(&p) * pc->n_workers;
+	}
+	if (have == 0 || need <= have)
+		return 0;
+	fprintf(stderr, "tempogen: the flow tables (max_flows of each port, "
+		"per worker) need %.1f MiB, the system has %.1f MiB "
+		"available: lower max_flows (docs/config.md)\n",
+		(double)need / (1 << 20), (double)have / (1 << 20));
+	return -1;
+}
+
 /* A file size limit (ulimit -f) must not kill the run: with SIGXFSZ
  * ignored, write() fails with EFBIG instead, and the pcap writer cuts the
  * file back to its last whole record and the run ends with one error line,
@@ -376,6 +423,8 @@ main(int argc, char **argv)
 		return EXIT_USAGE;
 	for (unsigned i = 0; i < cfg.n_ports; i++)
 		model_of_port[i] = &models[i];
+	if (check_flow_memory(&cfg, model_of_port) != 0)
+		return EXIT_USAGE;
 	if (tg_eal_argv_build(&eal, prog, eal_argc, argv + 1, &cfg, err,
 			      sizeof(err)) != 0) {
 		fprintf(stderr, "tempogen: %s\n", err);

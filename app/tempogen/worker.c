@@ -14,7 +14,6 @@
 /* pcap outputs start at a fixed instant (2026-01-01T00:00:00Z) so that the
  * same config and seed always give the same file. */
 #define PCAP_EPOCH_NS (1767225600ull * 1000000000ull)
-#define FLOWS_PER_SYNTH (1u << 18)
 #define TX_RETRIES 8
 /* Room for the largest frame we write (jumbo frames are not generated). */
 #define FRAME_BUF 2048
@@ -84,7 +83,7 @@ init_port(struct tg_worker *w, struct tg_worker_port *wp, unsigned port_index,
 		.stream = (uint64_t)port_index * TG_MAX_WORKERS + wp->queue,
 		.worker_index = wp->queue,
 		.n_workers = pc->n_workers,
-		.max_flows = FLOWS_PER_SYNTH,
+		.max_flows = pc->max_flows,
 		.sessions = share_of(pc->sessions, pc->n_workers, wp->queue),
 		.offload = wp->port->offload,
 		.labels = pc->labels_path[0] != '\0',

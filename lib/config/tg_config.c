@@ -659,6 +659,7 @@ port_defaults(struct tg_port_cfg *pc, int line)
 	pc->ipv6_share = DEFAULT_IPV6_SHARE;
 	tg_rate_parse("model", &pc->rate);
 	pc->sessions = 1;
+	pc->max_flows = TG_MAX_FLOWS_DEFAULT;
 	pc->offload = true;
 	pc->tx_desc = DEFAULT_TX_DESC;
 	pc->burst = DEFAULT_BURST;
@@ -736,7 +737,8 @@ parse_port(struct parse *p, const config_setting_t *port,
 		"name", "device", "pcap", "mac_src", "mac_dst", "vlan",
 		"vlan_pcp", "clients", "servers", "ipv6_share", "rate",
 		"time_factor", "model", "sessions", "workers", "offload",
-		"tx_desc", "burst", "labels", "effects", "capture", NULL
+		"tx_desc", "burst", "labels", "effects", "capture", "max_flows",
+		NULL
 	};
 	bool share_given = config_setting_get_member(port, "ipv6_share");
 	unsigned sessions = 1;
@@ -764,6 +766,8 @@ parse_port(struct parse *p, const config_setting_t *port,
 	if (pc->rate.kind == TG_RATE_PPS || pc->rate.kind == TG_RATE_BPS)
 		sessions = TG_RATE_SESSIONS_DEFAULT;
 	if (get_unsigned(p, port, "sessions", 1, TG_MAX_SESSIONS, &sessions) ||
+	    get_unsigned(p, port, "max_flows", TG_MAX_FLOWS_MIN,
+			 TG_MAX_FLOWS_MAX, &pc->max_flows) ||
 	    parse_port_workers(p, port, pc) || parse_effects(p, port, pc))
 		return -1;
 	pc->sessions = sessions;

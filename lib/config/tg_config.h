@@ -17,6 +17,11 @@
 #define TG_MAX_PORTS 16
 #define TG_MAX_WORKERS 64
 #define TG_MAX_SESSIONS 10000000	/* per port */
+/* Flow table of each worker of a port (`max_flows`): its default, and the
+ * range accepted (2^27 flows is about 20 GiB of state). */
+#define TG_MAX_FLOWS_DEFAULT (1u << 18)
+#define TG_MAX_FLOWS_MIN 1024u
+#define TG_MAX_FLOWS_MAX (1u << 27)
 /* Most sessions a pps or bit/s target may use when `sessions` is not
  * given: about 100 kpps or 300 Mbit/s of the fitted default. */
 #define TG_RATE_SESSIONS_DEFAULT 1000000
@@ -87,6 +92,7 @@ struct tg_port_cfg {
 	char model_path[TG_PATH_LEN];	/* empty: the built-in default model */
 	uint32_t sessions;	/* independent arrival processes (active
 				 * client sessions), split over workers */
+	uint32_t max_flows;	/* concurrent flows of each of its workers */
 	unsigned workers[TG_MAX_WORKERS];	/* lcore ids serving this port */
 	unsigned n_workers;
 	bool offload;		/* use NIC checksum offload if advertised */

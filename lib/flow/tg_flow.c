@@ -28,6 +28,16 @@ seq_diff(uint32_t a, uint32_t b)
 	return (int32_t)(a - b);
 }
 
+/* The next sequence number `dir` expects from its peer: what the peer
+ * sends next, once it sent anything (0 before, as nothing was received). */
+static uint32_t
+rcv_nxt(const struct tg_tcp_conv *conv, enum tg_dir dir)
+{
+	const struct tg_tcp_side *peer = &conv->side[tg_dir_peer(dir)];
+
+	return peer->has_sent ? peer->snd_nxt : 0;
+}
+
 static void
 side_init(struct tg_tcp_side *side, const struct tg_tcp_endpoint *self,
 	  const struct tg_tcp_endpoint *peer, bool ws_ok)
@@ -100,7 +110,7 @@ tg_tcp_conv_ack_pending(const struct tg_tcp_conv *conv, enum tg_dir dir)
 
 	if (conv->state == TG_TCP_CLOSED || conv->state == TG_TCP_DONE)
 		return false;
-	return side->rcv_nxt != side->acked_sent;
+	return rcv_nxt(conv, dir) != side->acked_sent;
 }
 
 /* The window field `dir` puts in a segment carrying `ack`: its free buffer
@@ -179,7 +189,7 @@ send_segment(struct tg_tcp_conv *conv, enum tg_dir dir, uint8_t flags,
 
 	memset(out, 0, sizeof(*out));
 	out->seq = side->snd_nxt;
-	out->ack = has_ack ? side->rcv_nxt : 0;
+	out->ack = has_ack ? rcv_nxt(conv, dir) : 0;
 	out->flags = flags;
 	if (syn)
 		syn_options(conv, dir, &out->opts);
@@ -193,12 +203,12 @@ send_segment(struct tg_tcp_conv *conv, enum tg_dir dir, uint8_t flags,
 	out->window = window_field(conv, dir,
 				   has_ack ? out->ack : peer->snd_nxt + 1, syn);
 	if (has_ack)
-		side->acked_sent = side->rcv_nxt;
+		side->acked_sent = rcv_nxt(conv, dir);
 	/* The application reads what had arrived once it acts again. */
 	side->unread = 0;
 
 	side->snd_nxt += seq_len;
-	peer->rcv_nxt = side->snd_nxt;
+	side->has_sent = true;
 	peer->unread += payload;
 	peer->ts_recent = tsval;
 }
@@ -266,7 +276,8 @@ all_fins_acked(const struct tg_tcp_conv *conv)
 	for (int d = 0; d < 2; d++) {
 		const struct tg_tcp_side *side = &conv->side[d];
 
-		if (!side->fin_sent || side->acked_sent != side->rcv_nxt)
+		if (!side->fin_sent ||
+		    side->acked_sent != rcv_nxt(conv, (enum tg_dir)d))
 			return false;
 	}
 	return true;
@@ -308,7 +319,7 @@ static void
 refuse(struct tg_tcp_conv *conv, struct tg_tcp_fields *out)
 {
 	memset(out, 0, sizeof(*out));
-	out->ack = conv->side[TG_DIR_S2C].rcv_nxt;
+	out->ack = rcv_nxt(conv, TG_DIR_S2C);
 	out->flags = TG_TCP_RST | TG_TCP_ACK;
 	conv->state = TG_TCP_DONE;
 }

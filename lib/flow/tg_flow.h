@@ -69,20 +69,25 @@ enum tg_tcp_state {
 
 /* Per-direction state, indexed by the sender (enum tg_dir). */
 struct tg_tcp_side {
-	uint32_t snd_nxt;	/* next sequence number this side sends */
-	uint32_t rcv_nxt;	/* next sequence number expected from the peer */
+	uint32_t snd_nxt;	/* next sequence number this side sends; the
+				 * peer expects it next once this side sent
+				 * anything (no loss inside a conversation:
+				 * no rcv_nxt to keep) */
 	uint32_t acked_sent;	/* last ack number this side sent */
 	uint32_t peer_wnd_edge;	/* peer's right window edge (ack + window) */
 	uint32_t unread;	/* received bytes the application has not read */
 	uint32_t rcv_buf;	/* behind its SYN's window */
 	uint32_t data_buf;	/* behind the windows after its SYN */
-	bool reads_at_once;	/* its windows do not count unread data */
 	uint32_t ts_base;
 	uint32_t ts_recent;	/* last TSval received from the peer */
 	uint16_t mss;		/* MSS this side may send (peer's MSS) */
 	uint16_t last_win;	/* last window field this side sent */
 	int8_t wscale;		/* shift applied to the windows this side sends */
 	bool fin_sent;
+	bool reads_at_once;	/* its windows do not count unread data */
+	bool has_sent;		/* snd_nxt moved past the ISN */
+	/* The fields are in this order so that no padding is left: a flow
+	 * holds two sides, and a worker millions of flows. */
 };
 
 struct tg_tcp_conv {

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * tg_flowheap: the flows of one worker ordered by the time of their next
  * packet (a binary min-heap). Ties go to the older flow, so the order of
- * packets never depends on anything but the model and the seed.
+ * packets never depends on anything but the model and the seed. Start
+ * order is kept in 32 bits and compared as serial numbers (RFC 1982): it
+ * is exact while the flows waiting at once started less than 2^31 flows
+ * apart.
  */
 #ifndef TG_FLOWHEAP_H
 #define TG_FLOWHEAP_H
@@ -9,14 +12,20 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* 16 bytes: one per flow slot, so it counts in the state of every flow. */
 struct tg_flowheap_entry {
 	uint64_t time_ns;
-	uint64_t flow_id;	/* tie-breaker: start order */
+	uint32_t seq;		/* tie-breaker: start order (the low 32 bits
+				 * of the flow number), compared modulo 2^32 */
 	uint32_t slot;		/* the flow's slot in the flow table */
 };
 
+_Static_assert(sizeof(struct tg_flowheap_entry) == 16,
+	       "a heap entry is part of every flow's state");
+
 struct tg_flowheap {
-	struct tg_flowheap_entry *e;
+	struct tg_flowheap_entry *e;	/* e[3] starts a 64-byte line */
+	void *mem;			/* what was allocated */
 	uint32_t n;
 	uint32_t cap;
 };

@@ -9,14 +9,28 @@ home(const struct tg_portset *ps, uint64_t key)
 	return (uint32_t)((key * 0x9e3779b97f4a7c15ULL) >> 32) & ps->mask;
 }
 
-int
-tg_portset_init(struct tg_portset *ps, uint32_t max)
+/* Slots for `max` keys: at most half full keeps probe sequences short. */
+static uint32_t
+capacity(uint32_t max)
 {
 	uint32_t cap = 16;
 
-	/* At most half full keeps probe sequences short. */
 	while (cap < 2 * (uint64_t)max && cap < (1u << 31))
 		cap <<= 1;
+	return cap;
+}
+
+uint64_t
+tg_portset_bytes(uint32_t max)
+{
+	return (uint64_t)capacity(max) * sizeof(uint64_t);
+}
+
+int
+tg_portset_init(struct tg_portset *ps, uint32_t max)
+{
+	uint32_t cap = capacity(max);
+
 	ps->slot = calloc(cap, sizeof(*ps->slot));
 	ps->mask = cap - 1;
 	ps->n = 0;

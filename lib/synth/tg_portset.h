@@ -17,6 +17,9 @@ struct tg_portset {
 	uint32_t max;		/* entries it accepts (half its slots) */
 };
 
+/* Bytes a set with room for `max` keys allocates. */
+uint64_t tg_portset_bytes(uint32_t max);
+
 /* Room for `max` keys. 0, or -1 without memory. */
 int tg_portset_init(struct tg_portset *ps, uint32_t max);
 void tg_portset_free(struct tg_portset *ps);

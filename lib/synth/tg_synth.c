@@ -68,7 +68,10 @@ enum action {
 };
 
 struct flow {
-	uint64_t id;
+	union {
+		uint64_t id;		/* a live flow: its number */
+		uint32_t next_free;	/* a free slot: the next free one */
+	};
 	uint64_t step_at;	/* when the drawn step is due */
 	uint64_t msg_seed;	/* a request and its response share it */
 	struct tg_flow_cursor cursor;
@@ -81,7 +84,14 @@ struct flow {
 	uint16_t sport;
 	uint16_t dport;
 	uint16_t ip_id[2];	/* per sender (enum tg_dir) */
+	uint16_t msg_steps;	/* packet-level: its DATA steps still to
+				 * play */
 	uint32_t flow_label[2];
+	/* Host numbers, not addresses: fill_spec makes the 16-byte
+	 * addresses from the pools when a packet is written, which costs
+	 * less than keeping 32 bytes per flow. */
+	uint32_t client_host;	/* in the client pool of ip_version */
+	uint32_t server_host;	/* in the server pool, or the client pool */
 	uint8_t ttl[2];
 	uint8_t proto;
 	uint8_t payload;	/* enum tg_payload_kind */
@@ -90,31 +100,38 @@ struct flow {
 	uint8_t data_dir;	/* sender of the segments being counted */
 	uint8_t segs_unacked;
 	uint8_t tos[2];		/* per sender (enum tg_dir) */
-	uint8_t ipid_mode[2];	/* enum tg_ipid_mode */
-	bool df[2];
+	/* Small fields share bytes: a byte each would pad the flow out by
+	 * 8 bytes. Per sender `dir`: bit dir of df, bits 2 * dir and
+	 * 2 * dir + 1 of ipid_modes (df_of() and ipid_mode() read them). */
+	uint8_t ipid_modes : 4;	/* enum tg_ipid_mode per sender */
+	uint8_t df : 2;		/* IPv4 don't-fragment per sender */
+	bool drained : 1;	/* the drain cut its conversation short */
+	bool server_is_client : 1;	/* the server is a host of the client
+					 * pool (packet-level internal
+					 * servers) */
 	/* Packet-level (fitted) flows only. */
-	bool packet_level;
-	bool owed;		/* ICMP/DNS: a request waits for its reply */
-	bool holds_port;	/* its port is in the synth's port set */
-	bool drained;		/* the drain cut its conversation short */
-	uint8_t msg_dir;	/* sender of the current message */
-	uint8_t syn_fate;	/* TCP: enum tg_syn_fate */
-	uint16_t msg_steps;	/* its DATA steps still to play */
-	uint32_t client_host;	/* host number in the client pool */
-	/* Ground truth (labels): what the flow put on the wire. */
-	uint64_t first_ns;	/* its first packet */
-	uint64_t last_ns;	/* its last packet */
-	uint64_t bytes[2];	/* frame bytes per sender (enum tg_dir) */
-	uint32_t packets[2];	/* packets per sender */
+	bool packet_level : 1;
+	bool owed : 1;		/* ICMP/DNS: a request waits for its reply */
+	bool holds_port : 1;	/* its port is in the synth's port set */
+	uint8_t msg_dir : 1;	/* sender of the current message */
+	uint8_t syn_fate : 2;	/* TCP: enum tg_syn_fate (0..2) */
 	/* The flow's own generator: model steps and contents do not depend
 	 * on how flows interleave, and a message's steps can be drawn ahead
 	 * of time (to know its length) and replayed. */
 	struct tg_rng rng;
-	struct tg_ip_addr addr[2];	/* client, server */
 	union {
 		struct tg_tcp_conv tcp;
 		struct tg_icmp_conv icmp;
 	};
+};
+
+/* Ground truth for labels: what a flow put on the wire. Kept beside the
+ * flow table, by slot, only when the port writes labels. */
+struct flow_truth {
+	uint64_t first_ns;	/* its first packet */
+	uint64_t last_ns;	/* its last packet */
+	uint64_t bytes[2];	/* frame bytes per sender (enum tg_dir) */
+	uint32_t packets[2];	/* packets per sender */
 };
 
 /* A client's last servers (packet-level models). */
@@ -169,7 +186,12 @@ struct tg_synth {
 	uint32_t n_workers;
 	uint32_t max_flows;
 	struct flow *flows;
-	uint32_t *free_slots;
+	/* Free slots: those given back, last in first out (a linked list
+	 * through the slots themselves), then those never used from
+	 * `fresh` on. Low slots go first: they are the ones in cache, and
+	 * pages of the table are only touched as flows need them. */
+	uint32_t free_head;		/* FREE_NONE: none given back */
+	uint32_t fresh;
 	uint32_t n_free;
 	struct tg_flowheap heap;
 	/* Sessions: each an arrival process of the model with its own
@@ -188,6 +210,7 @@ struct tg_synth {
 	struct tg_synth_stats stats;
 	/* Labels of ended flows, a ring of TG_SYNTH_LABELS; NULL: none kept */
 	struct tg_flow_label *labels;
+	struct flow_truth *truth;	/* [max_flows], by slot, with labels */
 	uint32_t label_head;	/* the oldest */
 	uint32_t n_labels;
 	/* packet-level models */
@@ -206,7 +229,66 @@ struct tg_synth {
 	uint8_t fx_dir;			/* ... and its sender */
 };
 
+/* Issue 6 asks for at most 200 bytes of state per flow; this guards what
+ * has been reached so far (docs/config.md, max_flows) from growing. */
+_Static_assert(sizeof(struct flow) <= 256, "struct flow grew");
+
 static int fit_create(struct tg_synth *s, char *err, size_t errlen);
+
+/* --- The flow's packed per-sender fields -------------------------------- */
+
+static bool
+df_of(const struct flow *f, enum tg_dir dir)
+{
+	return (f->df >> dir) & 1;
+}
+
+/* On a new flow (its bit is clear). */
+static void
+set_df(struct flow *f, enum tg_dir dir, bool df)
+{
+	f->df = (uint8_t)(f->df | (unsigned)df << dir) & 3;
+}
+
+static enum tg_ipid_mode
+ipid_mode(const struct flow *f, enum tg_dir dir)
+{
+	return (enum tg_ipid_mode)((f->ipid_modes >> (2 * dir)) & 3);
+}
+
+/* On a new flow (its bits are clear). A mode the engine does not know
+ * counts up, as it always did. */
+static void
+set_ipid_mode(struct flow *f, enum tg_dir dir, unsigned mode)
+{
+	if (mode >= TG_IPID_MODES)
+		mode = TG_IPID_INCREMENT;
+	f->ipid_modes = (uint8_t)(f->ipid_modes | mode << (2 * dir)) & 15;
+}
+
+#define FREE_NONE UINT32_MAX
+
+/* A free slot for a new flow (the caller checked n_free). */
+static uint32_t
+slot_take(struct tg_synth *s)
+{
+	uint32_t slot = s->free_head;
+
+	if (slot != FREE_NONE)
+		s->free_head = s->flows[slot].next_free;
+	else
+		slot = s->fresh++;
+	s->n_free--;
+	return slot;
+}
+
+static void
+slot_give(struct tg_synth *s, uint32_t slot)
+{
+	s->flows[slot].next_free = s->free_head;
+	s->free_head = slot;
+	s->n_free++;
+}
 static void fit_free(struct tg_synth *s);
 
 /* The effects table and frame store, only for a port with effects. */
@@ -230,9 +312,11 @@ fx_create(struct tg_synth *s, const struct tg_synth_params *p)
 static void
 session_arm(struct tg_synth *s, uint32_t i, uint64_t now, uint64_t gap)
 {
-	struct tg_flowheap_entry e = { .time_ns = now + gap,
-				       .flow_id = s->next_arrival_seq++,
-				       .slot = i };
+	struct tg_flowheap_entry e = {
+		.time_ns = now + gap,
+		.seq = (uint32_t)s->next_arrival_seq++,
+		.slot = i,
+	};
 
 	tg_flowheap_push(&s->arrivals, e);
 }
@@ -397,13 +481,10 @@ tg_synth_create(const struct tg_synth_params *p, char *err, size_t errlen)
 		return NULL;
 	}
 	s->flows = calloc(max, sizeof(*s->flows));
-	s->free_slots = calloc(max, sizeof(*s->free_slots));
-	if (s->flows == NULL || s->free_slots == NULL ||
+	if (s->flows == NULL ||
 	    tg_flowheap_init(&s->heap, max) != 0)
 		goto nomem;
-	/* Hand out low slots first: they are the ones already in cache. */
-	for (uint32_t i = 0; i < max; i++)
-		s->free_slots[i] = max - 1 - i;
+	s->free_head = FREE_NONE;
 	s->n_free = max;
 	s->next_port = tg_rng_below(&s->rng, EPHEMERAL_COUNT);
 	s->packet_level = tg_model_packet_level(s->model);
@@ -418,13 +499,33 @@ tg_synth_create(const struct tg_synth_params *p, char *err, size_t errlen)
 	    fx_create(s, p) != 0)
 		goto nomem;
 	if (p->labels &&
-	    (s->labels = calloc(TG_SYNTH_LABELS, sizeof(*s->labels))) == NULL)
+	    ((s->labels = calloc(TG_SYNTH_LABELS, sizeof(*s->labels))) == NULL ||
+	     (s->truth = calloc(max, sizeof(*s->truth))) == NULL))
 		goto nomem;
 	return s;
 nomem:
 	snprintf(err, errlen, "out of memory for %u flows", max);
 	tg_synth_free(s);
 	return NULL;
+}
+
+uint64_t
+tg_synth_flow_memory(const struct tg_synth_params *p)
+{
+	uint64_t n = p->max_flows ? p->max_flows : 1;
+	/* The free list lives in the free slots: nothing more. */
+	uint64_t per_flow = sizeof(struct flow) +
+			    sizeof(struct tg_flowheap_entry);
+	uint64_t bytes;
+
+	if (p->labels)
+		per_flow += sizeof(struct flow_truth);
+	if (p->port->effects.enabled)
+		per_flow += sizeof(struct tg_fx_flow);
+	bytes = n * per_flow;
+	if (tg_model_packet_level(p->model))
+		bytes += tg_portset_bytes((uint32_t)n);
+	return bytes;
 }
 
 void
@@ -439,8 +540,8 @@ tg_synth_free(struct tg_synth *s)
 	free(s->sessions);
 	free(s->eq);
 	free(s->flows);
-	free(s->free_slots);
 	free(s->labels);
+	free(s->truth);
 	free(s->fx);
 	tg_fx_store_free(&s->fx_store);
 	free(s);
@@ -499,9 +600,8 @@ pick_ip_version(struct tg_synth *s)
 
 /* Clients are split between workers: this worker only uses the hosts whose
  * number is worker_index modulo n_workers, so no two workers share one. */
-static void
-pick_client(struct tg_synth *s, const struct tg_cidr *pool,
-	    struct tg_ip_addr *out)
+static uint32_t
+pick_client(struct tg_synth *s, const struct tg_cidr *pool)
 {
 	uint32_t count = tg_hosts_count(pool);
 	uint32_t share = count / s->n_workers;
@@ -509,20 +609,32 @@ pick_client(struct tg_synth *s, const struct tg_cidr *pool,
 				       s->n_workers * tg_rng_below(&s->rng, share)
 			     : s->worker_index % count;
 
-	tg_hosts_addr(pool, idx, out);
+	return idx;
 }
 
 /* A few servers get most flows, as in real networks (u^4 skews towards
  * the first hosts of the pool). */
-static void
-pick_server(struct tg_synth *s, const struct tg_cidr *pool,
-	    struct tg_ip_addr *out)
+static uint32_t
+pick_server(struct tg_synth *s, const struct tg_cidr *pool)
 {
 	double u = tg_rng_uniform(&s->rng);
 	uint32_t count = tg_hosts_count(pool);
 	uint32_t idx = (uint32_t)(u * u * u * u * count);
 
-	tg_hosts_addr(pool, idx < count ? idx : count - 1, out);
+	return idx < count ? idx : count - 1;
+}
+
+/* The address of the flow's client (TG_DIR_C2S) or server. */
+static void
+flow_addr(const struct tg_synth *s, const struct flow *f, enum tg_dir who,
+	  struct tg_ip_addr *out)
+{
+	const struct tg_port_cfg *port = s->port;
+	bool client_pool = who == TG_DIR_C2S || f->server_is_client;
+
+	tg_hosts_addr(pool_cidr(client_pool ? &port->clients : &port->servers,
+				f->ip_version),
+		      who == TG_DIR_C2S ? f->client_host : f->server_host, out);
 }
 
 /* --- Starting and ending flows ------------------------------------------ */
@@ -532,7 +644,7 @@ static void plan_next(struct tg_synth *s, struct flow *f, uint64_t now);
 static void
 schedule(struct tg_synth *s, struct flow *f, uint32_t slot, uint64_t at)
 {
-	struct tg_flowheap_entry e = { .time_ns = at, .flow_id = f->id,
+	struct tg_flowheap_entry e = { .time_ns = at, .seq = (uint32_t)f->id,
 				       .slot = slot };
 
 	tg_flowheap_push(&s->heap, e);
@@ -575,6 +687,19 @@ fx_of(const struct tg_synth *s, const struct flow *f)
 	return s->fx != NULL ? &s->fx[f - s->flows] : NULL;
 }
 
+static struct flow_truth *truth_of(const struct tg_synth *s,
+				   const struct flow *f);
+
+/* A new flow's ground truth starts empty. */
+static void
+truth_clear(const struct tg_synth *s, const struct flow *f)
+{
+	struct flow_truth *t = truth_of(s, f);
+
+	if (t != NULL)
+		memset(t, 0, sizeof(*t));
+}
+
 /* A new flow's effects: a generator of its own, and the port's round trip
  * in place of the model's. */
 static void
@@ -599,9 +724,10 @@ start_flow(struct tg_synth *s, uint16_t service, uint64_t now)
 		s->stats.flows_refused++;
 		return;
 	}
-	slot = s->free_slots[--s->n_free];
+	slot = slot_take(s);
 	f = &s->flows[slot];
 	memset(f, 0, sizeof(*f));
+	truth_clear(s, f);
 	f->id = s->next_flow_id++;
 	tg_model_flow_new(s->model, &s->rng, service, &desc,
 			  &f->cursor);
@@ -609,8 +735,10 @@ start_flow(struct tg_synth *s, uint16_t service, uint64_t now)
 	f->proto = desc.proto;
 	f->payload = desc.payload;
 	f->ip_version = (uint8_t)pick_ip_version(s);
-	pick_client(s, pool_cidr(&port->clients, f->ip_version), &f->addr[0]);
-	pick_server(s, pool_cidr(&port->servers, f->ip_version), &f->addr[1]);
+	f->client_host = pick_client(s, pool_cidr(&port->clients,
+						 f->ip_version));
+	f->server_host = pick_server(s, pool_cidr(&port->servers,
+						 f->ip_version));
 	f->sport = (uint16_t)(EPHEMERAL_FIRST + s->next_port);
 	s->next_port = (s->next_port + 1) % EPHEMERAL_COUNT;
 	f->dport = desc.server_port;
@@ -619,8 +747,8 @@ start_flow(struct tg_synth *s, uint16_t service, uint64_t now)
 	for (int d = 0; d < 2; d++) {
 		f->ip_id[d] = (uint16_t)tg_rng_next(&s->rng);
 		f->flow_label[d] = (uint32_t)tg_rng_next(&s->rng) & 0xfffff;
-		f->df[d] = f->proto == TG_PROTO_TCP;
-		f->ipid_mode[d] = TG_IPID_INCREMENT;
+		set_df(f, (enum tg_dir)d, f->proto == TG_PROTO_TCP);
+		set_ipid_mode(f, (enum tg_dir)d, TG_IPID_INCREMENT);
 	}
 	s->stats.flows_started++;
 
@@ -674,20 +802,50 @@ end_reason(const struct flow *f)
 	return tg_tcp_conv_done(c) ? TG_FLOW_END_FIN : TG_FLOW_END_ABORTED;
 }
 
+static struct flow_truth *
+truth_of(const struct tg_synth *s, const struct flow *f)
+{
+	return s->truth != NULL ? &s->truth[f - s->flows] : NULL;
+}
+
+/* Whether the flow put a packet on the wire (known with labels only). */
+static bool
+flow_sent(const struct tg_synth *s, const struct flow *f)
+{
+	const struct flow_truth *t = truth_of(s, f);
+
+	return t != NULL && t->packets[0] + t->packets[1] > 0;
+}
+
+/* Count a packet of `len` bytes from `dir` at `now` in the ground truth. */
+static void
+truth_count(const struct tg_synth *s, const struct flow *f, enum tg_dir dir,
+	    uint16_t len, uint64_t now)
+{
+	struct flow_truth *t = truth_of(s, f);
+
+	if (t == NULL)
+		return;
+	if (t->packets[0] + t->packets[1] == 0)
+		t->first_ns = now;
+	t->last_ns = now;
+	t->packets[dir]++;
+	t->bytes[dir] += len;
+}
+
 static void
 make_label(const struct tg_synth *s, const struct flow *f,
 	   enum tg_flow_end end, struct tg_flow_label *l)
 {
 	const struct tg_fx_flow *x = fx_of(s, f);
+	const struct flow_truth *t = truth_of(s, f);
 
 	*l = (struct tg_flow_label){
 		.id = f->id,
-		.first_ns = f->first_ns,
-		.last_ns = f->last_ns,
-		.packets = { f->packets[0], f->packets[1] },
-		.bytes = { f->bytes[0], f->bytes[1] },
-		.client = f->addr[0],
-		.server = f->addr[1],
+		.first_ns = t->first_ns,
+		.last_ns = t->last_ns,
+		.packets = { t->packets[0], t->packets[1] },
+		.bytes = { t->bytes[0], t->bytes[1] },
 		.client_port = f->sport,
 		.server_port = f->proto == TG_PROTO_ICMP ? 0 : f->dport,
 		.service = f->cursor.service,
@@ -695,6 +853,8 @@ make_label(const struct tg_synth *s, const struct flow *f,
 		.ip_version = f->ip_version,
 		.end = (uint8_t)end,
 	};
+	flow_addr(s, f, TG_DIR_C2S, &l->client);
+	flow_addr(s, f, TG_DIR_S2C, &l->server);
 	if (x == NULL)
 		return;
 	l->effects = x->counts;
@@ -710,8 +870,7 @@ end_flow(struct tg_synth *s, uint32_t slot)
 	struct flow *f = &s->flows[slot];
 
 	/* tg_synth_burst stops while the ring is full, so there is room. */
-	if (s->labels && f->packets[0] + f->packets[1] > 0 &&
-	    s->n_labels < TG_SYNTH_LABELS)
+	if (s->labels && flow_sent(s, f) && s->n_labels < TG_SYNTH_LABELS)
 		make_label(s, f, end_reason(f),
 			   &s->labels[(s->label_head + s->n_labels++) %
 				      TG_SYNTH_LABELS]);
@@ -720,7 +879,7 @@ end_flow(struct tg_synth *s, uint32_t slot)
 	if (f->holds_port)
 		tg_portset_del(&s->ports, port_key(f));
 	f->holds_port = false;
-	s->free_slots[s->n_free++] = slot;
+	slot_give(s, slot);
 	s->stats.flows_ended++;
 }
 
@@ -733,7 +892,7 @@ next_ip_id(struct flow *f, enum tg_dir dir)
 {
 	uint64_t x;
 
-	switch (f->ipid_mode[dir]) {
+	switch (ipid_mode(f, dir)) {
 	case TG_IPID_ZERO:
 		return 0;
 	case TG_IPID_RANDOM:
@@ -763,12 +922,12 @@ fill_spec(const struct tg_synth *s, struct flow *f, enum tg_dir dir,
 		spec->vlan_tci = (uint16_t)(port->vlan_id |
 					    (unsigned)port->vlan_pcp << 13);
 	spec->ip_version = f->ip_version;
-	spec->src = f->addr[dir];
-	spec->dst = f->addr[peer];
+	flow_addr(s, f, dir, &spec->src);
+	flow_addr(s, f, peer, &spec->dst);
 	spec->ttl = f->ttl[dir];
 	spec->tos = f->tos[dir];
 	spec->ip_id = next_ip_id(f, dir);
-	spec->df = f->df[dir];
+	spec->df = df_of(f, dir);
 	spec->flow_label = f->flow_label[dir];
 	spec->sport = c2s ? f->sport : f->dport;
 	spec->dport = c2s ? f->dport : f->sport;
@@ -838,11 +997,7 @@ write_frame(struct tg_synth *s, struct flow *f, struct tg_pkt_spec *spec,
 	}
 	s->stats.packets++;
 	s->stats.bytes += pkt->len;
-	if (f->packets[0] + f->packets[1] == 0)
-		f->first_ns = now;
-	f->last_ns = now;
-	f->packets[dir]++;
-	f->bytes[dir] += pkt->len;
+	truth_count(s, f, dir, pkt->len, now);
 	return true;
 }
 
@@ -1318,19 +1473,18 @@ fit_addresses(struct tg_synth *s, struct flow *f, uint32_t client,
 	uint32_t count = tg_hosts_count(clients);
 
 	f->client_host = client_host(s, fh, client) % count;
-	tg_hosts_addr(clients, f->client_host, &f->addr[0]);
 	if (server & SERVER_INTERNAL) {
 		uint32_t host = client_host(s, fh, server & ~SERVER_INTERNAL) %
 				count;
 
 		if (host != f->client_host) {
-			tg_hosts_addr(clients, host, &f->addr[1]);
+			f->server_host = host;
+			f->server_is_client = true;
 			return;
 		}
 		server = 0;	/* itself: take the busiest server instead */
 	}
-	tg_hosts_addr(pool_cidr(&port->servers, f->ip_version),
-		      server_host(fh, server), &f->addr[1]);
+	f->server_host = server_host(fh, server);
 }
 
 static uint64_t
@@ -1715,9 +1869,10 @@ fit_alloc(struct tg_synth *s, uint16_t service, struct tg_flow_desc *desc,
 		s->stats.flows_refused++;
 		return NULL;
 	}
-	*slot = s->free_slots[--s->n_free];
+	*slot = slot_take(s);
 	f = &s->flows[*slot];
 	memset(f, 0, sizeof(*f));
+	truth_clear(s, f);
 	f->id = s->next_flow_id++;
 	f->packet_level = true;
 	tg_rng_seed(&f->rng, tg_rng_next(&s->rng), f->id);
@@ -1740,7 +1895,7 @@ fit_launch(struct tg_synth *s, struct flow *f, uint32_t slot,
 	fit_addresses(s, f, client, server);
 	if (!fit_take_port(s, f, desc->client_port_lo, desc->client_port_hi) &&
 	    !fit_take_port(s, f, EPHEMERAL_FIRST, EPHEMERAL_LAST)) {
-		s->free_slots[s->n_free++] = slot;
+		slot_give(s, slot);
 		s->stats.flows_refused++;
 		return false;
 	}
@@ -1749,8 +1904,8 @@ fit_launch(struct tg_synth *s, struct flow *f, uint32_t slot,
 		/* As seen at the capture point: no hops to take off. */
 		f->ttl[d] = desc->ttl[d];
 		f->tos[d] = desc->tos[d];
-		f->df[d] = desc->df[d];
-		f->ipid_mode[d] = desc->ipid[d];
+		set_df(f, (enum tg_dir)d, desc->df[d]);
+		set_ipid_mode(f, (enum tg_dir)d, desc->ipid[d]);
 		f->ip_id[d] = (uint16_t)tg_rng_next(&f->rng);
 		f->flow_label[d] = (uint32_t)tg_rng_next(&f->rng) & 0xfffff;
 	}
@@ -1947,8 +2102,10 @@ fx_hold(struct tg_synth *s, struct flow *f, struct tg_fx_flow *x,
 	/* Off the wire until it is released. */
 	s->stats.packets--;
 	s->stats.bytes -= pkt->len;
-	f->packets[dir]--;
-	f->bytes[dir] -= pkt->len;
+	if (truth_of(s, f) != NULL) {
+		truth_of(s, f)->packets[dir]--;
+		truth_of(s, f)->bytes[dir] -= pkt->len;
+	}
 	return true;
 }
 
@@ -2044,9 +2201,7 @@ fx_event(struct tg_synth *s, struct flow *f, uint64_t now, uint64_t *next,
 		pkt->ip_version = f->ip_version;
 		s->stats.packets++;
 		s->stats.bytes += pkt->len;
-		f->packets[dir]++;
-		f->bytes[dir] += pkt->len;
-		f->last_ns = now;
+		truth_count(s, f, dir, pkt->len, now);
 	}
 	tg_fx_store_give(&s->fx_store, x->frame);
 	x->frame = -1;
@@ -2135,7 +2290,7 @@ tg_synth_take_live(const struct tg_synth *s, struct tg_flow_label *out,
 	for (; k < n && *pos < s->heap.n; (*pos)++) {
 		const struct flow *f = &s->flows[s->heap.e[*pos].slot];
 
-		if (f->packets[0] + f->packets[1] > 0)
+		if (flow_sent(s, f))
 			make_label(s, f, TG_FLOW_END_STOPPED, &out[k++]);
 	}
 	return k;

@@ -69,6 +69,10 @@ tg_synth_measure_session(const struct tg_synth_params *params,
 
 	p.sessions = sessions;
 	p.active_sessions = 0;
+	/* Its few thousand flows need no bigger table than the default,
+	 * whatever the port's max_flows. */
+	if (p.max_flows > TG_MAX_FLOWS_DEFAULT)
+		p.max_flows = TG_MAX_FLOWS_DEFAULT;
 	p.labels = false;
 	s = frames ? tg_synth_create(&p, err, errlen) : NULL;
 	if (s == NULL) {

@@ -564,6 +564,18 @@ test_hostile_sizes(void **state)
 	parse_fails("ports = ( { name = \"p\"; pcap = \"x\";\n"
 		    " tx_desc = 1048576; } );",
 		    "t.cfg:2: tx_desc: 1048576 is outside 64..16384");
+	parse_fails("ports = ( { name = \"p\"; pcap = \"x\";\n"
+		    " max_flows = 1000000000; } );",
+		    "t.cfg:2: max_flows: 1000000000 is outside "
+		    "1024..134217728");
+	parse_fails("ports = ( { name = \"p\"; pcap = \"x\";\n"
+		    " max_flows = 100; } );",
+		    "t.cfg:2: max_flows: 100 is outside 1024..134217728");
+	parse_ok("ports = ( { name = \"p\"; pcap = \"x\"; } );");
+	assert_int_equal(cfg.ports[0].max_flows, TG_MAX_FLOWS_DEFAULT);
+	parse_ok("ports = ( { name = \"p\"; pcap = \"x\";\n"
+		 " max_flows = 10000000; } );");
+	assert_int_equal(cfg.ports[0].max_flows, 10000000);
 	assert_int_equal(tg_config_load(tmpdir, &cfg, err, sizeof(err)),
 			 -1);
 	assert_non_null(strstr(err, ": cannot read: Is a directory"));
