@@ -339,10 +339,10 @@ print_rate(const struct tg_run *run, const struct tg_port_cfg *pc,
  * "... incomplete" when one of them did not finish (it still holds its
  * writer, whose buffer never reached the file). */
 static void
-print_output(const struct tg_run *run, const struct tg_port *p,
-	     const char *what, const char *path)
+print_output(const struct tg_run *run, const struct tg_port *p, bool labels)
 {
-	bool labels = strcmp(what, "labels") == 0;
+	const char *what = labels ? "labels" : "pcap";
+	const char *path = labels ? p->cfg->labels_path : p->cfg->pcap_path;
 	uint64_t n = 0;
 
 	for (unsigned w = 0; w < run->cfg->n_workers; w++) {
@@ -396,12 +396,10 @@ tg_control_summary(const struct tg_run *run, double seconds)
 	/* The last lines name what was written, for scripts and people. */
 	for (unsigned i = 0; i < run->cfg->n_ports; i++)
 		if (run->cfg->ports[i].labels_path[0] != '\0')
-			print_output(run, &run->ports[i], "labels",
-				     run->cfg->ports[i].labels_path);
+			print_output(run, &run->ports[i], true);
 	for (unsigned i = 0; i < run->cfg->n_ports; i++)
 		if (run->cfg->ports[i].is_pcap)
-			print_output(run, &run->ports[i], "pcap",
-				     run->cfg->ports[i].pcap_path);
+			print_output(run, &run->ports[i], false);
 	if (tg_capture_summary(run->capture) != 0)
 		rc = -1;
 	fflush(stdout);

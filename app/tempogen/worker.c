@@ -228,7 +228,8 @@ at_target(const struct tg_worker_port *wp, uint64_t elapsed)
 	return rate->kind == TG_RATE_BPS && (double)wp->bits_sent >= allowed;
 }
 
-/* Move the port's model clock to wall time `elapsed`, at the configured
+/* Move the port's model clock from wall time wp->elapsed_ns to `elapsed`
+ * (the caller then records `elapsed`), at the configured
  * time factor or, for a rate target, at the speed the control lcore sets
  * (near 1). A rate target's clock holds while the port is at its target:
  * every flow waits alike, so no packet is ever late against the clock and
@@ -247,7 +248,6 @@ advance_clock(struct tg_worker_port *wp, uint64_t elapsed)
 	if (!target || !at_target(wp, elapsed))
 		wp->model_ns += (uint64_t)((double)(elapsed - wp->elapsed_ns) *
 					   wp->speed);
-	wp->elapsed_ns = elapsed;
 }
 
 /* How late the synth's next packet already is: the backlog the rate
@@ -582,14 +582,13 @@ tg_worker_main(void *arg)
 
 			if (wp->finished)
 				continue;
+			advance_clock(wp, elapsed);
+			wp->elapsed_ns = elapsed;
 			if (wp->pcap)
 				run_pcap(w, wp, w->frames);
-			else {
-				advance_clock(wp, elapsed);
+			else
 				run_device(w, wp, elapsed, stash[i],
 					   &n_stash[i], start, ns_per_tick);
-			}
-			wp->elapsed_ns = elapsed;
 			publish(wp);
 			if ((++wp->loops & PACING_PUBLISH_MASK) == 0)
 				publish_pacing(wp);
