@@ -39,6 +39,7 @@ struct port_totals {
 	uint64_t flows_refused;
 	uint64_t sessions;
 	uint64_t pacing_p99_ns;	/* the worst worker's */
+	uint64_t elapsed_ns;	/* the longest worker's run */
 };
 
 static double
@@ -80,6 +81,8 @@ port_totals(const struct tg_run *run, const struct tg_port *p,
 			t->sessions += load(&c->sessions);
 			if (load(&c->pacing_p99_ns) > t->pacing_p99_ns)
 				t->pacing_p99_ns = load(&c->pacing_p99_ns);
+			if (load(&c->elapsed_ns) > t->elapsed_ns)
+				t->elapsed_ns = load(&c->elapsed_ns);
 		}
 	}
 }
@@ -301,26 +304,12 @@ print_pacing(const struct tg_run *run, const struct tg_port *p)
 
 /* A rate target against what the port did over its workers' run time. */
 static void
-print_rate(const struct tg_run *run, const struct tg_port_cfg *pc,
-	   const struct tg_port *p, const struct port_totals *t)
+print_rate(const struct tg_port_cfg *pc, const struct port_totals *t)
 {
 	bool pps = pc->rate.kind == TG_RATE_PPS;
-	double seconds = 0, done, sessions = 0;
+	double seconds = (double)t->elapsed_ns * 1e-9, done;
+	double sessions = (double)t->sessions;
 
-	for (unsigned w = 0; w < run->cfg->n_workers; w++) {
-		const struct tg_worker *wk = &run->workers[w];
-
-		for (unsigned i = 0; i < wk->n_ports; i++) {
-			const struct tg_worker_counters *c =
-				&wk->ports[i].counters;
-			double s = (double)load(&c->elapsed_ns) * 1e-9;
-
-			if (wk->ports[i].port != p)
-				continue;
-			seconds = s > seconds ? s : seconds;
-			sessions += (double)load(&c->sessions);
-		}
-	}
 	if (seconds <= 0)
 		return;
 	done = (pps ? (double)t->packets : (double)t->bytes * 8) / seconds;
@@ -383,7 +372,7 @@ tg_control_summary(const struct tg_run *run, double seconds)
 		       seconds > 0 ? (double)t.packets / seconds : 0.0,
 		       seconds > 0 ? (double)t.bytes * 8e-6 / seconds : 0.0);
 		if (tg_port_has_rate_target(pc))
-			print_rate(run, pc, &run->ports[i], &t);
+			print_rate(pc, &t);
 		print_pacing(run, &run->ports[i]);
 	}
 	for (unsigned w = 0; w < run->cfg->n_workers; w++) {
