@@ -120,53 +120,45 @@ hist_or(const struct tg_hist *h, struct tg_rng *rng, uint32_t dflt)
 	return h->n ? tg_hist_draw(h, rng) : dflt;
 }
 
-bool
-tg_port_dissected(uint8_t proto, uint16_t port)
-{
-	const uint16_t *a = proto == TG_PROTO_TCP ? tg_dissected_tcp
-						  : tg_dissected_udp;
-	unsigned lo = 0, hi = proto == TG_PROTO_TCP ? tg_dissected_tcp_n
-						    : tg_dissected_udp_n;
-
-	if (proto != TG_PROTO_TCP && proto != TG_PROTO_UDP)
-		return false;
-	while (lo < hi) {
-		unsigned mid = lo + (hi - lo) / 2;
-
-		if (a[mid] == port)
-			return true;
-		if (a[mid] < port)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return false;
-}
-
-/* Redraws of a port that lands on a dissected one; past them the last
- * draw stands (a bin of nothing but dissected ports). */
+/* Draws of a server port whose dissector would misread the service's
+ * payload before the last one stands. */
 #define PORT_REDRAWS 16
 
-/* A fitted service's server port. A service whose payload is random bytes
- * (other-tcp, other-udp and the like) stays off the ports analyzers
- * dissect when its port comes from a bin: the fit saw unidentified
- * traffic somewhere in the bin, not on the one port of a protocol it would
- * have named, and random bytes there read as a broken conversation of
- * that protocol. Exact ports, seen in the captures, stand as drawn. */
+static bool
+port_fits(const struct tg_fitted_service *svc, uint32_t port)
+{
+	uint8_t kind = tg_payload_on_port(svc->payload, svc->proto,
+					  (uint16_t)port);
+
+	return port >= 1 && port <= UINT16_MAX &&
+	       tg_payload_fits_port(kind, svc->proto, (uint16_t)port);
+}
+
+/* A fitted service's server port. The captures' unidentified traffic on a
+ * port Wireshark dissects (SMUX 199, RIP 520, TFTP 69 ... in other-tcp and
+ * other-udp; NetBIOS datagrams on 138 in netbios) becomes bytes of another
+ * protocol here, which on that port read as a broken conversation of its
+ * protocol: such a draw is drawn again, so the port's share moves to the
+ * service's other ports, and a bin keeps its share on its other ports. A
+ * service with no other port (ftp, telnet, kerberos: named by the fit,
+ * without a synthesizer yet) keeps its own. */
 static uint16_t
 fitted_server_port(const struct tg_fitted_service *svc, struct tg_rng *rng)
 {
 	const struct tg_hist *h = &svc->server_port;
-	uint32_t bin, port;
+	uint32_t bin, port = 1;
 
 	if (h->n == 0)
 		return 1;
-	port = tg_hist_draw_bin(h, rng, &bin);
-	if (svc->payload == TG_PAYLOAD_RANDOM && h->hi[bin] > h->lo[bin])
-		for (int i = 0; i < PORT_REDRAWS && port <= UINT16_MAX &&
-				tg_port_dissected(svc->proto, (uint16_t)port);
-		     i++)
+	for (int i = 0; i < PORT_REDRAWS; i++) {
+		port = tg_hist_draw_bin(h, rng, &bin);
+		for (int j = 0; j < PORT_REDRAWS && !port_fits(svc, port) &&
+				h->hi[bin] > h->lo[bin];
+		     j++)
 			port = tg_hist_draw_in(h, rng, bin);
+		if (port_fits(svc, port))
+			break;
+	}
 	return (uint16_t)(port < 1 ? 1 : port > UINT16_MAX ? UINT16_MAX : port);
 }
 

@@ -552,17 +552,6 @@ tg_payload_message_len(const struct tg_payload_msg *msg, uint32_t wanted)
 	}
 }
 
-#define IKE_PORT 500
-
-uint8_t
-tg_payload_on_port(uint8_t kind, uint8_t proto, uint16_t port)
-{
-	if (kind == TG_PAYLOAD_RANDOM && proto == TG_PROTO_UDP &&
-	    port == IKE_PORT)
-		return TG_PAYLOAD_IKE;
-	return kind;
-}
-
 void
 tg_payload_fill(const struct tg_payload_msg *msg, uint32_t offset,
 		uint8_t *out, uint32_t len)

@@ -28,12 +28,6 @@ struct tg_payload_msg {
 	const struct tg_keystream *ks;
 };
 
-/* The payload of a flow of `kind` to server port `port`: random bytes
- * (a service the fit could not name, other-udp say) become the protocol
- * a synthesizer knows on that port, which the captures had there and
- * analyzers dissect there: IKEv2 on UDP 500. Any other kind stays. */
-uint8_t tg_payload_on_port(uint8_t kind, uint8_t proto, uint16_t port);
-
 /* The message length closest to `wanted` that msg's kind can carry (a DNS
  * name has at most 255 bytes, an answer is a whole record, an HTTP message
  * needs its start line). msg->total is not read. */

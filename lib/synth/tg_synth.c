@@ -1514,11 +1514,9 @@ fit_take_port(struct tg_synth *s, struct flow *f, uint16_t lo, uint16_t hi)
 	for (uint32_t i = 0; i < PORT_TRIES && i < span; i++) {
 		f->sport = (uint16_t)(lo + pr->next);
 		pr->next = pr->next + 1 < span ? pr->next + 1 : 0;
-		/* Random bytes from a port analyzers dissect would read as a
-		 * broken conversation of that protocol (as for server ports,
-		 * tg_model.c): the next port will do as well. */
-		if (f->payload == TG_PAYLOAD_RANDOM &&
-		    tg_port_dissected(f->proto, f->sport))
+		/* A port whose dissector would misread the flow's payload
+		 * (as for server ports, tg_model.c): the next will do. */
+		if (!tg_payload_fits_port(f->payload, f->proto, f->sport))
 			continue;
 		if (tg_portset_add(&s->ports, port_key(f))) {
 			f->holds_port = true;

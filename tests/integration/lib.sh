@@ -47,26 +47,12 @@ config_set_model() {
 
 # Every TCP flow of $1 opens with SYN, SYN-ACK, ACK and ends with FIN or RST,
 # or is a connection that never opened: a lone SYN (unanswered) or a SYN
-# and the server's RST (refused). Flows are tshark's TCP streams. With
-# $2 = "skip-malformed", a flow with a malformed packet (random payload on a
-# port tshark dissects) is left out by its address and port pair: after
-# such a packet tshark may start a new stream number for the same
-# connection. The SNMP dissector is off for this check: on random bytes
-# over TCP port 161 it opens a conversation of its own mid-stream, which
-# splits tshark's stream index (tshark 4.0) though no packet is wrong.
+# and the server's RST (refused). Flows are tshark's TCP streams.
 assert_whole_tcp_flows() {
-	local skip="" fields="-e tcp.stream -e ip.src -e ipv6.src -e tcp.srcport -e ip.dst -e ipv6.dst -e tcp.dstport"
-	[ "${2:-}" = skip-malformed ] &&
-		skip=$(tshark --disable-protocol snmp -r "$1" -Y 'tcp && _ws.malformed' -T fields $fields 2>/dev/null |
-			awk -F'\t' '{ a = $2 $3 ":" $4; b = $5 $6 ":" $7; print (a < b ? a "-" b : b "-" a) }' |
-			sort -u | tr '\n' ' ')
-	tshark --disable-protocol snmp -r "$1" -Y tcp -T fields $fields -e tcp.flags.syn \
+	tshark -r "$1" -Y tcp -T fields -e tcp.stream -e tcp.flags.syn \
 		-e tcp.flags.ack -e tcp.flags.fin -e tcp.flags.reset 2>/dev/null |
-	awk -F'\t' -v skip="$skip" '
-		BEGIN { split(skip, list, " "); for (i in list) ignore[list[i]] = 1 }
-		{ a = $2 $3 ":" $4; b = $5 $6 ":" $7 }
-		(a < b ? a "-" b : b "-" a) in ignore { next }
-		{ s = $1; n[s]++; syn = $8; ack = $9; fin = $10; rst = $11
+	awk -F'\t' '
+		{ s = $1; n[s]++; syn = $2; ack = $3; fin = $4; rst = $5
 		  if (n[s] == 1 && !(syn && !ack && !fin && !rst)) bad["no SYN first"]++
 		  if (n[s] == 2 && rst && !syn) refused[s] = 1
 		  else if (n[s] == 2 && !(syn && ack)) bad["no SYN-ACK second"]++

@@ -1,12 +1,10 @@
 #!/usr/bin/env bash
-# The shipped runs: enough traffic, and tshark finds nothing wrong.
-#  1. the parametric model (models/office-parametric.tgm): every check,
-#     zero malformed packets;
-#  2. the built-in fitted default (config/default.cfg as shipped): every
-#     check, except that services tempogen has no payload synthesizer for
-#     yet (NetBIOS, ISAKMP, SNMP or LDAP on their ports...) carry random
-#     bytes that tshark's dissectors may call malformed. Those must stay
-#     rare, and no packet of a synthesized protocol may be malformed.
+# The shipped runs: enough traffic, and tshark finds nothing wrong (zero
+# bad checksums, zero malformed packets, zero TCP analysis problems, every
+# TCP flow whole):
+#  1. the parametric model (models/office-parametric.tgm);
+#  2. the built-in fitted default (config/default.cfg as shipped) for 60
+#     seconds of model time (issue 4's criterion).
 . "$(dirname "$0")/lib.sh"
 command -v tshark >/dev/null || skip "tshark is not installed"
 
@@ -36,27 +34,14 @@ check_volume "$tmp/parametric.pcap" 500
 assert_valid_pcap "$tmp/parametric.pcap"
 assert_whole_tcp_flows "$tmp/parametric.pcap"
 
-# 2. The fitted default, as shipped.
+# 2. The fitted default, as shipped, for 60 s.
 cfg=$(config_into_tmp "$TG_SOURCE_ROOT/config/default.cfg")
+sed -i -E 's|^([[:space:]]*)duration[[:space:]]*=.*|\1duration = 60.0;|' "$cfg"
 run "$cfg"
 pcap=$tmp/out/demo.pcap
-# 50,000 sessions of about 0.012 flows/s for 10 s: seeds 1-6 give 4,100 to
-# 5,100 flows (the model's gaps are heavy-tailed), so 4,000 is "the rate
-# is right", not luck of one seed.
-check_volume "$pcap" 4000
-n=$(count_matching "$pcap" 'ip.checksum.status == "Bad" || tcp.checksum.status == "Bad" || udp.checksum.status == "Bad" || icmp.checksum.status == "Bad" || icmpv6.checksum.status == "Bad"')
-[ "$n" -eq 0 ] || fail "$pcap: $n packets with bad checksums"
-n=$(count_matching "$pcap" 'tcp.analysis.flags')
-[ "$n" -eq 0 ] || fail "$pcap: $n packets with TCP analysis problems"
-assert_whole_tcp_flows "$pcap" skip-malformed
-# Protocols tempogen synthesizes, on the ports it synthesizes them on: an
-# other-tcp flow's random bytes on a port drawn from a bin (TCP 5353, say)
-# are dissected as DNS too, and are counted with the rest below.
-synthesized='(http && tcp.port in {80, 8000, 8080}) || (dns && (udp.port in {53, 5353, 5355} || tcp.port == 53)) || (tls && tcp.port in {443, 8443, 465, 993, 995}) || icmp || icmpv6 || (ntp && udp.port == 123)'
-n=$(count_matching "$pcap" "(_ws.malformed || _ws.expert.severity == \"Error\") && ($synthesized)")
-[ "$n" -eq 0 ] || fail "$pcap: $n malformed packets of protocols tempogen synthesizes"
-total=$(tshark -r "$pcap" -T fields -e frame.number 2>/dev/null | wc -l)
-n=$(count_matching "$pcap" '_ws.malformed || _ws.expert.severity == "Error"')
-echo "fitted default: $n of $total packets malformed (random payload on dissected ports)"
-[ $((n * 100)) -lt "$total" ] || fail "$pcap: $n of $total packets malformed (1% allowed)"
+# 50,000 sessions of about 0.012 flows/s for 60 s: seeds 1-6 of 10 s runs
+# gave 4,100 to 5,100 flows (the model's gaps are heavy-tailed).
+check_volume "$pcap" 25000
+assert_valid_pcap "$pcap"
+assert_whole_tcp_flows "$pcap"
 echo "ok"

@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "tg_dissected_ports.h"
 #include "tg_model.h"
 
 static char *builtin_text;
@@ -519,6 +520,61 @@ build_fitted(struct tg_model *m)
 	fit->services = calloc(2, sizeof(*fit->services));
 	fill_web(&fit->services[0]);
 	fill_dns(&fit->services[1]);
+}
+
+/* Server ports whose dissector would misread a service's payload are
+ * drawn again: random bytes never go to RIP's port 520 (an exact port) or
+ * to SIP's 5060 (in a bin), the exact port's share moves to the others, a
+ * bin keeps its share; a service with nothing but a dissected port keeps
+ * it. */
+static void
+test_ports_fit_payload(void **state)
+{
+	static const uint32_t lo[] = { 520, 5040, 9000 };
+	static const uint32_t hi[] = { 520, 5080, 9000 };
+	static const double p[] = { 0.4, 0.3, 0.3 }, one[] = { 1.0 };
+	static const uint32_t dns_port[] = { 53 };
+	struct tg_fitted_service *svc;
+	unsigned at_9000 = 0, in_bin = 0, at_53 = 0;
+	struct tg_model m;
+	struct tg_rng rng;
+	char err[512];
+
+	(void)state;
+	build_fitted(&m);
+	svc = &m.fit.services[1];
+	svc->payload = TG_PAYLOAD_RANDOM;
+	tg_hist_free(&svc->server_port);
+	HIST(&svc->server_port, lo, hi, p, true);
+	if (tg_model_check(&m, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	tg_rng_seed(&rng, 3, 0);
+	for (int i = 0; i < 6000; i++) {
+		struct tg_flow_desc desc;
+		struct tg_flow_cursor cur;
+
+		tg_model_flow_new(&m, &rng, 1, &desc, &cur);
+		assert_true(tg_payload_fits_port(TG_PAYLOAD_RANDOM,
+						 TG_PROTO_UDP,
+						 desc.server_port));
+		at_9000 += desc.server_port == 9000;
+		in_bin += desc.server_port >= 5040 && desc.server_port <= 5080;
+	}
+	/* 0.3 / 0.6 of the flows each, three sigma about 0.02 */
+	assert_in_range(at_9000, 2800, 3200);
+	assert_in_range(in_bin, 2800, 3200);
+
+	tg_hist_free(&svc->server_port);
+	HIST(&svc->server_port, dns_port, NULL, one, true);
+	for (int i = 0; i < 1000; i++) {
+		struct tg_flow_desc desc;
+		struct tg_flow_cursor cur;
+
+		tg_model_flow_new(&m, &rng, 1, &desc, &cur);
+		at_53 += desc.server_port == 53;
+	}
+	assert_int_equal(at_53, 1000);
+	tg_model_free(&m);
 }
 
 /* What tg_model_save writes, as a string. */
@@ -1180,6 +1236,7 @@ main(void)
 						setup_fitted, teardown_fitted),
 		cmocka_unit_test(test_docs_example),
 		cmocka_unit_test(test_fuzz_regressions),
+		cmocka_unit_test(test_ports_fit_payload),
 	};
 
 	return cmocka_run_group_tests(tests, read_shipped, free_shipped);

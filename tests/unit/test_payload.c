@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "tg_dissected_ports.h"
 #include "tg_keystream.h"
 #include "tg_model.h"
 #include "tg_payload.h"
@@ -659,6 +660,34 @@ test_ike(void **state)
 					    500), TG_PAYLOAD_DNS);
 }
 
+/* A payload fits a port without a dissector, or one whose dissector is
+ * the protocol it speaks; random and zero bytes fit no dissected port. */
+static void
+test_payload_fits_port(void **state)
+{
+	(void)state;
+	assert_string_equal(tg_port_dissector(TG_PROTO_UDP, 138), "nbdgm");
+	assert_string_equal(tg_port_dissector(TG_PROTO_TCP, 443), "tls");
+	assert_null(tg_port_dissector(TG_PROTO_TCP, 8443));
+	assert_null(tg_port_dissector(TG_PROTO_ICMP, 0));
+	assert_false(tg_payload_fits_port(TG_PAYLOAD_RANDOM, TG_PROTO_UDP, 520));
+	assert_false(tg_payload_fits_port(TG_PAYLOAD_ZERO, TG_PROTO_UDP, 138));
+	assert_false(tg_payload_fits_port(TG_PAYLOAD_NBNS, TG_PROTO_UDP, 138));
+	assert_false(tg_payload_fits_port(TG_PAYLOAD_HTTP, TG_PROTO_TCP, 22));
+	assert_false(tg_payload_fits_port(TG_PAYLOAD_DNS, TG_PROTO_UDP, 8611));
+	assert_true(tg_payload_fits_port(TG_PAYLOAD_RANDOM, TG_PROTO_TCP, 8443));
+	assert_true(tg_payload_fits_port(TG_PAYLOAD_DNS, TG_PROTO_UDP, 53));
+	assert_true(tg_payload_fits_port(TG_PAYLOAD_DNS, TG_PROTO_UDP, 5353));
+	assert_true(tg_payload_fits_port(TG_PAYLOAD_DNS, TG_PROTO_UDP, 5355));
+	assert_true(tg_payload_fits_port(TG_PAYLOAD_DNS_TCP, TG_PROTO_TCP, 53));
+	assert_true(tg_payload_fits_port(TG_PAYLOAD_TLS, TG_PROTO_TCP, 993));
+	assert_true(tg_payload_fits_port(TG_PAYLOAD_SMB, TG_PROTO_TCP, 445));
+	assert_true(tg_payload_fits_port(TG_PAYLOAD_IKE, TG_PROTO_UDP, 500));
+	assert_true(tg_payload_fits_port(
+		tg_payload_on_port(TG_PAYLOAD_RANDOM, TG_PROTO_UDP, 500),
+		TG_PROTO_UDP, 500));
+}
+
 static int
 setup(void **state)
 {
@@ -697,6 +726,7 @@ main(void)
 		cmocka_unit_test(test_dhcp),
 		cmocka_unit_test(test_snmp),
 		cmocka_unit_test(test_ike),
+		cmocka_unit_test(test_payload_fits_port),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
