@@ -739,8 +739,14 @@ start_flow(struct tg_synth *s, uint16_t service, uint64_t now)
 						 f->ip_version));
 	f->server_host = pick_server(s, pool_cidr(&port->servers,
 						 f->ip_version));
-	f->sport = (uint16_t)(EPHEMERAL_FIRST + s->next_port);
-	s->next_port = (s->next_port + 1) % EPHEMERAL_COUNT;
+	/* The next ephemeral port whose dissector, if any, reads the
+	 * payload as what it is (tg_dissected_ports.h). */
+	for (unsigned i = 0; i < PORT_TRIES; i++) {
+		f->sport = (uint16_t)(EPHEMERAL_FIRST + s->next_port);
+		s->next_port = (s->next_port + 1) % EPHEMERAL_COUNT;
+		if (tg_payload_fits_port(f->payload, f->proto, f->sport))
+			break;
+	}
 	f->dport = desc.server_port;
 	f->ttl[TG_DIR_C2S] = desc.ttl[TG_DIR_C2S];
 	f->ttl[TG_DIR_S2C] = desc.ttl[TG_DIR_S2C];

@@ -4,7 +4,9 @@
 # TCP flow whole):
 #  1. the parametric model (models/office-parametric.tgm);
 #  2. the built-in fitted default (config/default.cfg as shipped) for 60
-#     seconds of model time (issue 4's criterion).
+#     seconds of model time (issue 4's criterion);
+#  3. models/bench-64.tgm (scripts/bench's 64-byte variant): and no frame
+#     is longer than 64 bytes, data frames are 64.
 . "$(dirname "$0")/lib.sh"
 command -v tshark >/dev/null || skip "tshark is not installed"
 
@@ -44,4 +46,18 @@ pcap=$tmp/out/demo.pcap
 check_volume "$pcap" 25000
 assert_valid_pcap "$pcap"
 assert_whole_tcp_flows "$pcap"
+
+# 3. The 64-byte variant, IPv4 only as in scripts/bench.
+cfg=$(config_into_tmp "$TG_SOURCE_ROOT/config/default.cfg")
+config_set_model "$cfg" "$TG_SOURCE_ROOT/models/bench-64.tgm"
+sed -i -E -e 's|^([[:space:]]*)sessions[[:space:]]*=.*|\1sessions = 20;|' \
+	-e 's|^([[:space:]]*)duration[[:space:]]*=.*|\1duration = 2.0;|' \
+	-e 's|^([[:space:]]*)ipv6_share[[:space:]]*=.*|\1ipv6_share = 0.0;|' "$cfg"
+run "$cfg"
+pcap=$tmp/out/demo.pcap
+check_volume "$pcap" 1000
+assert_valid_pcap "$pcap"
+assert_whole_tcp_flows "$pcap"
+n=$(count_matching "$pcap" 'frame.len > 64 || (frame.len != 64 && (tcp.len > 0 || udp || icmp))')
+[ "$n" -eq 0 ] || fail "bench-64: $n frames longer than 64 bytes or data frames of another size"
 echo "ok"
