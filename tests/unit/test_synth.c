@@ -1610,7 +1610,7 @@ struct fx_result {
 	uint64_t repeats;	/* segments seen again, same seq */
 	uint64_t repeats_differ;	/* ... with other bytes */
 	uint64_t flows;
-	struct tg_flow_effects sum;	/* over all labels */
+	struct tg_flow_effect_counts sum;	/* over all labels */
 	uint64_t rtt_labels;	/* labels with an rtt entry */
 };
 
@@ -1659,10 +1659,12 @@ fx_add_labels(struct fx_result *r, const struct tg_flow_label *l, unsigned n)
 		const struct tg_flow_effects *e = &l[i].effects;
 
 		r->flows++;
-		r->sum.lost += e->lost;
-		r->sum.retransmitted += e->retransmitted;
-		r->sum.reordered += e->reordered;
-		r->sum.duplicated += e->duplicated;
+		r->sum.lost += e->n.lost;
+		r->sum.retransmitted += e->n.retransmitted;
+		r->sum.fast_retransmitted += e->n.fast_retransmitted;
+		r->sum.dup_acks += e->n.dup_acks;
+		r->sum.reordered += e->n.reordered;
+		r->sum.duplicated += e->n.duplicated;
 		r->rtt_labels += e->rtt_ns != 0;
 		if (e->rtt_ns != 0) {
 			assert_true(e->rtt_ns == 30000000ull);
