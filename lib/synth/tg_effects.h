@@ -58,13 +58,15 @@ enum tg_fx_choice {
 struct tg_fx_flow {
 	struct tg_rng rng;
 	uint64_t resume_at;	/* when the flow's own event was due */
+	uint64_t retransmit_at;	/* TG_FX_HOLE, no ACK due: when the sender
+				 * has heard enough duplicate ACKs */
 	struct tg_flow_effect_counts counts;
 	int32_t frame;		/* in the store; -1: none */
 	uint8_t kind;		/* enum tg_fx_kind */
 	uint8_t resume_action;	/* the flow's action the effect put off */
 	uint8_t dir;		/* sender of the kept frame */
-	uint8_t acks_due;	/* TG_FX_HOLE: ACKs the receiver still sends
-				 * before the sender retransmits */
+	uint8_t acks_due;	/* TG_FX_HOLE: ACKs of the receiver the
+				 * sender waits for before it retransmits */
 };
 
 struct tg_fx_frame {

@@ -2143,22 +2143,31 @@ fx_lose(struct tg_synth *s, struct flow *f, struct tg_fx_flow *x,
 	fx_interpose(f, x, now + rto, rto, next);
 }
 
-/* A packet of the flow while a segment is missing: a segment of the same
- * sender draws the receiver's ACK at once. Anything else (not foreseen by
- * fx_followers) ends the wait: the sender retransmits. */
-static void
+/* The flow's own event while a segment is missing: a segment of its
+ * sender arrives after the hole and draws the receiver's ACK at once.
+ * Anything else (the sender's window is full) waits for the
+ * retransmission. Returns whether the packet written stays. */
+static bool
 fx_after_hole(struct tg_synth *s, struct flow *f, struct tg_fx_flow *x,
-	      uint64_t now, uint64_t *next)
+	      bool wrote, uint64_t now, uint64_t *next)
 {
-	if (s->fx_dir != x->dir || s->fx_spec.payload_len == 0) {
+	if (wrote && s->fx_dir == x->dir && s->fx_spec.payload_len > 0) {
+		if (f->action == ACT_MID_ACK)	/* the duplicate is that ACK */
+			f->action = ACT_SEGMENT;
+		x->kind = TG_FX_DUP_ACK;
+		fx_interpose(f, x, fx_soon(now, *next), 0, next);
+		return true;
+	}
+	/* Not foreseen by fx_followers unless the sender heard enough. */
+	if (x->acks_due > 0) {
 		x->kind = TG_FX_RETRANSMIT;
 		fx_interpose(f, x, fx_soon(now, *next), 0, next);
-		return;
+	} else {
+		x->kind = TG_FX_FAST_RETRANSMIT;
+		fx_interpose(f, x, x->retransmit_at > now ? x->retransmit_at
+							  : now, 0, next);
 	}
-	if (f->action == ACT_MID_ACK)	/* the duplicate ACK is that ACK */
-		f->action = ACT_SEGMENT;
-	x->kind = TG_FX_DUP_ACK;
-	fx_interpose(f, x, fx_soon(now, *next), 0, next);
+	return wrote;
 }
 
 /* Hold the TCP segment just written back, to send it after the next one.
@@ -2194,6 +2203,8 @@ fx_after(struct tg_synth *s, struct flow *f, bool wrote, uint64_t now,
 {
 	struct tg_fx_flow *x = fx_of(s, f);
 
+	if (x->kind == TG_FX_HOLE)
+		return fx_after_hole(s, f, x, wrote, now, next);
 	if (!wrote)
 		return false;
 	if (x->kind == TG_FX_HOLD) {
@@ -2202,10 +2213,6 @@ fx_after(struct tg_synth *s, struct flow *f, bool wrote, uint64_t now,
 			x->counts.reordered++;
 		x->kind = TG_FX_RELEASE;
 		fx_interpose(f, x, fx_soon(now, *next), 0, next);
-		return true;
-	}
-	if (x->kind == TG_FX_HOLE) {
-		fx_after_hole(s, f, x, now, next);
 		return true;
 	}
 	if (x->kind != TG_FX_NONE || s->fx_spec.payload_len == 0)
@@ -2261,8 +2268,10 @@ fx_replay(const struct tg_fx_frame *fr, struct tg_synth_pkt *pkt)
 }
 
 /* The receiver's ACK of a segment that arrived after the hole: at the
- * hole, SACKing what came after. The sender retransmits once the last
- * one it waits for is out. */
+ * hole, SACKing what came after. The sender hears the last one it waits
+ * for one answer gap later and retransmits; until then the segments it
+ * sends meanwhile go on (each drawing one more duplicate ACK), as a real
+ * sender's segments in flight do. */
 static bool
 fx_dup_ack(struct tg_synth *s, struct flow *f, struct tg_fx_flow *x,
 	   uint64_t now, uint64_t *next, struct tg_synth_pkt *pkt)
@@ -2282,13 +2291,15 @@ fx_dup_ack(struct tg_synth *s, struct flow *f, struct tg_fx_flow *x,
 				  &spec.tcp) &&
 	     write_frame(s, f, &spec, rcv, 0, now, pkt);
 	x->counts.dup_acks += ok && dup;
-	if (--x->acks_due > 0) {
+	if (x->acks_due > 0 && --x->acks_due == 0)
+		x->retransmit_at = now + answer_gap(s, f, sender);
+	if (x->acks_due > 0 || (x->resume_action == ACT_SEGMENT &&
+				x->resume_at < x->retransmit_at)) {
 		x->kind = TG_FX_HOLE;
 		f->action = x->resume_action;
 		*next = x->resume_at;
 	} else {
-		fx_chain(x, TG_FX_FAST_RETRANSMIT,
-			 now + answer_gap(s, f, sender), next);
+		fx_chain(x, TG_FX_FAST_RETRANSMIT, x->retransmit_at, next);
 	}
 	return ok;
 }
