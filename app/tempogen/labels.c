@@ -175,10 +175,14 @@ proto_name(const struct tg_flow_label *l)
 static size_t
 effects_json(char *out, size_t room, const struct tg_flow_effects *fx)
 {
-	static const char *const names[] = { "lost", "retransmitted",
-					     "reordered", "duplicated" };
-	const uint16_t counts[] = { fx->lost, fx->retransmitted,
-				    fx->reordered, fx->duplicated };
+	static const char *const names[] = {
+		"lost", "retransmitted", "fast_retransmitted", "dup_acks",
+		"reordered", "duplicated",
+	};
+	const uint16_t counts[] = {
+		fx->n.lost, fx->n.retransmitted, fx->n.fast_retransmitted,
+		fx->n.dup_acks, fx->n.reordered, fx->n.duplicated,
+	};
 	size_t n = (size_t)snprintf(out, room, "[");
 
 	if (fx->rtt_ns)
@@ -202,7 +206,7 @@ tg_labels_add(struct tg_label_writer *lw, const struct tg_flow_label *l)
 {
 	char client[INET6_ADDRSTRLEN], server[INET6_ADDRSTRLEN];
 	char service[6 * TG_MODEL_NAME_LEN + 8];
-	char effects[384];
+	char effects[512];
 	int af = l->ip_version == 6 ? AF_INET6 : AF_INET;
 	int n;
 

@@ -113,6 +113,57 @@ tg_tcp_conv_ack_pending(const struct tg_tcp_conv *conv, enum tg_dir dir)
 	return rcv_nxt(conv, dir) != side->acked_sent;
 }
 
+uint16_t
+tg_tcp_conv_edge_window(const struct tg_tcp_conv *conv, enum tg_dir dir,
+			uint32_t ack)
+{
+	const struct tg_tcp_side *peer = &conv->side[tg_dir_peer(dir)];
+	int32_t span = seq_diff(peer->peer_wnd_edge, ack);
+	unsigned shift = (unsigned)conv->side[dir].wscale;
+	uint32_t field;
+
+	if (span <= 0)
+		return 0;
+	field = ((uint32_t)span + (1u << shift) - 1) >> shift;
+	return (uint16_t)(field > MAX_WINDOW_FIELD ? MAX_WINDOW_FIELD : field);
+}
+
+bool
+tg_tcp_conv_hole_ack(struct tg_tcp_conv *conv, enum tg_dir dir, uint32_t hole,
+		     uint32_t hole_end, uint64_t now_ns,
+		     struct tg_tcp_fields *out)
+{
+	struct tg_tcp_side *side = &conv->side[dir];
+	struct tg_tcp_side *peer = &conv->side[tg_dir_peer(dir)];
+	uint32_t received = rcv_nxt(conv, dir);
+
+	if (conv->state < TG_TCP_ESTABLISHED || conv->state == TG_TCP_DONE ||
+	    seq_diff(hole, side->acked_sent) < 0 ||
+	    seq_diff(hole_end, hole) <= 0 ||
+	    seq_diff(received, hole_end) <= 0)
+		return false;
+	memset(out, 0, sizeof(*out));
+	out->seq = side->snd_nxt;
+	out->ack = hole;
+	out->flags = TG_TCP_ACK;
+	out->window = tg_tcp_conv_edge_window(conv, dir, hole);
+	if (out->window == 0)
+		return false;
+	if (conv->ts_ok) {
+		out->opts.has_ts = true;
+		out->opts.tsval = side->ts_base +
+				  (uint32_t)(now_ns / NS_PER_TS_TICK);
+		out->opts.tsecr = side->ts_recent;
+		peer->ts_recent = out->opts.tsval;
+	}
+	if (conv->sack_ok) {
+		out->opts.has_sack = true;
+		out->opts.sack_left = hole_end;
+		out->opts.sack_right = received;
+	}
+	return true;
+}
+
 /* The window field `dir` puts in a segment carrying `ack`: its free buffer
  * scaled down, but never so small that the right edge it advertised before
  * moves left (RFC 9293, 3.8.6: a receiver should not shrink the window),

@@ -133,6 +133,24 @@ uint32_t tg_tcp_conv_send_room(const struct tg_tcp_conv *conv,
 /* True when `dir` has received something it has not acknowledged yet. */
 bool tg_tcp_conv_ack_pending(const struct tg_tcp_conv *conv, enum tg_dir dir);
 
+/* The window field of an ACK of `ack` from `dir` that keeps the right edge
+ * where `dir` last put it (what Linux does while data is missing: the
+ * window never shrinks). 0 when the edge is not past `ack`. */
+uint16_t tg_tcp_conv_edge_window(const struct tg_tcp_conv *conv,
+				 enum tg_dir dir, uint32_t ack);
+
+/* The ACK `dir` sends at once for each segment that arrives while its
+ * peer's bytes [hole, hole_end) are missing and everything sent after them
+ * arrived (RFC 5681 3.2): it acknowledges only up to `hole`, with the
+ * window of tg_tcp_conv_edge_window, and, when both sides permit SACK, the
+ * block [hole_end, peer's next sequence number) (RFC 2018). The
+ * conversation itself does not move (its ACK of all of it comes once the
+ * hole is filled); only the peer's timestamp echo does. False, and no
+ * fields, if there is no such hole now. */
+bool tg_tcp_conv_hole_ack(struct tg_tcp_conv *conv, enum tg_dir dir,
+			  uint32_t hole, uint32_t hole_end, uint64_t now_ns,
+			  struct tg_tcp_fields *out);
+
 /* ICMP/ICMPv6 echo: requests from the client number 1, 2, ...; each reply
  * echoes the identifier and sequence number of the last request. */
 struct tg_icmp_conv {

@@ -12,6 +12,7 @@
 #define TCP_OPT_MSS 2
 #define TCP_OPT_WSCALE 3
 #define TCP_OPT_SACK_PERM 4
+#define TCP_OPT_SACK 5
 #define TCP_OPT_TIMESTAMP 8
 #define IPV4_FLAG_DF 0x4000
 
@@ -147,9 +148,11 @@ tg_pkt_write_ipv6(const struct tg_pkt_spec *spec, uint8_t *buf,
  *   - timestamps (10 bytes) take two bytes in front so that TSval and TSecr
  *     are word aligned: SACK_PERM if it is there, else NOP NOP;
  *   - SACK_PERM without timestamps gets NOP NOP in front;
- *   - window scale (3 bytes) gets one NOP in front.
- * So a SYN with everything is MSS | SACK_PERM TS | NOP WS (20 bytes), and a
- * segment with timestamps only is NOP NOP TS (12 bytes). */
+ *   - window scale (3 bytes) gets one NOP in front;
+ *   - a SACK block (10 bytes) comes last, with NOP NOP in front.
+ * So a SYN with everything is MSS | SACK_PERM TS | NOP WS (20 bytes), a
+ * segment with timestamps only is NOP NOP TS (12 bytes), and an ACK with
+ * a SACK block NOP NOP TS | NOP NOP SACK (24 bytes). */
 uint16_t
 tg_pkt_tcp_opts_len(const struct tg_tcp_opts *opts)
 {
@@ -163,6 +166,8 @@ tg_pkt_tcp_opts_len(const struct tg_tcp_opts *opts)
 		len += 4;
 	if (opts->has_wscale)
 		len += 4;
+	if (opts->has_sack)
+		len += 12;
 	return len;
 }
 
@@ -197,6 +202,14 @@ write_tcp_opts(const struct tg_tcp_opts *opts, uint8_t *p)
 		*p++ = TCP_OPT_WSCALE;
 		*p++ = 3;
 		*p++ = opts->wscale;
+	}
+	if (opts->has_sack) {
+		*p++ = TCP_OPT_NOP;
+		*p++ = TCP_OPT_NOP;
+		*p++ = TCP_OPT_SACK;
+		*p++ = 10;
+		p = put32(p, opts->sack_left);
+		p = put32(p, opts->sack_right);
 	}
 	return p;
 }

@@ -55,15 +55,19 @@ struct tg_ip_addr {
 
 /* TCP options to write, in the order a Linux SYN carries them:
  * MSS, SACK-permitted, timestamps, NOP, window scale; padded with NOPs/EOL
- * to a multiple of 4 bytes. A non-SYN segment normally only has timestamps. */
+ * to a multiple of 4 bytes. A non-SYN segment normally only has timestamps,
+ * and an ACK sent while data is missing one SACK block after them. */
 struct tg_tcp_opts {
 	uint16_t mss;		/* 0: no MSS option */
 	uint8_t wscale;		/* shift count, when has_wscale */
 	bool has_wscale;
 	bool sack_perm;
 	bool has_ts;
+	bool has_sack;		/* one block: a flow has at most one hole */
 	uint32_t tsval;
 	uint32_t tsecr;
+	uint32_t sack_left;	/* first sequence number received ... */
+	uint32_t sack_right;	/* ... and the one after the last */
 };
 
 struct tg_tcp_fields {

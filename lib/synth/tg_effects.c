@@ -63,6 +63,20 @@ tg_fx_choose(struct tg_fx_flow *x, const struct tg_effects_cfg *cfg)
 	return u < cfg->reorder ? TG_FX_REORDER : TG_FX_KEEP;
 }
 
+unsigned
+tg_fx_fast_acks(unsigned followers, bool first_is_duplicate)
+{
+	unsigned acks = TG_FX_DUP_THRESH + !first_is_duplicate;
+
+	return followers >= acks ? acks : 0;
+}
+
+unsigned
+tg_fx_segments(uint32_t bytes, uint32_t mss)
+{
+	return mss ? (unsigned)(((uint64_t)bytes + mss - 1) / mss) : 0;
+}
+
 uint64_t
 tg_fx_rto(uint64_t rtt_ns)
 {

@@ -34,7 +34,18 @@ enum tg_fx_kind {
 	TG_FX_HOLD,		/* a segment held back for the next one */
 	TG_FX_RELEASE,		/* the held segment, now after the next */
 	TG_FX_DUPLICATE,	/* the same frame again, right after */
+	/* Fast retransmit (RFC 5681 3.2): a lost segment the sender's next
+	 * segments follow, each answered at once by a duplicate ACK. */
+	TG_FX_HOLE,		/* the flow goes on; the segments it sends
+				 * arrive after a hole */
+	TG_FX_DUP_ACK,		/* the receiver's duplicate ACK */
+	TG_FX_FAST_RETRANSMIT,	/* the lost segment again, after
+				 * TG_FX_DUP_THRESH duplicate ACKs */
+	TG_FX_RECOVERY_ACK,	/* the receiver's ACK of all it now has */
 };
+
+/* Duplicate ACKs that make a sender retransmit (RFC 5681 DupThresh). */
+#define TG_FX_DUP_THRESH 3
 
 /* What a decision draw chose for one data packet. */
 enum tg_fx_choice {
@@ -46,12 +57,16 @@ enum tg_fx_choice {
 
 struct tg_fx_flow {
 	struct tg_rng rng;
-	struct tg_flow_effects counts;
 	uint64_t resume_at;	/* when the flow's own event was due */
+	uint64_t retransmit_at;	/* TG_FX_HOLE, no ACK due: when the sender
+				 * has heard enough duplicate ACKs */
+	struct tg_flow_effect_counts counts;
 	int32_t frame;		/* in the store; -1: none */
 	uint8_t kind;		/* enum tg_fx_kind */
 	uint8_t resume_action;	/* the flow's action the effect put off */
 	uint8_t dir;		/* sender of the kept frame */
+	uint8_t acks_due;	/* TG_FX_HOLE: ACKs of the receiver the
+				 * sender waits for before it retransmits */
 };
 
 struct tg_fx_frame {
@@ -95,6 +110,17 @@ void tg_fx_flow_init(struct tg_fx_flow *x, uint64_t fx_seed,
  * decisions do not depend on which effects were possible earlier. */
 enum tg_fx_choice tg_fx_choose(struct tg_fx_flow *x,
 			       const struct tg_effects_cfg *cfg);
+
+/* Whether a segment lost with `followers` more segments of its sender
+ * right behind it is fast retransmitted, and after how many ACKs of the
+ * receiver (its answers to those segments): TG_FX_DUP_THRESH duplicate
+ * ACKs, plus the first one when it acknowledges more than the receiver's
+ * last ACK did (RFC 5681: not a duplicate). 0: too few followers, the
+ * retransmission timer fires instead. */
+unsigned tg_fx_fast_acks(unsigned followers, bool first_is_duplicate);
+
+/* How many segments of at most `mss` bytes carry `bytes`. */
+unsigned tg_fx_segments(uint32_t bytes, uint32_t mss);
 
 /* The retransmission timeout after one round-trip sample (RFC 6298:
  * SRTT = R, RTTVAR = R/2, RTO = SRTT + 4 RTTVAR), with Linux's 200 ms

@@ -863,7 +863,7 @@ make_label(const struct tg_synth *s, const struct flow *f,
 	flow_addr(s, f, TG_DIR_S2C, &l->server);
 	if (x == NULL)
 		return;
-	l->effects = x->counts;
+	l->effects.n = x->counts;
 	if (f->proto == TG_PROTO_TCP && (s->fx_rtt_ns || s->fx_jitter_ns)) {
 		l->effects.rtt_ns = f->cursor.rtt_ns;
 		l->effects.jitter_ns = s->fx_jitter_ns;
@@ -2061,12 +2061,69 @@ fx_interpose(struct flow *f, struct tg_fx_flow *x, uint64_t at,
 	*next = at;
 }
 
+/* The effect's next packet goes at `at`, before the flow goes on. */
+static void
+fx_chain(struct tg_fx_flow *x, enum tg_fx_kind kind, uint64_t at,
+	 uint64_t *next)
+{
+	x->kind = (uint8_t)kind;
+	if (x->resume_at < at)
+		x->resume_at = at;
+	*next = at;
+}
+
+/* Segments `dir` sends right after the one just written, back to back and
+ * with no ACK of its peer in between: the rest of its message, as far as
+ * the window its peer gave reaches. */
+static unsigned
+fx_followers(const struct flow *f, enum tg_dir dir)
+{
+	uint32_t left = f->msg_total - f->msg_sent;
+	uint32_t room = tg_tcp_conv_send_room(&f->tcp, dir);
+
+	if ((f->action != ACT_SEGMENT && f->action != ACT_MID_ACK) ||
+	    f->step.dir != dir)
+		return 0;
+	return tg_fx_segments(left < room ? left : room, segment_room(f, dir));
+}
+
+/* The TCP segment kept in x->frame was lost: if enough segments of its
+ * sender follow, the receiver answers each with a duplicate ACK and the
+ * sender retransmits after the third (RFC 5681 3.2), while the flow goes
+ * on. False when the retransmission timer has to fire instead. */
+static bool
+fx_open_hole(const struct tg_synth *s, struct flow *f, struct tg_fx_flow *x)
+{
+	enum tg_dir dir = (enum tg_dir)x->dir;
+	enum tg_dir rcv = tg_dir_peer(dir);
+	const struct tg_tcp_side *r = &f->tcp.side[rcv];
+	uint32_t hole = s->fx_store.frames[x->frame].spec.tcp.seq;
+	bool at_hole = r->acked_sent == hole;
+	bool same_window = tg_tcp_conv_edge_window(&f->tcp, rcv, hole) ==
+			   r->last_win;
+	unsigned acks;
+
+	/* An ACK at the hole with another window would be a window update,
+	 * not a duplicate ACK. */
+	if (at_hole && !same_window)
+		return false;
+	acks = tg_fx_fast_acks(fx_followers(f, dir), at_hole);
+	if (acks == 0)
+		return false;
+	x->kind = TG_FX_HOLE;
+	x->acks_due = (uint8_t)acks;
+	/* The receiver's ACKs are the effect's from now on. */
+	if (f->action == ACT_MID_ACK)
+		f->action = ACT_SEGMENT;
+	return true;
+}
+
 /* The data packet just written is lost after the capture point: the
- * receiver never gets it. TCP: the sender hears nothing (no ACK, and no
- * later segment that could draw duplicate ACKs: the flow waits), so it
- * retransmits the segment when its timer runs out, and the rest of the
- * conversation comes that much later. Datagrams: a request that never
- * arrived gets no answer. */
+ * receiver never gets it. TCP: with enough segments after it, the
+ * receiver's duplicate ACKs bring it again soon (fx_open_hole); else the
+ * sender hears nothing (the flow waits), so it retransmits the segment
+ * when its timer runs out, and the rest of the conversation comes that
+ * much later. Datagrams: a request that never arrived gets no answer. */
 static void
 fx_lose(struct tg_synth *s, struct flow *f, struct tg_fx_flow *x,
 	uint64_t now, uint64_t *next, const struct tg_synth_pkt *pkt)
@@ -2083,9 +2140,38 @@ fx_lose(struct tg_synth *s, struct flow *f, struct tg_fx_flow *x,
 	}
 	if (!fx_keep(s, x, pkt, TG_FX_RETRANSMIT))
 		return;
+	x->counts.lost++;
+	if (fx_open_hole(s, f, x))
+		return;
 	rto = tg_fx_rto(f->cursor.rtt_ns);
 	fx_interpose(f, x, now + rto, rto, next);
-	x->counts.lost++;
+}
+
+/* The flow's own event while a segment is missing: a segment of its
+ * sender arrives after the hole and draws the receiver's ACK at once.
+ * Anything else (the sender's window is full) waits for the
+ * retransmission. Returns whether the packet written stays. */
+static bool
+fx_after_hole(struct tg_synth *s, struct flow *f, struct tg_fx_flow *x,
+	      bool wrote, uint64_t now, uint64_t *next)
+{
+	if (wrote && s->fx_dir == x->dir && s->fx_spec.payload_len > 0) {
+		if (f->action == ACT_MID_ACK)	/* the duplicate is that ACK */
+			f->action = ACT_SEGMENT;
+		x->kind = TG_FX_DUP_ACK;
+		fx_interpose(f, x, fx_soon(now, *next), 0, next);
+		return true;
+	}
+	/* Not foreseen by fx_followers unless the sender heard enough. */
+	if (x->acks_due > 0) {
+		x->kind = TG_FX_RETRANSMIT;
+		fx_interpose(f, x, fx_soon(now, *next), 0, next);
+	} else {
+		x->kind = TG_FX_FAST_RETRANSMIT;
+		fx_interpose(f, x, x->retransmit_at > now ? x->retransmit_at
+							  : now, 0, next);
+	}
+	return wrote;
 }
 
 /* Hold the TCP segment just written back, to send it after the next one.
@@ -2121,6 +2207,8 @@ fx_after(struct tg_synth *s, struct flow *f, bool wrote, uint64_t now,
 {
 	struct tg_fx_flow *x = fx_of(s, f);
 
+	if (x->kind == TG_FX_HOLE)
+		return fx_after_hole(s, f, x, wrote, now, next);
 	if (!wrote)
 		return false;
 	if (x->kind == TG_FX_HOLD) {
@@ -2183,19 +2271,60 @@ fx_replay(const struct tg_fx_frame *fr, struct tg_synth_pkt *pkt)
 	return true;
 }
 
-/* The effect's own packet; then the flow's put-off action resumes. */
+/* The receiver's ACK of a segment that arrived after the hole: at the
+ * hole, SACKing what came after. The sender hears the last one it waits
+ * for one answer gap later and retransmits; until then the segments it
+ * sends meanwhile go on (each drawing one more duplicate ACK), as a real
+ * sender's segments in flight do. */
 static bool
-fx_event(struct tg_synth *s, struct flow *f, uint64_t now, uint64_t *next,
-	 struct tg_synth_pkt *pkt)
+fx_dup_ack(struct tg_synth *s, struct flow *f, struct tg_fx_flow *x,
+	   uint64_t now, uint64_t *next, struct tg_synth_pkt *pkt)
 {
-	struct tg_fx_flow *x = fx_of(s, f);
-	const struct tg_fx_frame *fr = &s->fx_store.frames[x->frame];
-	enum tg_dir dir = (enum tg_dir)x->dir;
+	const struct tg_pkt_spec *lost = &s->fx_store.frames[x->frame].spec;
+	enum tg_dir sender = (enum tg_dir)x->dir;
+	enum tg_dir rcv = tg_dir_peer(sender);
+	struct tg_pkt_spec spec;
+	/* The first of one ACK more than the threshold moves the ACK number
+	 * up to the hole: it is no duplicate. */
+	bool dup = x->acks_due <= TG_FX_DUP_THRESH;
 	bool ok;
 
-	if (x->kind == TG_FX_RETRANSMIT) {
+	fill_spec(s, f, rcv, &spec);
+	ok = tg_tcp_conv_hole_ack(&f->tcp, rcv, lost->tcp.seq,
+				  lost->tcp.seq + lost->payload_len, now,
+				  &spec.tcp) &&
+	     write_frame(s, f, &spec, rcv, 0, now, pkt);
+	x->counts.dup_acks += ok && dup;
+	if (x->acks_due > 0 && --x->acks_due == 0)
+		x->retransmit_at = now + answer_gap(s, f, sender);
+	if (x->acks_due > 0 || (x->resume_action == ACT_SEGMENT &&
+				x->resume_at < x->retransmit_at)) {
+		x->kind = TG_FX_HOLE;
+		f->action = x->resume_action;
+		*next = x->resume_at;
+	} else {
+		fx_chain(x, TG_FX_FAST_RETRANSMIT, x->retransmit_at, next);
+	}
+	return ok;
+}
+
+/* The lost segment again (after its timer or duplicate ACKs), or a kept
+ * frame as it was. */
+static bool
+fx_resend(struct tg_synth *s, struct flow *f, struct tg_fx_flow *x,
+	  uint64_t now, struct tg_synth_pkt *pkt)
+{
+	const struct tg_fx_frame *fr = &s->fx_store.frames[x->frame];
+	enum tg_dir dir = (enum tg_dir)x->dir;
+	bool retransmit = x->kind == TG_FX_RETRANSMIT ||
+			  x->kind == TG_FX_FAST_RETRANSMIT;
+	bool ok;
+
+	if (retransmit) {
 		ok = fx_retransmit(f, fr, dir, now, pkt);
 		x->counts.retransmitted += ok;
+		x->counts.fast_retransmitted +=
+			ok && x->kind == TG_FX_FAST_RETRANSMIT;
 	} else {
 		ok = fx_replay(fr, pkt);
 		x->counts.duplicated += ok && x->kind == TG_FX_DUPLICATE;
@@ -2209,6 +2338,35 @@ fx_event(struct tg_synth *s, struct flow *f, uint64_t now, uint64_t *next,
 	}
 	tg_fx_store_give(&s->fx_store, x->frame);
 	x->frame = -1;
+	return ok;
+}
+
+/* The effect's own packet; then the flow's put-off action resumes, or the
+ * effect's next packet is due. */
+static bool
+fx_event(struct tg_synth *s, struct flow *f, uint64_t now, uint64_t *next,
+	 struct tg_synth_pkt *pkt)
+{
+	struct tg_fx_flow *x = fx_of(s, f);
+	enum tg_dir rcv = tg_dir_peer((enum tg_dir)x->dir);
+	bool ok;
+
+	switch (x->kind) {
+	case TG_FX_DUP_ACK:
+		return fx_dup_ack(s, f, x, now, next, pkt);
+	case TG_FX_RECOVERY_ACK:
+		/* The hole is filled: one ACK of everything that came. */
+		ok = emit_tcp(s, f, rcv, TG_INTENT_ACK, 0, now, pkt) >= 0;
+		break;
+	case TG_FX_FAST_RETRANSMIT:
+		ok = fx_resend(s, f, x, now, pkt);
+		fx_chain(x, TG_FX_RECOVERY_ACK, now + answer_gap(s, f, rcv),
+			 next);
+		return ok;
+	default:
+		ok = fx_resend(s, f, x, now, pkt);
+		break;
+	}
 	x->kind = TG_FX_NONE;
 	f->action = x->resume_action;
 	*next = x->resume_at;

@@ -73,18 +73,27 @@ enum tg_flow_end {
 /* "fin", "rst", "done", "drained", "aborted", "unanswered", "stopped". */
 const char *tg_flow_end_name(unsigned end);
 
-/* Ground truth of the network effects a flow met (port effects). A lost
- * TCP segment was seen once, then once more as its retransmission; a lost
+/* What the network did to a flow's packets (port effects). A lost TCP
+ * segment was seen once, then once more as its retransmission; a lost
  * datagram was seen but never reached its receiver. */
+struct tg_flow_effect_counts {
+	uint16_t lost;		/* data packets lost after the capture point */
+	uint16_t retransmitted;	/* retransmissions of lost TCP segments */
+	uint16_t fast_retransmitted;	/* ... of those, after three
+					 * duplicate ACKs rather than a
+					 * timeout */
+	uint16_t dup_acks;	/* duplicate ACKs the receivers sent */
+	uint16_t reordered;	/* TCP segments sent after their successor */
+	uint16_t duplicated;	/* data packets seen twice */
+};
+
+/* Ground truth of the network effects a flow met. */
 struct tg_flow_effects {
 	uint64_t rtt_ns;	/* TCP round trip the engine used, when the
 				 * port's effects set rtt_ms or jitter_ms;
 				 * else 0 */
 	uint64_t jitter_ns;	/* the most each round trip was stretched */
-	uint16_t lost;		/* data packets lost after the capture point */
-	uint16_t retransmitted;	/* retransmissions of lost TCP segments */
-	uint16_t reordered;	/* TCP segments sent after their successor */
-	uint16_t duplicated;	/* data packets seen twice */
+	struct tg_flow_effect_counts n;
 };
 
 /* Ground truth of one flow: what it put on the wire. Only flows that

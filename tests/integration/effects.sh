@@ -3,7 +3,10 @@
 # for 3 s of model time:
 #  1. loss only: tshark sees retransmissions, and exactly in the flows the
 #     labels mark as lossy, as many per flow as the labels count (matched
-#     by 5-tuple); nothing else looks wrong to tshark's TCP analysis;
+#     by 5-tuple); some are fast retransmissions after duplicate ACKs,
+#     again as many per flow as the labels count, with SACK blocks exactly
+#     in the flows that negotiated SACK; nothing else looks wrong to
+#     tshark's TCP analysis;
 #  2. every effect with a 40 ms round trip: checksums all good, no
 #     malformed HTTP, DNS or TLS, every flow with a TCP analysis flag is
 #     labelled with an effect, SYN-ACKs come 40 to 42 ms after their SYNs,
@@ -57,8 +60,13 @@ PY
 }
 
 # 1. Loss only. A retransmitted one-byte segment looks like a keep-alive.
+# A server's fast retransmission reaches the capture point (next to the
+# clients) a round trip after the client's last duplicate ACK: over 20 ms
+# after it, and sooner than the handshake's round trip after the highest
+# segment, Wireshark's heuristic calls it out of order (with loss alone,
+# nothing else is).
 run "$(with_effects "loss = 0.02;")"
-retrans='tcp.analysis.retransmission || tcp.analysis.fast_retransmission || tcp.analysis.keep_alive'
+retrans='tcp.analysis.retransmission || tcp.analysis.fast_retransmission || tcp.analysis.keep_alive || tcp.analysis.out_of_order'
 flagged_flows "$pcap" "$retrans" > "$tmp/seen.txt"
 labelled_flows "$labels" retransmitted > "$tmp/labelled.txt"
 n_seen=$(wc -l < "$tmp/seen.txt")
@@ -71,7 +79,32 @@ diff <(uniq "$tmp/seen.txt") <(uniq "$tmp/labelled.txt") ||
 	fail "the flows with retransmissions are not the flows labelled lossy"
 cmp -s "$tmp/seen.txt" "$tmp/labelled.txt" ||
 	fail "retransmissions per flow differ from the labels"
-n=$(count_matching "$pcap" "tcp.analysis.flags && !($retrans)")
+flagged_flows "$pcap" tcp.analysis.fast_retransmission | uniq > "$tmp/seen.txt"
+labelled_flows "$labels" fast_retransmitted | uniq > "$tmp/labelled.txt"
+n_fast=$(wc -l < "$tmp/seen.txt")
+[ "$n_fast" -ge 1 ] || fail "no fast retransmission"
+comm -23 "$tmp/seen.txt" "$tmp/labelled.txt" | grep -q . &&
+	fail "fast retransmissions in flows not labelled fast_retransmitted"
+flagged_flows "$pcap" tcp.analysis.duplicate_ack > "$tmp/seen.txt"
+labelled_flows "$labels" dup_acks > "$tmp/labelled.txt"
+n_dup=$(wc -l < "$tmp/seen.txt")
+echo "loss 0.02: tshark fast retransmissions in $n_fast flows, $n_dup duplicate ACKs"
+[ "$n_dup" -ge 3 ] || fail "only $n_dup duplicate ACKs"
+cmp -s "$tmp/seen.txt" "$tmp/labelled.txt" ||
+	fail "duplicate ACKs per flow differ from the labels"
+# SACK blocks in every duplicate ACK of a flow that negotiated SACK (the
+# SYN-ACK permits it only then), in none of the others.
+tshark -n -r "$pcap" -Y 'tcp.flags.syn == 1 && tcp.flags.ack == 1 && tcp.option_kind == 4' \
+	-T fields -e tcp.stream 2>/dev/null | sort -u > "$tmp/sack_streams.txt"
+tshark -n -r "$pcap" -Y tcp.analysis.duplicate_ack -T fields -e tcp.stream \
+	-e tcp.options.sack_le 2>/dev/null |
+	awk -F'\t' 'NR == FNR { sack[$1] = 1; next }
+		     { if (($1 in sack) != ($2 != "")) bad++; if ($2 != "") with++ }
+		     END { print with + 0; exit bad > 0 }' "$tmp/sack_streams.txt" - \
+	> "$tmp/with_sack.txt" ||
+	fail "duplicate ACKs with SACK blocks do not match the flows that negotiated SACK"
+[ "$(cat "$tmp/with_sack.txt")" -ge 1 ] || fail "no duplicate ACK carries a SACK block"
+n=$(count_matching "$pcap" "tcp.analysis.flags && !($retrans || tcp.analysis.duplicate_ack)")
 [ "$n" -eq 0 ] || fail "loss run: $n packets with other TCP analysis flags"
 n=$(count_matching "$pcap" 'ip.checksum.status == "Bad" || tcp.checksum.status == "Bad" || udp.checksum.status == "Bad"')
 [ "$n" -eq 0 ] || fail "loss run: $n packets with bad checksums"
@@ -88,7 +121,7 @@ flagged_flows "$pcap" tcp.analysis.flags | uniq > "$tmp/seen.txt"
 labelled_flows "$labels" any > "$tmp/labelled.txt"
 unlabelled=$(comm -23 "$tmp/seen.txt" "$tmp/labelled.txt" | wc -l)
 [ "$unlabelled" -eq 0 ] || fail "$unlabelled flows with TCP analysis flags have no effect in their labels"
-for e in lost retransmitted reordered duplicated; do
+for e in lost retransmitted fast_retransmitted dup_acks reordered duplicated; do
 	grep -q "\"effect\":\"$e\"" "$labels" || fail "all effects: no flow labelled $e"
 done
 grep -q '"effect":"rtt","rtt_ns":40000000,"jitter_ns":2000000' "$labels" || fail "no rtt in the labels"

@@ -173,6 +173,70 @@ test_data_and_acks(void **state)
 	assert_int_equal(a.ack, (uint32_t)(SERVER_ISN + 101 + 1448));
 }
 
+/* A lost client segment: the server's duplicate ACKs stop at the hole,
+ * keep the right edge of its window, SACK what came after, and leave the
+ * conversation as it was, so its next ACK covers everything. */
+static void
+test_hole_acks(void **state)
+{
+	struct tg_tcp_endpoint server = linux_server;
+	struct tg_tcp_conv c;
+	struct tg_tcp_fields a, lost, d, dup, dup2, all;
+	uint32_t len, hole, hole_end;
+
+	(void)state;
+	tg_tcp_conv_init(&c, &linux_client, &linux_server);
+	handshake(&c);
+	len = 5000;
+	must_emit(&c, TG_DIR_C2S, TG_INTENT_DATA, &len, 20 * MS);
+	a = must_emit(&c, TG_DIR_S2C, TG_INTENT_ACK, NULL, 21 * MS);
+	lost = must_emit(&c, TG_DIR_C2S, TG_INTENT_DATA, &len, 22 * MS);
+	hole = lost.seq;
+	hole_end = lost.seq + len;
+	assert_int_equal(hole, a.ack);
+	/* Nothing arrived after the hole yet: no ACK for it. */
+	assert_false(tg_tcp_conv_hole_ack(&c, TG_DIR_S2C, hole, hole_end,
+					  23 * MS, &dup));
+	d = must_emit(&c, TG_DIR_C2S, TG_INTENT_DATA, &len, 23 * MS);
+	assert_true(tg_tcp_conv_hole_ack(&c, TG_DIR_S2C, hole, hole_end,
+					 24 * MS, &dup));
+	assert_int_equal(dup.flags, TG_TCP_ACK);
+	assert_int_equal(dup.seq, a.seq);
+	assert_int_equal(dup.ack, hole);
+	assert_int_equal(dup.window, a.window);	/* a duplicate of `a` */
+	assert_int_equal(dup.opts.tsval, 900000 + 24);
+	assert_int_equal(dup.opts.tsecr, 5000 + 23);
+	assert_true(dup.opts.has_sack);
+	assert_int_equal(dup.opts.sack_left, hole_end);
+	assert_int_equal(dup.opts.sack_right, d.seq + len);
+	/* The sender echoes it; the next duplicate SACKs one more segment. */
+	d = must_emit(&c, TG_DIR_C2S, TG_INTENT_DATA, &len, 25 * MS);
+	assert_int_equal(d.opts.tsecr, 900000 + 24);
+	assert_true(tg_tcp_conv_hole_ack(&c, TG_DIR_S2C, hole, hole_end,
+					 26 * MS, &dup2));
+	assert_int_equal(dup2.ack, hole);
+	assert_int_equal(dup2.window, dup.window);
+	assert_int_equal(dup2.opts.sack_right, d.seq + len);
+	/* Once the hole is filled, the ACK covers all that arrived. */
+	all = must_emit(&c, TG_DIR_S2C, TG_INTENT_ACK, NULL, 27 * MS);
+	assert_int_equal(all.ack, d.seq + len);
+	assert_false(all.opts.has_sack);
+	/* A hole before what was acknowledged is no hole. */
+	assert_false(tg_tcp_conv_hole_ack(&c, TG_DIR_S2C, hole, hole_end,
+					  28 * MS, &dup));
+
+	/* Without SACK on both sides: no block. */
+	server.sack_perm = false;
+	tg_tcp_conv_init(&c, &linux_client, &server);
+	handshake(&c);
+	lost = must_emit(&c, TG_DIR_C2S, TG_INTENT_DATA, &len, 20 * MS);
+	must_emit(&c, TG_DIR_C2S, TG_INTENT_DATA, &len, 20 * MS);
+	assert_true(tg_tcp_conv_hole_ack(&c, TG_DIR_S2C, lost.seq,
+					 lost.seq + len, 21 * MS, &dup));
+	assert_false(dup.opts.has_sack);
+	assert_int_equal(dup.ack, lost.seq);
+}
+
 static void
 test_window_limits_sender(void **state)
 {
@@ -457,6 +521,7 @@ main(void)
 		cmocka_unit_test(test_handshake),
 		cmocka_unit_test(test_options_only_when_both_offer),
 		cmocka_unit_test(test_data_and_acks),
+		cmocka_unit_test(test_hole_acks),
 		cmocka_unit_test(test_window_limits_sender),
 		cmocka_unit_test(test_close_fin_consumes_one),
 		cmocka_unit_test(test_reset),

@@ -801,6 +801,18 @@ test_tcp_option_layouts(void **state)
 					  .has_ts = true, .tsval = 3 },
 		    "020404c4" "0402080a0000000300000000");
 	expect_opts((struct tg_tcp_opts){ 0 }, "");
+	/* A duplicate ACK: NOP NOP TS, then NOP NOP and one SACK block. */
+	expect_opts((struct tg_tcp_opts){ .has_ts = true, .tsval = 1,
+					  .tsecr = 2, .has_sack = true,
+					  .sack_left = 0x10000000,
+					  .sack_right = 0x10000b50 },
+		    "0101080a0000000100000002" "0101050a100000001000"
+		    "0b50");
+	/* ... and without timestamps. */
+	expect_opts((struct tg_tcp_opts){ .has_sack = true,
+					  .sack_left = 0xfffffa00,
+					  .sack_right = 5 },
+		    "0101050afffffa0000000005");
 }
 
 /* Every combination of options parses back to what was asked, each at its

@@ -6,6 +6,7 @@
  * and determinism.
  */
 #include <arpa/inet.h>
+#include <inttypes.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "tg_effects.h"
 #include "tg_portset.h"
 #include "tg_synth.h"
 
@@ -1609,8 +1611,9 @@ struct fx_result {
 	uint64_t packets;
 	uint64_t repeats;	/* segments seen again, same seq */
 	uint64_t repeats_differ;	/* ... with other bytes */
+	uint64_t sack_acks;	/* pure ACKs with a SACK block */
 	uint64_t flows;
-	struct tg_flow_effects sum;	/* over all labels */
+	struct tg_flow_effect_counts sum;	/* over all labels */
 	uint64_t rtt_labels;	/* labels with an rtt entry */
 };
 
@@ -1620,6 +1623,24 @@ fnv(uint64_t h, const uint8_t *p, size_t n)
 	for (size_t i = 0; i < n; i++)
 		h = (h ^ p[i]) * 0x100000001b3ull;
 	return h;
+}
+
+/* Whether a TCP header's options hold a SACK block. */
+static bool
+has_sack_block(const uint8_t *l4, uint16_t l4_len)
+{
+	for (uint16_t i = 20; i < l4_len;) {
+		if (l4[i] == 0)
+			break;
+		if (l4[i] == 1) {
+			i++;
+			continue;
+		}
+		if (l4[i] == 5)
+			return true;
+		i = (uint16_t)(i + (l4[i + 1] ? l4[i + 1] : 1));
+	}
+	return false;
 }
 
 /* Remember a TCP data segment; count it if its seq was seen before. */
@@ -1634,8 +1655,12 @@ fx_note(struct fx_seg *seen, const struct tg_synth_pkt *pk,
 	uint64_t key, h;
 	uint32_t i;
 
-	if (pk->proto != TG_PROTO_TCP || len == 0)
+	if (pk->proto != TG_PROTO_TCP)
 		return;
+	if (len == 0) {
+		r->sack_acks += has_sack_block(l4, pk->layout.l4_len);
+		return;
+	}
 	key = pk->ip_version == 6 ? fnv(0xcbf29ce484222325ull, l3 + 8, 32)
 				  : fnv(0xcbf29ce484222325ull, l3 + 12, 8);
 	key = fnv(key, l4, 8) | 1;	/* ports and seq */
@@ -1659,10 +1684,12 @@ fx_add_labels(struct fx_result *r, const struct tg_flow_label *l, unsigned n)
 		const struct tg_flow_effects *e = &l[i].effects;
 
 		r->flows++;
-		r->sum.lost += e->lost;
-		r->sum.retransmitted += e->retransmitted;
-		r->sum.reordered += e->reordered;
-		r->sum.duplicated += e->duplicated;
+		r->sum.lost += e->n.lost;
+		r->sum.retransmitted += e->n.retransmitted;
+		r->sum.fast_retransmitted += e->n.fast_retransmitted;
+		r->sum.dup_acks += e->n.dup_acks;
+		r->sum.reordered += e->n.reordered;
+		r->sum.duplicated += e->n.duplicated;
 		r->rtt_labels += e->rtt_ns != 0;
 		if (e->rtt_ns != 0) {
 			assert_true(e->rtt_ns == 30000000ull);
@@ -1739,6 +1766,7 @@ test_effects_off_same_bytes(void **state)
 	assert_int_equal(off.packets, on.packets);
 	assert_true(off.digest == on.digest);
 	assert_int_equal(off.repeats, 0);
+	assert_int_equal(off.sack_acks + on.sack_acks, 0);
 	assert_int_equal(on.sum.lost + on.sum.reordered + on.sum.duplicated, 0);
 }
 
@@ -1758,6 +1786,39 @@ test_effects_loss_retransmits(void **state)
 	/* Lost datagrams are not sent again. */
 	assert_true(r.sum.lost >= r.sum.retransmitted);
 	assert_int_equal(r.sum.reordered + r.sum.duplicated, 0);
+	/* Some segments had enough behind them for fast retransmit: each
+	 * after at least three duplicate ACKs, SACKing what came after the
+	 * hole (plus at most one ACK per hole that moved the ACK number up
+	 * to it). */
+	assert_true(r.sum.fast_retransmitted > 0);
+	assert_true(r.sum.fast_retransmitted < r.sum.retransmitted);
+	assert_true(r.sum.dup_acks >= 3 * r.sum.fast_retransmitted);
+	assert_true(r.sack_acks > 0);
+	assert_true(r.sack_acks <= r.sum.dup_acks + r.sum.fast_retransmitted);
+	printf("loss 0.05: %u lost, %u retransmitted, %u fast after %u "
+	       "duplicate ACKs (%" PRIu64 " with SACK)\n", r.sum.lost,
+	       r.sum.retransmitted, r.sum.fast_retransmitted, r.sum.dup_acks,
+	       r.sack_acks);
+}
+
+/* Fast retransmit's rule: three duplicate ACKs, and one ACK more when the
+ * first moves the ACK number up to the hole; fewer followers than ACKs
+ * needed leave the segment to the retransmission timer. */
+static void
+test_effects_fast_acks(void **state)
+{
+	(void)state;
+	assert_int_equal(tg_fx_fast_acks(3, true), 3);
+	assert_int_equal(tg_fx_fast_acks(9, true), 3);
+	assert_int_equal(tg_fx_fast_acks(2, true), 0);
+	assert_int_equal(tg_fx_fast_acks(4, false), 4);
+	assert_int_equal(tg_fx_fast_acks(3, false), 0);
+	assert_int_equal(tg_fx_fast_acks(0, true), 0);
+	assert_int_equal(tg_fx_segments(0, 1448), 0);
+	assert_int_equal(tg_fx_segments(1, 1448), 1);
+	assert_int_equal(tg_fx_segments(2 * 1448, 1448), 2);
+	assert_int_equal(tg_fx_segments(2 * 1448 + 1, 1448), 3);
+	assert_int_equal(tg_fx_segments(100, 0), 0);
 }
 
 /* Every effect at once: the same seed gives the same bytes; duplicates
@@ -1980,6 +2041,7 @@ main(void)
 		cmocka_unit_test(test_fitted_unopened),
 		cmocka_unit_test(test_effects_off_same_bytes),
 		cmocka_unit_test(test_effects_loss_retransmits),
+		cmocka_unit_test(test_effects_fast_acks),
 		cmocka_unit_test(test_effects_deterministic),
 		cmocka_unit_test(test_bytes_per_flow),
 	};
