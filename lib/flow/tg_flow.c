@@ -20,6 +20,7 @@
 #define MAX_WINDOW_FIELD 65535u
 #define MIN_DATA_BUF 1024u	/* receive buffer after the handshake */
 #define NS_PER_TS_TICK 1000000ull	/* timestamps tick once a ms */
+#define MAX_WSCALE 14		/* RFC 7323 2.3: larger shifts count as 14 */
 
 /* Sequence-space comparison (RFC 1982 style): a - b as a signed distance. */
 static inline int32_t
@@ -38,20 +39,27 @@ rcv_nxt(const struct tg_tcp_conv *conv, enum tg_dir dir)
 	return peer->has_sent ? peer->snd_nxt : 0;
 }
 
+/* The shift an endpoint offers, within what the option can say. */
+static uint8_t
+offered_wscale(const struct tg_tcp_endpoint *e)
+{
+	return (uint8_t)(e->wscale > MAX_WSCALE ? MAX_WSCALE : e->wscale);
+}
+
 static void
 side_init(struct tg_tcp_side *side, const struct tg_tcp_endpoint *self,
 	  const struct tg_tcp_endpoint *peer, bool ws_ok)
 {
 	memset(side, 0, sizeof(*side));
 	side->snd_nxt = self->isn;
-	side->rcv_buf = self->rcv_buf ? self->rcv_buf : 1;
-	side->wscale = ws_ok ? self->wscale : 0;
+	side->syn_buf = self->rcv_buf ? self->rcv_buf : 1;
+	side->wscale = ws_ok ? offered_wscale(self) : 0;
 	/* A measured window already is what the receiver advertised with
 	 * whatever it had not read yet: advertised as it is. */
 	side->reads_at_once = self->data_window != 0;
 	side->data_buf = side->reads_at_once
 				 ? (uint32_t)self->data_window << side->wscale
-				 : side->rcv_buf;
+				 : side->syn_buf;
 	/* A window under a segment or two would crawl. */
 	if (side->data_buf < MIN_DATA_BUF)
 		side->data_buf = MIN_DATA_BUF;
@@ -69,13 +77,11 @@ tg_tcp_conv_init(struct tg_tcp_conv *conv,
 	conv->ws_ok = client->wscale >= 0 && server->wscale >= 0;
 	conv->sack_ok = client->sack_perm && server->sack_perm;
 	conv->ts_ok = client->timestamps && server->timestamps;
-	conv->client_wscale = client->wscale;
+	conv->client_wscale = client->wscale < 0 ? TG_TCP_NO_WSCALE
+						 : offered_wscale(client) + 1;
 	conv->client_sack = client->sack_perm;
 	conv->client_ts = client->timestamps;
-	conv->server_wscale = server->wscale;
-	conv->server_sack = server->sack_perm;
-	conv->server_ts = server->timestamps;
-	conv->server_mss = server->mss;
+	conv->server_mss_opt = server->mss != 0;
 	side_init(&conv->side[TG_DIR_C2S], client, server, conv->ws_ok);
 	side_init(&conv->side[TG_DIR_S2C], server, client, conv->ws_ok);
 	conv->state = TG_TCP_CLOSED;
@@ -110,7 +116,7 @@ tg_tcp_conv_ack_pending(const struct tg_tcp_conv *conv, enum tg_dir dir)
 
 	if (conv->state == TG_TCP_CLOSED || conv->state == TG_TCP_DONE)
 		return false;
-	return rcv_nxt(conv, dir) != side->acked_sent;
+	return side->ack_owed;
 }
 
 /* The window field `dir` puts in a segment carrying `ack`: its free buffer
@@ -125,8 +131,8 @@ window_field(struct tg_tcp_conv *conv, enum tg_dir dir, uint32_t edge_base,
 	struct tg_tcp_side *peer = &conv->side[tg_dir_peer(dir)];
 	/* A stack starts with a small buffer and grows it once data flows
 	 * (Linux: 64240 in the SYN, megabytes later). */
-	uint32_t buf = syn ? side->rcv_buf : side->data_buf;
-	uint32_t unread = side->reads_at_once ? 0 : side->unread;
+	uint32_t buf = syn ? side->syn_buf : side->data_buf;
+	uint32_t unread = syn || side->reads_at_once ? 0 : side->unread;
 	uint32_t free_bytes = unread < buf ? buf - unread : 0;
 	/* Windows in SYN segments are never scaled (RFC 7323, 2.2). */
 	unsigned shift = syn ? 0 : (unsigned)side->wscale;
@@ -146,7 +152,6 @@ window_field(struct tg_tcp_conv *conv, enum tg_dir dir, uint32_t edge_base,
 		field = 1;
 	/* What the peer may now send up to. */
 	peer->peer_wnd_edge = edge_base + (field << shift);
-	side->last_win = (uint16_t)field;
 	return (uint16_t)field;
 }
 
@@ -159,15 +164,16 @@ syn_options(const struct tg_tcp_conv *conv, enum tg_dir dir,
 	/* side[S2C].mss is what the server may send: the client's MSS. */
 	if (dir == TG_DIR_C2S) {
 		opts->mss = conv->side[TG_DIR_S2C].mss;
-		opts->has_wscale = conv->client_wscale >= 0;
-		opts->wscale = (uint8_t)(opts->has_wscale ? conv->client_wscale
-							  : 0);
+		opts->has_wscale = conv->client_wscale != TG_TCP_NO_WSCALE;
+		opts->wscale = (uint8_t)(opts->has_wscale
+						 ? conv->client_wscale - 1 : 0);
 		opts->sack_perm = conv->client_sack;
 		opts->has_ts = conv->client_ts;
 	} else {
-		opts->mss = conv->server_mss;
+		opts->mss = conv->server_mss_opt ? conv->side[TG_DIR_C2S].mss
+						 : 0;
 		opts->has_wscale = conv->ws_ok;
-		opts->wscale = (uint8_t)(conv->ws_ok ? conv->server_wscale : 0);
+		opts->wscale = conv->ws_ok ? conv->side[TG_DIR_S2C].wscale : 0;
 		opts->sack_perm = conv->sack_ok;
 		opts->has_ts = conv->ts_ok;
 	}
@@ -203,10 +209,17 @@ send_segment(struct tg_tcp_conv *conv, enum tg_dir dir, uint8_t flags,
 	out->window = window_field(conv, dir,
 				   has_ack ? out->ack : peer->snd_nxt + 1, syn);
 	if (has_ack)
-		side->acked_sent = rcv_nxt(conv, dir);
+		side->ack_owed = false;
 	/* The application reads what had arrived once it acts again. */
 	side->unread = 0;
 
+	/* What the peer expects next moves: from nothing to past the ISN
+	 * with the first segment (the peer acknowledged "0" until then),
+	 * later by the sequence space the segment takes. */
+	if (!side->has_sent)
+		peer->ack_owed = side->snd_nxt + seq_len != 0;
+	else if (seq_len > 0)
+		peer->ack_owed = true;
 	side->snd_nxt += seq_len;
 	side->has_sent = true;
 	peer->unread += payload;
@@ -276,8 +289,7 @@ all_fins_acked(const struct tg_tcp_conv *conv)
 	for (int d = 0; d < 2; d++) {
 		const struct tg_tcp_side *side = &conv->side[d];
 
-		if (!side->fin_sent ||
-		    side->acked_sent != rcv_nxt(conv, (enum tg_dir)d))
+		if (!side->fin_sent || side->ack_owed)
 			return false;
 	}
 	return true;

@@ -304,6 +304,8 @@ fx_create(struct tg_synth *s, const struct tg_synth_params *p)
 		return -1;
 	s->fx_seed = tg_fx_seed(p->seed, p->stream);
 	s->fx_rtt_ns = (uint64_t)(cfg->rtt_ms * 1e6);
+	if (s->fx_rtt_ns > TG_MODEL_MAX_RTT_NS)	/* a flow's cursor holds it */
+		s->fx_rtt_ns = TG_MODEL_MAX_RTT_NS;
 	s->fx_jitter_ns = (uint64_t)(cfg->jitter_ms * 1e6);
 	return 0;
 }
