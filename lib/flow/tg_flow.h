@@ -69,7 +69,8 @@ enum tg_tcp_state {
 
 /* Per-direction state, indexed by the sender (enum tg_dir). A worker keeps
  * millions of flows, two sides each: no field here can be had from the
- * others, and the small ones share a byte. */
+ * others, and the small ones (struct tg_tcp_side_bits, mss) are kept
+ * apart so that nothing is padding. */
 struct tg_tcp_side {
 	uint32_t snd_nxt;	/* next sequence number this side sends; the
 				 * peer expects it next once this side sent
@@ -88,7 +89,10 @@ struct tg_tcp_side {
 	uint32_t data_buf;	/* behind the windows after its SYN */
 	uint32_t ts_base;
 	uint32_t ts_recent;	/* last TSval received from the peer */
-	uint16_t mss;		/* MSS this side may send (peer's MSS) */
+};
+
+/* The small fields of a side, a byte. */
+struct tg_tcp_side_bits {
 	uint8_t wscale : 4;	/* shift applied to the windows this side
 				 * sends, 0..14 */
 	bool fin_sent : 1;
@@ -106,18 +110,23 @@ struct tg_tcp_side {
 
 struct tg_tcp_conv {
 	struct tg_tcp_side side[2];
+	uint16_t mss[2];	/* MSS each side may send (its peer's MSS) */
+	struct tg_tcp_side_bits bits[2];
 	uint8_t state : 3;	/* enum tg_tcp_state */
 	bool sack_ok : 1;	/* both sides offered SACK */
 	bool ts_ok : 1;		/* both sides offered timestamps */
 	bool ws_ok : 1;		/* both sides offered window scale */
 	/* What the client's SYN offers. The server's SYN-ACK only echoes
-	 * what both offered: its shift is side[S2C].wscale and its MSS
-	 * side[C2S].mss, unless it announced none. */
+	 * what both offered: its shift is bits[S2C].wscale and its MSS
+	 * mss[C2S], unless it announced none. */
 	bool client_sack : 1;
 	bool client_ts : 1;
 	uint8_t client_wscale : 4;	/* shift + 1; TG_TCP_NO_WSCALE */
 	bool server_mss_opt : 1;	/* the SYN-ACK carries an MSS */
 };
+
+_Static_assert(sizeof(struct tg_tcp_conv) == 56,
+	       "a conversation is part of every TCP flow's state");
 
 void tg_tcp_conv_init(struct tg_tcp_conv *conv,
 		      const struct tg_tcp_endpoint *client,

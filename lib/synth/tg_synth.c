@@ -797,7 +797,7 @@ end_reason(const struct flow *f)
 	if (f->syn_fate == TG_SYN_UNANSWERED)
 		return TG_FLOW_END_UNANSWERED;
 	if (tg_tcp_conv_done(c) &&
-	    !(c->side[TG_DIR_C2S].fin_sent && c->side[TG_DIR_S2C].fin_sent))
+	    !(c->bits[TG_DIR_C2S].fin_sent && c->bits[TG_DIR_S2C].fin_sent))
 		return TG_FLOW_END_RST;
 	if (f->drained)
 		return TG_FLOW_END_DRAINED;
@@ -1054,9 +1054,8 @@ answer_gap(struct tg_synth *s, struct flow *f, enum tg_dir responder)
 static uint32_t
 segment_room(const struct flow *f, enum tg_dir dir)
 {
-	const struct tg_tcp_side *side = &f->tcp.side[dir];
 	uint32_t link_max = f->ip_version == 6 ? IPV6_MSS_MAX : IPV4_MSS_MAX;
-	uint32_t mss = side->mss;
+	uint32_t mss = f->tcp.mss[dir];
 
 	/* The peer may announce more (65495 on loopback, 8960 with jumbo
 	 * frames, both seen in captures), but a sender never puts more on
@@ -1626,7 +1625,7 @@ fit_plan(struct tg_synth *s, struct flow *f, uint64_t now)
 		gap += f->step.gap_ns;
 		if (f->step.intent == TG_INTENT_OPEN ||
 		    (tcp && f->step.intent == TG_INTENT_DATA &&
-		     f->tcp.side[f->step.dir].fin_sent))
+		     f->tcp.bits[f->step.dir].fin_sent))
 			continue;
 		break;
 	}
@@ -1696,8 +1695,8 @@ fit_tcp_close(struct tg_synth *s, struct flow *f, uint64_t now,
 		f->action = ACT_END;
 		return false;
 	}
-	if (!c->side[TG_DIR_C2S].fin_sent || !c->side[TG_DIR_S2C].fin_sent) {
-		dir = c->side[TG_DIR_C2S].fin_sent ? TG_DIR_S2C : TG_DIR_C2S;
+	if (!c->bits[TG_DIR_C2S].fin_sent || !c->bits[TG_DIR_S2C].fin_sent) {
+		dir = c->bits[TG_DIR_C2S].fin_sent ? TG_DIR_S2C : TG_DIR_C2S;
 		*next = now + answer_gap(s, f, tg_dir_peer(dir));
 		if (emit_tcp(s, f, dir, TG_INTENT_CLOSE, 0, now, pkt) >= 0)
 			return true;
@@ -1723,7 +1722,7 @@ fit_tcp_step(struct tg_synth *s, struct flow *f, uint64_t now, uint64_t *next,
 	     struct tg_synth_pkt *pkt)
 {
 	enum tg_dir dir = (enum tg_dir)f->step.dir;
-	const struct tg_tcp_side *side = f->tcp.side;
+	const struct tg_tcp_side_bits *side = f->tcp.bits;
 	bool sent = false;
 
 	switch (f->step.intent) {
