@@ -835,7 +835,7 @@ start_flow(struct tg_synth *s, uint16_t service, uint64_t now)
 		schedule(s, f, slot, f->step_at);
 }
 
-static uint64_t port_key(const struct flow *f);
+static uint64_t slot_port_key(const void *synth, uint32_t slot);
 
 const char *
 tg_flow_end_name(unsigned end)
@@ -945,7 +945,7 @@ end_flow(struct tg_synth *s, uint32_t slot)
 	if (s->fx != NULL && fx_of(s, f)->frame >= 0)
 		tg_fx_store_give(&s->fx_store, fx_of(s, f)->frame);
 	if (f->holds_port)
-		tg_portset_del(&s->ports, port_key(f));
+		tg_portset_del(&s->ports, slot);
 	f->holds_port = false;
 	slot_give(s, slot);
 	s->stats.flows_ended++;
@@ -1451,7 +1451,7 @@ fit_create(struct tg_synth *s, char *err, size_t errlen)
 			 fit->hosts.client_zipf) != 0 ||
 	    tg_zipf_init(&h->servers, h->server_ranks,
 			 fit->hosts.server_zipf) != 0 ||
-	    tg_portset_init(&s->ports, s->max_flows) != 0) {
+	    tg_portset_init(&s->ports, s->max_flows, slot_port_key, s) != 0) {
 		snprintf(err, errlen, "out of memory for the hosts of %u flows",
 			 s->max_flows);
 		return -1;
@@ -1571,6 +1571,15 @@ port_key(const struct flow *f)
 	       f->sport;
 }
 
+/* The port set's key of the flow in `slot`. */
+static uint64_t
+slot_port_key(const void *synth, uint32_t slot)
+{
+	const struct tg_synth *s = synth;
+
+	return port_key(&s->flows[slot]);
+}
+
 /* A free source port of the range lo..hi for the flow's client: the
  * range's counter goes round from a random start, skipping ports a live
  * flow of the same client holds. */
@@ -1595,7 +1604,7 @@ fit_take_port(struct tg_synth *s, struct flow *f, uint16_t lo, uint16_t hi)
 		if (f->payload == TG_PAYLOAD_RANDOM &&
 		    tg_port_dissected(f->proto, f->sport))
 			continue;
-		if (tg_portset_add(&s->ports, port_key(f))) {
+		if (tg_portset_add(&s->ports, (uint32_t)(f - s->flows))) {
 			f->holds_port = true;
 			return true;
 		}

@@ -1254,27 +1254,42 @@ test_fitted_arrivals(void **state)
 
 /* The live-port set: add, refuse a duplicate, delete, and stay correct
  * when deletions shift colliding keys. */
+/* The keys of the port set's members in test_portset: an array. */
+static uint64_t
+test_key(const void *ctx, uint32_t id)
+{
+	return ((const uint64_t *)ctx)[id];
+}
+
 static void
 test_portset(void **state)
 {
+	enum { N = 1000 };
+	static uint64_t key[N + 1];
 	struct tg_portset ps;
 
 	(void)state;
-	assert_int_equal(tg_portset_init(&ps, 1000), 0);
-	assert_true(ps.max >= 1000);
-	for (uint64_t k = 1; k <= ps.max; k++)
-		assert_true(tg_portset_add(&ps, k * 7919));
-	assert_false(tg_portset_add(&ps, 7919));
-	assert_false(tg_portset_add(&ps, (ps.max + 1ull) * 7919));	/* full */
-	for (uint64_t k = 1001; k <= ps.max; k++)
-		tg_portset_del(&ps, k * 7919);
-	for (uint64_t k = 1; k <= 1000; k += 2)
-		tg_portset_del(&ps, k * 7919);
-	for (uint64_t k = 1; k <= 1000; k++)
-		assert_true(tg_portset_add(&ps, k * 7919) == (k % 2 == 1));
-	for (uint64_t k = 1; k <= 1000; k++)
-		tg_portset_del(&ps, k * 7919);
+	for (uint32_t id = 0; id <= N; id++)
+		key[id] = (id % N + 1) * 7919ull;	/* N has 0's key */
+	assert_int_equal(tg_portset_init(&ps, N + 1, test_key, key), 0);
+	assert_true(tg_portset_bytes(N + 1) <= 6 * (N + 1) + 8);
+	for (uint32_t id = 0; id < N; id++)
+		assert_true(tg_portset_add(&ps, id));
+	assert_false(tg_portset_add(&ps, N));	/* its key is 0's */
+	assert_false(tg_portset_add(&ps, 5));	/* in already */
+	assert_false(tg_portset_add(&ps, N + 1));	/* not a member */
+	for (uint32_t id = 0; id < N; id += 2)
+		tg_portset_del(&ps, id);
+	tg_portset_del(&ps, N);			/* absent: nothing */
+	assert_int_equal(ps.n, N / 2);
+	assert_true(tg_portset_add(&ps, N));	/* 0 left with its key */
+	for (uint32_t id = 1; id < N; id++)
+		assert_true(tg_portset_add(&ps, id) == (id % 2 == 0));
+	for (uint32_t id = 0; id <= N; id++)
+		tg_portset_del(&ps, id);
 	assert_int_equal(ps.n, 0);
+	for (uint32_t i = 0; i < ps.cap; i++)
+		assert_int_equal(ps.entry[i], 0);
 	tg_portset_free(&ps);
 }
 
