@@ -1571,6 +1571,9 @@ port_key(const struct flow *f)
 	       f->sport;
 }
 
+_Static_assert(TG_MAX_FLOWS_MAX < TG_PORTSET_MAX_MEMBERS,
+	       "every flow slot can be in the port set");
+
 /* The port set's key of the flow in `slot`. */
 static uint64_t
 slot_port_key(const void *synth, uint32_t slot)
