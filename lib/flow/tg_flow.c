@@ -20,6 +20,7 @@
 #define MAX_WINDOW_FIELD 65535u
 #define MIN_DATA_BUF 1024u	/* receive buffer after the handshake */
 #define NS_PER_TS_TICK 1000000ull	/* timestamps tick once a ms */
+#define MAX_WSCALE 14		/* RFC 7323 2.3: larger shifts count as 14 */
 
 /* Sequence-space comparison (RFC 1982 style): a - b as a signed distance. */
 static inline int32_t
@@ -33,30 +34,41 @@ seq_diff(uint32_t a, uint32_t b)
 static uint32_t
 rcv_nxt(const struct tg_tcp_conv *conv, enum tg_dir dir)
 {
-	const struct tg_tcp_side *peer = &conv->side[tg_dir_peer(dir)];
+	enum tg_dir peer = tg_dir_peer(dir);
 
-	return peer->has_sent ? peer->snd_nxt : 0;
+	return conv->bits[peer].has_sent ? conv->side[peer].snd_nxt : 0;
 }
 
-static void
-side_init(struct tg_tcp_side *side, const struct tg_tcp_endpoint *self,
-	  const struct tg_tcp_endpoint *peer, bool ws_ok)
+/* The shift an endpoint offers, within what the option can say. */
+static uint8_t
+offered_wscale(const struct tg_tcp_endpoint *e)
 {
-	memset(side, 0, sizeof(*side));
+	return (uint8_t)(e->wscale > MAX_WSCALE ? MAX_WSCALE : e->wscale);
+}
+
+/* Side `dir` of a zeroed conversation. */
+static void
+side_init(struct tg_tcp_conv *conv, enum tg_dir dir,
+	  const struct tg_tcp_endpoint *self,
+	  const struct tg_tcp_endpoint *peer)
+{
+	struct tg_tcp_side *side = &conv->side[dir];
+	struct tg_tcp_side_bits *bits = &conv->bits[dir];
+
 	side->snd_nxt = self->isn;
-	side->rcv_buf = self->rcv_buf ? self->rcv_buf : 1;
-	side->wscale = ws_ok ? self->wscale : 0;
+	side->syn_buf = self->rcv_buf ? self->rcv_buf : 1;
+	bits->wscale = conv->ws_ok ? offered_wscale(self) : 0;
 	/* A measured window already is what the receiver advertised with
 	 * whatever it had not read yet: advertised as it is. */
-	side->reads_at_once = self->data_window != 0;
-	side->data_buf = side->reads_at_once
-				 ? (uint32_t)self->data_window << side->wscale
-				 : side->rcv_buf;
+	bits->reads_at_once = self->data_window != 0;
+	side->data_buf = bits->reads_at_once
+				 ? (uint32_t)self->data_window << bits->wscale
+				 : side->syn_buf;
 	/* A window under a segment or two would crawl. */
 	if (side->data_buf < MIN_DATA_BUF)
 		side->data_buf = MIN_DATA_BUF;
 	side->ts_base = self->ts_base;
-	side->mss = peer->mss ? peer->mss : DEFAULT_MSS;
+	conv->mss[dir] = peer->mss ? peer->mss : DEFAULT_MSS;
 }
 
 void
@@ -69,15 +81,13 @@ tg_tcp_conv_init(struct tg_tcp_conv *conv,
 	conv->ws_ok = client->wscale >= 0 && server->wscale >= 0;
 	conv->sack_ok = client->sack_perm && server->sack_perm;
 	conv->ts_ok = client->timestamps && server->timestamps;
-	conv->client_wscale = client->wscale;
+	conv->client_wscale = client->wscale < 0 ? TG_TCP_NO_WSCALE
+						 : offered_wscale(client) + 1;
 	conv->client_sack = client->sack_perm;
 	conv->client_ts = client->timestamps;
-	conv->server_wscale = server->wscale;
-	conv->server_sack = server->sack_perm;
-	conv->server_ts = server->timestamps;
-	conv->server_mss = server->mss;
-	side_init(&conv->side[TG_DIR_C2S], client, server, conv->ws_ok);
-	side_init(&conv->side[TG_DIR_S2C], server, client, conv->ws_ok);
+	conv->server_mss_opt = server->mss != 0;
+	side_init(conv, TG_DIR_C2S, client, server);
+	side_init(conv, TG_DIR_S2C, server, client);
 	conv->state = TG_TCP_CLOSED;
 }
 
@@ -85,7 +95,7 @@ tg_tcp_conv_init(struct tg_tcp_conv *conv,
 static uint32_t
 segment_size(const struct tg_tcp_conv *conv, enum tg_dir dir)
 {
-	uint32_t mss = conv->side[dir].mss;
+	uint32_t mss = conv->mss[dir];
 
 	if (conv->ts_ok && mss > TS_OPTION_LEN)
 		mss -= TS_OPTION_LEN;
@@ -106,11 +116,9 @@ tg_tcp_conv_send_room(const struct tg_tcp_conv *conv, enum tg_dir dir)
 bool
 tg_tcp_conv_ack_pending(const struct tg_tcp_conv *conv, enum tg_dir dir)
 {
-	const struct tg_tcp_side *side = &conv->side[dir];
-
 	if (conv->state == TG_TCP_CLOSED || conv->state == TG_TCP_DONE)
 		return false;
-	return rcv_nxt(conv, dir) != side->acked_sent;
+	return conv->bits[dir].ack_owed;
 }
 
 uint16_t
@@ -174,13 +182,14 @@ window_field(struct tg_tcp_conv *conv, enum tg_dir dir, uint32_t edge_base,
 {
 	struct tg_tcp_side *side = &conv->side[dir];
 	struct tg_tcp_side *peer = &conv->side[tg_dir_peer(dir)];
+	const struct tg_tcp_side_bits *bits = &conv->bits[dir];
 	/* A stack starts with a small buffer and grows it once data flows
 	 * (Linux: 64240 in the SYN, megabytes later). */
-	uint32_t buf = syn ? side->rcv_buf : side->data_buf;
-	uint32_t unread = side->reads_at_once ? 0 : side->unread;
+	uint32_t buf = syn ? side->syn_buf : side->data_buf;
+	uint32_t unread = syn || bits->reads_at_once ? 0 : side->unread;
 	uint32_t free_bytes = unread < buf ? buf - unread : 0;
 	/* Windows in SYN segments are never scaled (RFC 7323, 2.2). */
-	unsigned shift = syn ? 0 : (unsigned)side->wscale;
+	unsigned shift = syn ? 0 : (unsigned)bits->wscale;
 	uint32_t field = free_bytes >> shift;
 
 	if (!syn && peer->peer_wnd_edge != 0) {
@@ -197,7 +206,6 @@ window_field(struct tg_tcp_conv *conv, enum tg_dir dir, uint32_t edge_base,
 		field = 1;
 	/* What the peer may now send up to. */
 	peer->peer_wnd_edge = edge_base + (field << shift);
-	side->last_win = (uint16_t)field;
 	return (uint16_t)field;
 }
 
@@ -207,18 +215,18 @@ static void
 syn_options(const struct tg_tcp_conv *conv, enum tg_dir dir,
 	    struct tg_tcp_opts *opts)
 {
-	/* side[S2C].mss is what the server may send: the client's MSS. */
+	/* mss[S2C] is what the server may send: the client's MSS. */
 	if (dir == TG_DIR_C2S) {
-		opts->mss = conv->side[TG_DIR_S2C].mss;
-		opts->has_wscale = conv->client_wscale >= 0;
-		opts->wscale = (uint8_t)(opts->has_wscale ? conv->client_wscale
-							  : 0);
+		opts->mss = conv->mss[TG_DIR_S2C];
+		opts->has_wscale = conv->client_wscale != TG_TCP_NO_WSCALE;
+		opts->wscale = (uint8_t)(opts->has_wscale
+						 ? conv->client_wscale - 1 : 0);
 		opts->sack_perm = conv->client_sack;
 		opts->has_ts = conv->client_ts;
 	} else {
-		opts->mss = conv->server_mss;
+		opts->mss = conv->server_mss_opt ? conv->mss[TG_DIR_C2S] : 0;
 		opts->has_wscale = conv->ws_ok;
-		opts->wscale = (uint8_t)(conv->ws_ok ? conv->server_wscale : 0);
+		opts->wscale = conv->ws_ok ? conv->bits[TG_DIR_S2C].wscale : 0;
 		opts->sack_perm = conv->sack_ok;
 		opts->has_ts = conv->ts_ok;
 	}
@@ -233,7 +241,8 @@ send_segment(struct tg_tcp_conv *conv, enum tg_dir dir, uint8_t flags,
 	     struct tg_tcp_fields *out)
 {
 	struct tg_tcp_side *side = &conv->side[dir];
-	struct tg_tcp_side *peer = &conv->side[tg_dir_peer(dir)];
+	enum tg_dir peer_dir = tg_dir_peer(dir);
+	struct tg_tcp_side *peer = &conv->side[peer_dir];
 	bool syn = flags & TG_TCP_SYN;
 	bool has_ack = flags & TG_TCP_ACK;
 	uint32_t tsval = side->ts_base + (uint32_t)(now_ns / NS_PER_TS_TICK);
@@ -254,12 +263,19 @@ send_segment(struct tg_tcp_conv *conv, enum tg_dir dir, uint8_t flags,
 	out->window = window_field(conv, dir,
 				   has_ack ? out->ack : peer->snd_nxt + 1, syn);
 	if (has_ack)
-		side->acked_sent = rcv_nxt(conv, dir);
+		conv->bits[dir].ack_owed = false;
 	/* The application reads what had arrived once it acts again. */
 	side->unread = 0;
 
+	/* What the peer expects next moves: from nothing to past the ISN
+	 * with the first segment (the peer acknowledged "0" until then),
+	 * later by the sequence space the segment takes. */
+	if (!conv->bits[dir].has_sent)
+		conv->bits[peer_dir].ack_owed = side->snd_nxt + seq_len != 0;
+	else if (seq_len > 0)
+		conv->bits[peer_dir].ack_owed = true;
 	side->snd_nxt += seq_len;
-	side->has_sent = true;
+	conv->bits[dir].has_sent = true;
 	peer->unread += payload;
 	peer->ts_recent = tsval;
 }
@@ -290,7 +306,7 @@ step_open(struct tg_tcp_conv *conv, enum tg_dir dir, uint64_t now_ns,
 static bool
 may_send_data(const struct tg_tcp_conv *conv, enum tg_dir dir)
 {
-	if (conv->side[dir].fin_sent)
+	if (conv->bits[dir].fin_sent)
 		return false;
 	return conv->state == TG_TCP_ESTABLISHED ||
 	       conv->state == TG_TCP_FIN_ONE;
@@ -325,10 +341,7 @@ static bool
 all_fins_acked(const struct tg_tcp_conv *conv)
 {
 	for (int d = 0; d < 2; d++) {
-		const struct tg_tcp_side *side = &conv->side[d];
-
-		if (!side->fin_sent ||
-		    side->acked_sent != rcv_nxt(conv, (enum tg_dir)d))
+		if (!conv->bits[d].fin_sent || conv->bits[d].ack_owed)
 			return false;
 	}
 	return true;
@@ -357,7 +370,7 @@ step_close(struct tg_tcp_conv *conv, enum tg_dir dir, uint64_t now_ns,
 	if (!may_send_data(conv, dir))
 		return TG_STEP_INVALID;
 	send_segment(conv, dir, TG_TCP_FIN | TG_TCP_ACK, 0, 1, now_ns, out);
-	conv->side[dir].fin_sent = true;
+	conv->bits[dir].fin_sent = true;
 	conv->state = conv->state == TG_TCP_ESTABLISHED ? TG_TCP_FIN_ONE
 							: TG_TCP_FIN_BOTH;
 	return TG_STEP_EMIT;

@@ -67,43 +67,66 @@ enum tg_tcp_state {
 	TG_TCP_DONE,		/* closed by FIN/ACK or RST */
 };
 
-/* Per-direction state, indexed by the sender (enum tg_dir). */
+/* Per-direction state, indexed by the sender (enum tg_dir). A worker keeps
+ * millions of flows, two sides each: no field here can be had from the
+ * others, and the small ones (struct tg_tcp_side_bits, mss) are kept
+ * apart so that nothing is padding. */
 struct tg_tcp_side {
 	uint32_t snd_nxt;	/* next sequence number this side sends; the
 				 * peer expects it next once this side sent
 				 * anything (no loss inside a conversation:
 				 * no rcv_nxt to keep) */
-	uint32_t acked_sent;	/* last ack number this side sent */
 	uint32_t peer_wnd_edge;	/* peer's right window edge (ack + window) */
-	uint32_t unread;	/* received bytes the application has not read */
-	uint32_t rcv_buf;	/* behind its SYN's window */
+	/* A side receives no payload before its own SYN is out, so the
+	 * buffer its SYN announces and the count of unread bytes never
+	 * live at once. */
+	union {
+		uint32_t syn_buf;	/* until its SYN: receive buffer in
+					 * bytes behind the SYN's window */
+		uint32_t unread;	/* from its SYN on: received bytes the
+					 * application has not read */
+	};
 	uint32_t data_buf;	/* behind the windows after its SYN */
 	uint32_t ts_base;
 	uint32_t ts_recent;	/* last TSval received from the peer */
-	uint16_t mss;		/* MSS this side may send (peer's MSS) */
-	uint16_t last_win;	/* last window field this side sent */
-	int8_t wscale;		/* shift applied to the windows this side sends */
-	bool fin_sent;
-	bool reads_at_once;	/* its windows do not count unread data */
-	bool has_sent;		/* snd_nxt moved past the ISN */
-	/* The fields are in this order so that no padding is left: a flow
-	 * holds two sides, and a worker millions of flows. */
 };
+
+/* The small fields of a side, a byte. */
+struct tg_tcp_side_bits {
+	uint8_t wscale : 4;	/* shift applied to the windows this side
+				 * sends, 0..14 */
+	bool fin_sent : 1;
+	bool reads_at_once : 1;	/* its windows do not count unread data */
+	bool has_sent : 1;	/* snd_nxt moved past the ISN */
+	/* The peer sent sequence space (data, SYN, FIN) this side has not
+	 * acknowledged yet. Stands for "last ack sent != rcv_nxt": equal
+	 * unless 2^32 bytes went unacknowledged, which windows of at most
+	 * 2^30 bytes rule out. */
+	bool ack_owed : 1;
+};
+
+/* Window scale option of a SYN: the shift plus one, 0 for none. */
+#define TG_TCP_NO_WSCALE 0
 
 struct tg_tcp_conv {
 	struct tg_tcp_side side[2];
-	uint8_t state;		/* enum tg_tcp_state */
-	bool sack_ok;		/* both sides offered SACK */
-	bool ts_ok;		/* both sides offered timestamps */
-	bool ws_ok;		/* both sides offered window scale */
-	int8_t client_wscale;	/* what the client offers; -1 none */
-	bool client_sack;
-	bool client_ts;
-	int8_t server_wscale;	/* what the server will offer */
-	bool server_sack;
-	bool server_ts;
-	uint16_t server_mss;
+	uint16_t mss[2];	/* MSS each side may send (its peer's MSS) */
+	struct tg_tcp_side_bits bits[2];
+	uint8_t state : 3;	/* enum tg_tcp_state */
+	bool sack_ok : 1;	/* both sides offered SACK */
+	bool ts_ok : 1;		/* both sides offered timestamps */
+	bool ws_ok : 1;		/* both sides offered window scale */
+	/* What the client's SYN offers. The server's SYN-ACK only echoes
+	 * what both offered: its shift is bits[S2C].wscale and its MSS
+	 * mss[C2S], unless it announced none. */
+	bool client_sack : 1;
+	bool client_ts : 1;
+	uint8_t client_wscale : 4;	/* shift + 1; TG_TCP_NO_WSCALE */
+	bool server_mss_opt : 1;	/* the SYN-ACK carries an MSS */
 };
+
+_Static_assert(sizeof(struct tg_tcp_conv) == 56,
+	       "a conversation is part of every TCP flow's state");
 
 void tg_tcp_conv_init(struct tg_tcp_conv *conv,
 		      const struct tg_tcp_endpoint *client,

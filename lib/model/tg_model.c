@@ -78,6 +78,11 @@ parametric_arrival(const struct tg_parametric *par, uint32_t n_services,
 
 /* --- Fitted models: the shared draws ----------------------------------- */
 
+/* Round trips are capped at an hour (draw_ns, lnmix_ns): a flow keeps
+ * them in 42 bits. */
+_Static_assert(3600ull * 1000000000ull <= TG_MODEL_MAX_RTT_NS,
+	       "an hour's round trip must fit the cursor");
+
 /* Cap of a flow's gap between two of its packets: a heavy tail must not
  * keep a flow alive for hours. */
 #define FIT_MAX_STEP_GAP_NS (600 * NS_PER_SEC)
@@ -85,6 +90,7 @@ parametric_arrival(const struct tg_parametric *par, uint32_t n_services,
 #define FIT_MAX_ARRIVAL_GAP_NS ((double)TG_MODEL_MAX_ARRIVAL_GAP_NS)
 /* Steps of one flow; past it the flow ends as if the model said so. */
 #define FIT_MAX_STEPS 100000u
+_Static_assert(FIT_MAX_STEPS < 1u << 17, "steps fit the cursor's 17 bits");
 /* The time-of-day rate never drops below this: a bucket without training
  * flows must slow arrivals down, not stop them. */
 #define FIT_MIN_TOD_RATE (1.0 / 64)

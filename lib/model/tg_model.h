@@ -321,21 +321,36 @@ struct tg_step {
 	uint64_t gap_ns;	/* time since the previous packet of the flow */
 };
 
-/* Where a flow is in its life; small because there may be millions. */
+/* Round trips are drawn below an hour (and effects' below 10 s): they fit
+ * the 42 bits a flow keeps for them. */
+#define TG_MODEL_MAX_RTT_NS ((1ull << 42) - 1)
+
+/* Where a flow is in its life: 16 bytes, as a worker keeps millions. The
+ * fields of one kind of model share room with the other kind's. */
 struct tg_flow_cursor {
-	uint64_t rtt_ns;	/* the flow's round-trip time */
+	uint64_t rtt_ns : 42;	/* the flow's round-trip time, at most
+				 * TG_MODEL_MAX_RTT_NS */
+	uint64_t steps : 17;	/* fitted: steps drawn, to cap a flow's
+				 * life (at most 100,000) */
+	uint64_t ctx_len : 2;	/* fitted: symbols in ctx */
+	uint64_t closer : 1;	/* parametric: enum tg_dir that sends the
+				 * first FIN */
+	uint64_t reset : 1;	/* parametric */
+	uint64_t requested : 1;	/* parametric: the first request was sent */
 	uint16_t service;	/* index into the model's services */
-	/* parametric */
-	uint32_t exchanges_left;
-	uint8_t phase;
-	uint8_t closer;		/* enum tg_dir that sends the first FIN */
-	bool reset;
-	bool requested;		/* the first request was sent */
-	/* fitted: the last symbols, oldest first */
-	uint8_t ctx_len;
-	uint16_t ctx[TG_AUTO_MAX_ORDER];
-	uint32_t steps;		/* fitted: steps drawn, to cap a flow's life */
+	union {
+		/* fitted: the last symbols, oldest first */
+		uint16_t ctx[TG_AUTO_MAX_ORDER];
+		/* parametric (packed: 5 bytes in the 6 of ctx) */
+		struct __attribute__((packed, aligned(2))) {
+			uint32_t exchanges_left;
+			uint8_t phase;
+		};
+	};
 };
+
+_Static_assert(sizeof(struct tg_flow_cursor) == 16,
+	       "a cursor is part of every flow's state");
 
 /* How a TCP flow's opening SYN fares. */
 enum tg_syn_fate {

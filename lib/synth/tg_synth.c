@@ -67,63 +67,91 @@ enum action {
 	ACT_EFFECT,	/* a network effect's packet, then the action put off */
 };
 
+/* Message and step lengths: a message is at most MAX_MESSAGE plus what
+ * its payload kind adds (headers), far below this; a longer step is
+ * clipped, which sends the same bytes (a step never sends more than what
+ * is left of its message). */
+#define LEN_BITS 25
+#define LEN_MAX ((1u << LEN_BITS) - 1)
+_Static_assert(MAX_MESSAGE + (1u << 20) <= LEN_MAX,
+	       "messages and a megabyte of headers fit LEN_BITS");
+
+/* A live flow: 176 bytes, and a worker keeps millions (issue 6 asks for at
+ * most 200 bytes per flow with the scheduler's entry and the port set).
+ * The lengths take 25 bits of their words; small fields fill the rest. */
 struct flow {
 	union {
 		uint64_t id;		/* a live flow: its number */
 		uint32_t next_free;	/* a free slot: the next free one */
 	};
 	uint64_t step_at;	/* when the drawn step is due */
-	uint64_t msg_seed;	/* a request and its response share it */
+	/* A request and its response share it. Until the TCP handshake's
+	 * ACK, before any message, it holds the client's delay from the
+	 * SYN-ACK to that ACK instead (init_tcp). */
+	uint64_t msg_seed;
+	/* Packet-level flows' own generator: model steps and contents do
+	 * not depend on how flows interleave, and a message's steps can be
+	 * drawn ahead of time (to know its length) and replayed. */
+	struct tg_rng rng;
 	struct tg_flow_cursor cursor;
-	struct tg_step step;	/* the step being carried out */
-	uint32_t msg_total;	/* bytes of the current message */
-	uint32_t msg_sent;
-	uint32_t request_len;	/* the last request's length */
-	uint16_t msgs[2];	/* messages begun per sender (enum tg_dir) */
-	uint16_t msg_index;	/* the current message's number in msgs */
-	uint16_t sport;
-	uint16_t dport;
-	uint16_t ip_id[2];	/* per sender (enum tg_dir) */
-	uint16_t msg_steps;	/* packet-level: its DATA steps still to
-				 * play */
-	uint32_t flow_label[2];
+	union {
+		struct tg_tcp_conv tcp;
+		struct tg_icmp_conv icmp;
+	};
 	/* Host numbers, not addresses: fill_spec makes the 16-byte
 	 * addresses from the pools when a packet is written, which costs
 	 * less than keeping 32 bytes per flow. */
 	uint32_t client_host;	/* in the client pool of ip_version */
 	uint32_t server_host;	/* in the server pool, or the client pool */
-	uint8_t ttl[2];
-	uint8_t proto;
-	uint8_t payload;	/* enum tg_payload_kind */
-	uint8_t ip_version;
-	uint8_t action;		/* enum action */
-	uint8_t data_dir;	/* sender of the segments being counted */
-	uint8_t segs_unacked;
-	uint8_t tos[2];		/* per sender (enum tg_dir) */
-	/* Small fields share bytes: a byte each would pad the flow out by
-	 * 8 bytes. Per sender `dir`: bit dir of df, bits 2 * dir and
-	 * 2 * dir + 1 of ipid_modes (df_of() and ipid_mode() read them). */
-	uint8_t ipid_modes : 4;	/* enum tg_ipid_mode per sender */
-	uint8_t df : 2;		/* IPv4 don't-fragment per sender */
-	bool drained : 1;	/* the drain cut its conversation short */
-	bool server_is_client : 1;	/* the server is a host of the client
+	/* The step being carried out (its gap is spent on step_at). */
+	uint32_t step_bytes : LEN_BITS;	/* payload bytes for DATA */
+	uint32_t step_dir : 1;		/* enum tg_dir */
+	uint32_t step_intent : 3;	/* enum tg_intent */
+	uint32_t syn_fate : 2;		/* TCP: enum tg_syn_fate (0..2) */
+	uint32_t owed : 1;	/* ICMP/DNS: a request waits for its reply */
+	/* The current message. */
+	uint32_t msg_total : LEN_BITS;	/* its bytes */
+	uint32_t msg_dir : 1;		/* packet-level: its sender */
+	uint32_t msg_counted : 1;	/* msgs[its sender] counts it: its
+					 * number is one less (msg_index) */
+	uint32_t data_dir : 1;		/* sender of the segments being
+					 * counted */
+	uint32_t segs_unacked : 2;	/* saturates: compared with
+					 * ACK_EVERY_SEGMENTS */
+	uint32_t drained : 1;	/* the drain cut its conversation short */
+	uint32_t holds_port : 1;	/* its port is in the synth's port set */
+	uint32_t msg_sent : LEN_BITS;
+	uint32_t action : 4;		/* enum action */
+	uint32_t packet_level : 1;	/* a packet-level (fitted) flow */
+	uint32_t server_is_client : 1;	/* the server is a host of the client
 					 * pool (packet-level internal
 					 * servers) */
-	/* Packet-level (fitted) flows only. */
-	bool packet_level : 1;
-	bool owed : 1;		/* ICMP/DNS: a request waits for its reply */
-	bool holds_port : 1;	/* its port is in the synth's port set */
-	uint8_t msg_dir : 1;	/* sender of the current message */
-	uint8_t syn_fate : 2;	/* TCP: enum tg_syn_fate (0..2) */
-	/* The flow's own generator: model steps and contents do not depend
-	 * on how flows interleave, and a message's steps can be drawn ahead
-	 * of time (to know its length) and replayed. */
-	struct tg_rng rng;
-	union {
-		struct tg_tcp_conv tcp;
-		struct tg_icmp_conv icmp;
-	};
+	uint32_t request_len : LEN_BITS;	/* the last request's length */
+	uint32_t proto : 5;		/* TG_PROTO_TCP, _UDP or _ICMP */
+	/* Per sender `dir`: bit dir of df, bits 2 * dir and 2 * dir + 1 of
+	 * ipid_modes (df_of() and ipid_mode() read them). */
+	uint32_t df : 2;		/* IPv4 don't-fragment per sender */
+	uint32_t flow_label_c2s : 20;	/* IPv6 flow label (flow_label()) */
+	uint32_t msg_steps : 11;	/* packet-level: the message's DATA
+					 * steps still to play (at most
+					 * LOOKAHEAD_STEPS + 1) */
+	uint32_t flow_label_s2c : 20;
+	uint32_t ipid_modes : 4;	/* enum tg_ipid_mode per sender */
+	uint32_t payload : 5;		/* enum tg_payload_kind */
+	uint32_t ip_version : 3;	/* 4 or 6 */
+	uint16_t msgs[2];	/* messages begun per sender (enum tg_dir) */
+	uint16_t sport;
+	uint16_t dport;
+	uint16_t ip_id[2];	/* per sender (enum tg_dir) */
+	uint8_t ttl[2];
+	uint8_t tos[2];		/* per sender (enum tg_dir) */
 };
+
+_Static_assert(sizeof(struct flow) == 176,
+	       "a flow's state: docs/config.md, Flow table memory");
+_Static_assert(TG_PROTO_UDP < 1 << 5 && TG_PAYLOAD_KINDS <= 1 << 5 &&
+	       ACT_EFFECT < 1 << 4 && LOOKAHEAD_STEPS + 1 < 1 << 11,
+	       "the flow's small fields hold their values");
 
 /* Ground truth for labels: what a flow put on the wire. Kept beside the
  * flow table, by slot, only when the port writes labels. */
@@ -229,10 +257,6 @@ struct tg_synth {
 	uint8_t fx_dir;			/* ... and its sender */
 };
 
-/* Issue 6 asks for at most 200 bytes of state per flow; this guards what
- * has been reached so far (docs/config.md, max_flows) from growing. */
-_Static_assert(sizeof(struct flow) <= 256, "struct flow grew");
-
 static int fit_create(struct tg_synth *s, char *err, size_t errlen);
 
 /* --- The flow's packed per-sender fields -------------------------------- */
@@ -264,6 +288,47 @@ set_ipid_mode(struct flow *f, enum tg_dir dir, unsigned mode)
 	if (mode >= TG_IPID_MODES)
 		mode = TG_IPID_INCREMENT;
 	f->ipid_modes = (uint8_t)(f->ipid_modes | mode << (2 * dir)) & 15;
+}
+
+/* On a new flow: the low 20 bits of `r`. */
+static void
+set_flow_label(struct flow *f, enum tg_dir dir, uint64_t r)
+{
+	if (dir == TG_DIR_C2S)
+		f->flow_label_c2s = r & 0xfffff;
+	else
+		f->flow_label_s2c = r & 0xfffff;
+}
+
+static uint32_t
+flow_label(const struct flow *f, enum tg_dir dir)
+{
+	return dir == TG_DIR_C2S ? f->flow_label_c2s : f->flow_label_s2c;
+}
+
+/* The number of the current message, sent by `dir`. */
+static uint16_t
+msg_index(const struct flow *f, enum tg_dir dir)
+{
+	return (uint16_t)(f->msgs[dir] - f->msg_counted);
+}
+
+/* The step to carry out next, as the model drew it. */
+static void
+take_step(struct flow *f, const struct tg_step *st)
+{
+	f->step_dir = st->dir;
+	f->step_intent = st->intent;
+	f->step_bytes = st->bytes < LEN_MAX ? st->bytes : LEN_MAX;
+}
+
+/* A step the engine decides on itself. */
+static void
+set_step(struct flow *f, enum tg_dir dir, enum tg_intent intent)
+{
+	struct tg_step st = { .dir = (uint8_t)dir, .intent = (uint8_t)intent };
+
+	take_step(f, &st);
 }
 
 #define FREE_NONE UINT32_MAX
@@ -304,6 +369,8 @@ fx_create(struct tg_synth *s, const struct tg_synth_params *p)
 		return -1;
 	s->fx_seed = tg_fx_seed(p->seed, p->stream);
 	s->fx_rtt_ns = (uint64_t)(cfg->rtt_ms * 1e6);
+	if (s->fx_rtt_ns > TG_MODEL_MAX_RTT_NS)	/* a flow's cursor holds it */
+		s->fx_rtt_ns = TG_MODEL_MAX_RTT_NS;
 	s->fx_jitter_ns = (uint64_t)(cfg->jitter_ms * 1e6);
 	return 0;
 }
@@ -673,9 +740,10 @@ init_tcp(struct tg_synth *s, struct flow *f, struct tg_flow_desc *desc)
 	}
 	tg_tcp_conv_init(&f->tcp, &desc->client_tcp, &desc->server_tcp);
 	f->action = ACT_SYN;
-	/* Until the first step is drawn, step.gap_ns is the client's delay
-	 * from SYN-ACK to ACK: the fitted one, else an immediate answer. */
-	f->step.gap_ns = f->packet_level ? desc->ack_delay_ns : LOCAL_ANSWER_NS;
+	/* Until the handshake's ACK (no message has begun), msg_seed holds
+	 * the client's delay from SYN-ACK to ACK: the fitted one, else an
+	 * immediate answer. */
+	f->msg_seed = f->packet_level ? desc->ack_delay_ns : LOCAL_ANSWER_NS;
 	(void)s;
 }
 
@@ -752,7 +820,7 @@ start_flow(struct tg_synth *s, uint16_t service, uint64_t now)
 	f->ttl[TG_DIR_S2C] = desc.ttl[TG_DIR_S2C];
 	for (int d = 0; d < 2; d++) {
 		f->ip_id[d] = (uint16_t)tg_rng_next(&s->rng);
-		f->flow_label[d] = (uint32_t)tg_rng_next(&s->rng) & 0xfffff;
+		set_flow_label(f, (enum tg_dir)d, tg_rng_next(&s->rng));
 		set_df(f, (enum tg_dir)d, f->proto == TG_PROTO_TCP);
 		set_ipid_mode(f, (enum tg_dir)d, TG_IPID_INCREMENT);
 	}
@@ -773,7 +841,7 @@ start_flow(struct tg_synth *s, uint16_t service, uint64_t now)
 		schedule(s, f, slot, f->step_at);
 }
 
-static uint64_t port_key(const struct flow *f);
+static uint64_t slot_port_key(const void *synth, uint32_t slot);
 
 const char *
 tg_flow_end_name(unsigned end)
@@ -801,7 +869,7 @@ end_reason(const struct flow *f)
 	if (f->syn_fate == TG_SYN_UNANSWERED)
 		return TG_FLOW_END_UNANSWERED;
 	if (tg_tcp_conv_done(c) &&
-	    !(c->side[TG_DIR_C2S].fin_sent && c->side[TG_DIR_S2C].fin_sent))
+	    !(c->bits[TG_DIR_C2S].fin_sent && c->bits[TG_DIR_S2C].fin_sent))
 		return TG_FLOW_END_RST;
 	if (f->drained)
 		return TG_FLOW_END_DRAINED;
@@ -883,7 +951,7 @@ end_flow(struct tg_synth *s, uint32_t slot)
 	if (s->fx != NULL && fx_of(s, f)->frame >= 0)
 		tg_fx_store_give(&s->fx_store, fx_of(s, f)->frame);
 	if (f->holds_port)
-		tg_portset_del(&s->ports, port_key(f));
+		tg_portset_del(&s->ports, slot);
 	f->holds_port = false;
 	slot_give(s, slot);
 	s->stats.flows_ended++;
@@ -902,7 +970,7 @@ next_ip_id(struct flow *f, enum tg_dir dir)
 	case TG_IPID_ZERO:
 		return 0;
 	case TG_IPID_RANDOM:
-		x = (f->id << 36) ^ ((uint64_t)f->flow_label[dir] << 16) ^
+		x = (f->id << 36) ^ ((uint64_t)flow_label(f, dir) << 16) ^
 		    f->ip_id[dir]++;
 		x *= 0x9e3779b97f4a7c15ULL;
 		x ^= x >> 29;
@@ -934,7 +1002,7 @@ fill_spec(const struct tg_synth *s, struct flow *f, enum tg_dir dir,
 	spec->tos = f->tos[dir];
 	spec->ip_id = next_ip_id(f, dir);
 	spec->df = df_of(f, dir);
-	spec->flow_label = f->flow_label[dir];
+	spec->flow_label = flow_label(f, dir);
 	spec->sport = c2s ? f->sport : f->dport;
 	spec->dport = c2s ? f->dport : f->sport;
 	spec->offload = s->offload;
@@ -980,7 +1048,7 @@ write_frame(struct tg_synth *s, struct flow *f, struct tg_pkt_spec *spec,
 		.dir = (uint8_t)dir,
 		.total = f->msg_total,
 		.request_len = f->request_len,
-		.index = f->msg_index,
+		.index = msg_index(f, dir),
 		.seed = f->msg_seed,
 		.flow_seed = payload_flow_seed(s, f),
 		.ks = s->ks,
@@ -1026,7 +1094,8 @@ emit_tcp(struct tg_synth *s, struct flow *f, enum tg_dir dir,
 	if (!write_frame(s, f, &spec, dir, len, now, pkt))
 		return -1;
 	if (len && dir == f->data_dir) {
-		f->segs_unacked++;
+		if (f->segs_unacked < 3)
+			f->segs_unacked++;
 	} else if (len) {
 		f->data_dir = (uint8_t)dir;
 		f->segs_unacked = 1;
@@ -1058,9 +1127,8 @@ answer_gap(struct tg_synth *s, struct flow *f, enum tg_dir responder)
 static uint32_t
 segment_room(const struct flow *f, enum tg_dir dir)
 {
-	const struct tg_tcp_side *side = &f->tcp.side[dir];
 	uint32_t link_max = f->ip_version == 6 ? IPV6_MSS_MAX : IPV4_MSS_MAX;
-	uint32_t mss = side->mss;
+	uint32_t mss = f->tcp.mss[dir];
 
 	/* The peer may announce more (65495 on loopback, 8960 with jumbo
 	 * frames, both seen in captures), but a sender never puts more on
@@ -1082,15 +1150,17 @@ open_message(struct tg_synth *s, struct flow *f, uint32_t wanted)
 {
 	struct tg_payload_msg msg = {
 		.kind = f->payload,
-		.dir = f->step.dir,
+		.dir = f->step_dir,
 		.request_len = f->request_len,
 		.seed = f->msg_seed,
 	};
+	uint32_t total;
 
-	f->msg_index = next_msg_index(f, (enum tg_dir)f->step.dir);
-	msg.index = f->msg_index;
+	msg.index = next_msg_index(f, (enum tg_dir)f->step_dir);
+	f->msg_counted = msg.index < UINT16_MAX;
 	msg.flow_seed = payload_flow_seed(s, f);
-	f->msg_total = tg_payload_message_len(&msg, wanted);
+	total = tg_payload_message_len(&msg, wanted);
+	f->msg_total = total < LEN_MAX ? total : LEN_MAX;
 	f->msg_sent = 0;
 }
 
@@ -1098,14 +1168,14 @@ open_message(struct tg_synth *s, struct flow *f, uint32_t wanted)
 static void
 begin_message(struct tg_synth *s, struct flow *f)
 {
-	if (f->step.dir == TG_DIR_C2S)
+	if (f->step_dir == TG_DIR_C2S)
 		f->msg_seed = tg_rng_next(&s->rng);
-	open_message(s, f, f->step.bytes);
+	open_message(s, f, f->step_bytes);
 	if (f->proto != TG_PROTO_TCP && f->msg_total > MAX_DATAGRAM)
 		f->msg_total = MAX_DATAGRAM;
-	if (f->proto == TG_PROTO_ICMP && f->step.dir == TG_DIR_S2C)
+	if (f->proto == TG_PROTO_ICMP && f->step_dir == TG_DIR_S2C)
 		f->msg_total = f->request_len;	/* a reply echoes the data */
-	if (f->step.dir == TG_DIR_C2S)
+	if (f->step_dir == TG_DIR_C2S)
 		f->request_len = f->msg_total;
 }
 
@@ -1123,14 +1193,18 @@ side_owing_ack(const struct flow *f)
 /* The model's next step for the flow. The engine carries out the TCP
  * handshake itself, so a model's OPEN step has nothing left to do. */
 static bool
-draw_step(struct tg_synth *s, struct flow *f)
+draw_step(struct tg_synth *s, struct flow *f, uint64_t *gap)
 {
+	struct tg_step st;
 	bool more;
 
 	do {
-		more = tg_model_flow_step(s->model, &f->cursor, &s->rng,
-					  &f->step);
-	} while (more && f->step.intent == TG_INTENT_OPEN);
+		more = tg_model_flow_step(s->model, &f->cursor, &s->rng, &st);
+	} while (more && st.intent == TG_INTENT_OPEN);
+	if (more) {
+		take_step(f, &st);
+		*gap = st.gap_ns;
+	}
 	return more;
 }
 
@@ -1138,6 +1212,7 @@ draw_step(struct tg_synth *s, struct flow *f)
 static void
 plan_next(struct tg_synth *s, struct flow *f, uint64_t now)
 {
+	uint64_t gap = 0;
 	int owing;
 
 	if (s->draining) {
@@ -1146,36 +1221,35 @@ plan_next(struct tg_synth *s, struct flow *f, uint64_t now)
 			f->action = ACT_END;
 			return;
 		}
-		f->step = (struct tg_step){ .dir = TG_DIR_C2S,
-					    .intent = TG_INTENT_CLOSE,
-					    .gap_ns = LOCAL_ANSWER_NS };
-	} else if (!draw_step(s, f)) {
+		set_step(f, TG_DIR_C2S, TG_INTENT_CLOSE);
+		gap = LOCAL_ANSWER_NS;
+	} else if (!draw_step(s, f, &gap)) {
 		if (f->proto != TG_PROTO_TCP) {
 			f->action = ACT_END;
 			return;
 		}
 		/* A model that stops mid-conversation: the client closes. */
-		f->step = (struct tg_step){ .dir = TG_DIR_C2S,
-					    .intent = TG_INTENT_CLOSE };
+		set_step(f, TG_DIR_C2S, TG_INTENT_CLOSE);
 	}
-	f->step_at = now + f->step.gap_ns;
+	f->step_at = now + gap;
 	f->action = ACT_RUN_STEP;
 	if (f->proto != TG_PROTO_TCP)
 		return;
 	/* The receiver of the last data acknowledges it before anything
 	 * else happens, unless its own next packet soon carries the ACK. */
 	owing = side_owing_ack(f);
-	if (owing >= 0 && !(f->step.dir == owing &&
-			    f->step.gap_ns <= DELAYED_ACK_NS)) {
+	if (owing >= 0 && !(f->step_dir == owing && gap <= DELAYED_ACK_NS)) {
 		f->action = ACT_DELAYED_ACK;
-		f->step_at = now + f->step.gap_ns;
+		f->step_at = now + gap;
 	}
 }
 
+/* When the delayed ACK goes, right after plan_next(s, f, now) chose one:
+ * half the gap to the step (step_at - now), within the timer. */
 static uint64_t
 delayed_ack_time(const struct flow *f, uint64_t now)
 {
-	uint64_t wait = f->step.gap_ns / 2;
+	uint64_t wait = (f->step_at - now) / 2;
 
 	if (wait > DELAYED_ACK_NS)
 		wait = DELAYED_ACK_NS;
@@ -1188,7 +1262,7 @@ static bool
 tcp_segment(struct tg_synth *s, struct flow *f, uint64_t now, uint64_t *next,
 	    struct tg_synth_pkt *pkt)
 {
-	enum tg_dir dir = (enum tg_dir)f->step.dir;
+	enum tg_dir dir = (enum tg_dir)f->step_dir;
 	uint32_t want = f->msg_total - f->msg_sent;
 	uint32_t room = segment_room(f, dir);
 	int sent;
@@ -1225,9 +1299,9 @@ static bool
 tcp_run_step(struct tg_synth *s, struct flow *f, uint64_t now,
 	     uint64_t *next, struct tg_synth_pkt *pkt)
 {
-	enum tg_dir dir = (enum tg_dir)f->step.dir;
+	enum tg_dir dir = (enum tg_dir)f->step_dir;
 
-	switch (f->step.intent) {
+	switch (f->step_intent) {
 	case TG_INTENT_DATA:
 		begin_message(s, f);
 		f->action = ACT_SEGMENT;
@@ -1245,7 +1319,7 @@ tcp_run_step(struct tg_synth *s, struct flow *f, uint64_t now,
 static void fit_plan(struct tg_synth *s, struct flow *f, uint64_t now);
 
 /* What both kinds of model leave to the engine: the three-way handshake
- * (the SYN-ACK one RTT after the SYN, the client's ACK step.gap_ns after
+ * (the SYN-ACK one RTT after the SYN, the client's ACK its delay after
  * the SYN-ACK; then the model's first step is drawn) and the receiver's
  * ACK when the sender's window is full. */
 static bool
@@ -1260,7 +1334,8 @@ tcp_shared_event(struct tg_synth *s, struct flow *f, uint64_t now,
 				pkt) >= 0;
 	case ACT_SYNACK:
 		f->action = ACT_HANDSHAKE_ACK;
-		*next = now + f->step.gap_ns;
+		*next = now + f->msg_seed;	/* the ACK's delay (init_tcp) */
+		f->msg_seed = 0;
 		return emit_tcp(s, f, TG_DIR_S2C, TG_INTENT_OPEN, 0, now,
 				pkt) >= 0;
 	case ACT_HANDSHAKE_ACK:
@@ -1276,7 +1351,7 @@ tcp_shared_event(struct tg_synth *s, struct flow *f, uint64_t now,
 	default:	/* ACT_MID_ACK */
 		f->action = ACT_SEGMENT;
 		*next = now + LOCAL_ANSWER_NS;
-		return emit_tcp(s, f, tg_dir_peer((enum tg_dir)f->step.dir),
+		return emit_tcp(s, f, tg_dir_peer((enum tg_dir)f->step_dir),
 				TG_INTENT_ACK, 0, now, pkt) >= 0;
 	}
 }
@@ -1285,7 +1360,7 @@ static bool
 tcp_event(struct tg_synth *s, struct flow *f, uint64_t now, uint64_t *next,
 	  struct tg_synth_pkt *pkt)
 {
-	enum tg_dir closer = (enum tg_dir)f->step.dir;
+	enum tg_dir closer = (enum tg_dir)f->step_dir;
 	int owing;
 
 	switch (f->action) {
@@ -1323,7 +1398,7 @@ static bool
 datagram_event(struct tg_synth *s, struct flow *f, uint64_t now,
 	       uint64_t *next, struct tg_synth_pkt *pkt)
 {
-	enum tg_dir dir = (enum tg_dir)f->step.dir;
+	enum tg_dir dir = (enum tg_dir)f->step_dir;
 	struct tg_pkt_spec spec;
 	bool ok = true;
 
@@ -1382,7 +1457,7 @@ fit_create(struct tg_synth *s, char *err, size_t errlen)
 			 fit->hosts.client_zipf) != 0 ||
 	    tg_zipf_init(&h->servers, h->server_ranks,
 			 fit->hosts.server_zipf) != 0 ||
-	    tg_portset_init(&s->ports, s->max_flows) != 0) {
+	    tg_portset_init(&s->ports, s->max_flows, slot_port_key, s) != 0) {
 		snprintf(err, errlen, "out of memory for the hosts of %u flows",
 			 s->max_flows);
 		return -1;
@@ -1502,6 +1577,18 @@ port_key(const struct flow *f)
 	       f->sport;
 }
 
+_Static_assert(TG_MAX_FLOWS_MAX < TG_PORTSET_MAX_MEMBERS,
+	       "every flow slot can be in the port set");
+
+/* The port set's key of the flow in `slot`. */
+static uint64_t
+slot_port_key(const void *synth, uint32_t slot)
+{
+	const struct tg_synth *s = synth;
+
+	return port_key(&s->flows[slot]);
+}
+
 /* A free source port of the range lo..hi for the flow's client: the
  * range's counter goes round from a random start, skipping ports a live
  * flow of the same client holds. */
@@ -1524,7 +1611,7 @@ fit_take_port(struct tg_synth *s, struct flow *f, uint16_t lo, uint16_t hi)
 		 * (as for server ports, tg_model.c): the next will do. */
 		if (!tg_payload_fits_port(f->payload, f->proto, f->sport))
 			continue;
-		if (tg_portset_add(&s->ports, port_key(f))) {
+		if (tg_portset_add(&s->ports, (uint32_t)(f - s->flows))) {
 			f->holds_port = true;
 			return true;
 		}
@@ -1540,11 +1627,11 @@ fit_take_port(struct tg_synth *s, struct flow *f, uint16_t lo, uint16_t hi)
  * draws later give the same steps. */
 static uint64_t
 fit_measure_message(const struct tg_synth *s, const struct flow *f,
-		    uint16_t *steps)
+		    uint32_t *steps)
 {
 	struct tg_flow_cursor cursor = f->cursor;
 	struct tg_rng rng = f->rng;
-	uint64_t total = f->step.bytes;
+	uint64_t total = f->step_bytes;
 	struct tg_step st;
 
 	*steps = 1;
@@ -1555,7 +1642,7 @@ fit_measure_message(const struct tg_synth *s, const struct flow *f,
 			break;
 		if (st.intent != TG_INTENT_DATA)
 			continue;
-		if (st.dir != f->step.dir)
+		if (st.dir != f->step_dir)
 			break;
 		total += st.bytes;
 		(*steps)++;
@@ -1569,15 +1656,17 @@ static void
 fit_begin_message(struct tg_synth *s, struct flow *f)
 {
 	uint64_t total;
+	uint32_t steps;
 
 	/* Drawn before the look-ahead copies the generator. */
-	if (f->step.dir == TG_DIR_C2S)
+	if (f->step_dir == TG_DIR_C2S)
 		f->msg_seed = tg_rng_next(&f->rng);
-	total = fit_measure_message(s, f, &f->msg_steps);
+	total = fit_measure_message(s, f, &steps);
+	f->msg_steps = steps;
 	open_message(s, f, total < MAX_MESSAGE ? (uint32_t)total : MAX_MESSAGE);
-	if (f->step.dir == TG_DIR_C2S)
+	if (f->step_dir == TG_DIR_C2S)
 		f->request_len = f->msg_total;
-	f->msg_dir = f->step.dir;
+	f->msg_dir = f->step_dir;
 }
 
 /* End of the run: a flow waiting for its next step sends what is left of
@@ -1594,8 +1683,7 @@ fit_drain_flow(struct flow *f, uint64_t now)
 	f->step_at = now + LOCAL_ANSWER_NS;
 	if (f->msg_steps > 0 && f->msg_sent > 0 &&
 	    f->msg_sent < f->msg_total) {
-		f->step = (struct tg_step){ .dir = f->msg_dir,
-					    .intent = TG_INTENT_DATA };
+		set_step(f, (enum tg_dir)f->msg_dir, TG_INTENT_DATA);
 		f->msg_steps = 1;	/* the last step sends the rest */
 		f->action = ACT_SEGMENT;
 		return;
@@ -1611,29 +1699,30 @@ fit_plan(struct tg_synth *s, struct flow *f, uint64_t now)
 {
 	bool tcp = f->proto == TG_PROTO_TCP;
 	uint64_t gap = 0;
+	struct tg_step st;
 
 	if (s->draining) {
 		fit_drain_flow(f, now);
 		return;
 	}
 	for (;;) {
-		if (!tg_model_flow_step(s->model, &f->cursor, &f->rng,
-					&f->step)) {
+		if (!tg_model_flow_step(s->model, &f->cursor, &f->rng, &st)) {
 			/* A model that stops mid-conversation: the client
 			 * closes. */
 			f->action = tcp ? ACT_CLOSING : ACT_END;
 			f->step_at = now + gap + LOCAL_ANSWER_NS;
 			return;
 		}
-		gap += f->step.gap_ns;
-		if (f->step.intent == TG_INTENT_OPEN ||
-		    (tcp && f->step.intent == TG_INTENT_DATA &&
-		     f->tcp.side[f->step.dir].fin_sent))
+		take_step(f, &st);
+		gap += st.gap_ns;
+		if (f->step_intent == TG_INTENT_OPEN ||
+		    (tcp && f->step_intent == TG_INTENT_DATA &&
+		     f->tcp.bits[f->step_dir].fin_sent))
 			continue;
 		break;
 	}
-	if (tcp && f->step.intent == TG_INTENT_DATA &&
-	    (f->msg_steps == 0 || f->step.dir != f->msg_dir))
+	if (tcp && f->step_intent == TG_INTENT_DATA &&
+	    (f->msg_steps == 0 || f->step_dir != f->msg_dir))
 		fit_begin_message(s, f);
 	f->action = ACT_RUN_STEP;
 	f->step_at = now + gap;
@@ -1645,10 +1734,10 @@ static bool
 fit_tcp_data(struct tg_synth *s, struct flow *f, uint64_t now, uint64_t *next,
 	     struct tg_synth_pkt *pkt)
 {
-	enum tg_dir dir = (enum tg_dir)f->step.dir;
+	enum tg_dir dir = (enum tg_dir)f->step_dir;
 	uint32_t left = f->msg_total - f->msg_sent;
-	uint32_t want = f->msg_steps > 1 && f->step.bytes < left
-				? f->step.bytes : left;
+	uint32_t want = f->msg_steps > 1 && f->step_bytes < left
+				? f->step_bytes : left;
 	uint32_t room = segment_room(f, dir);
 	int sent = 0;
 
@@ -1698,8 +1787,8 @@ fit_tcp_close(struct tg_synth *s, struct flow *f, uint64_t now,
 		f->action = ACT_END;
 		return false;
 	}
-	if (!c->side[TG_DIR_C2S].fin_sent || !c->side[TG_DIR_S2C].fin_sent) {
-		dir = c->side[TG_DIR_C2S].fin_sent ? TG_DIR_S2C : TG_DIR_C2S;
+	if (!c->bits[TG_DIR_C2S].fin_sent || !c->bits[TG_DIR_S2C].fin_sent) {
+		dir = c->bits[TG_DIR_C2S].fin_sent ? TG_DIR_S2C : TG_DIR_C2S;
 		*next = now + answer_gap(s, f, tg_dir_peer(dir));
 		if (emit_tcp(s, f, dir, TG_INTENT_CLOSE, 0, now, pkt) >= 0)
 			return true;
@@ -1724,11 +1813,11 @@ static bool
 fit_tcp_step(struct tg_synth *s, struct flow *f, uint64_t now, uint64_t *next,
 	     struct tg_synth_pkt *pkt)
 {
-	enum tg_dir dir = (enum tg_dir)f->step.dir;
-	const struct tg_tcp_side *side = f->tcp.side;
+	enum tg_dir dir = (enum tg_dir)f->step_dir;
+	const struct tg_tcp_side_bits *side = f->tcp.bits;
 	bool sent = false;
 
-	switch (f->step.intent) {
+	switch (f->step_intent) {
 	case TG_INTENT_DATA:
 		return fit_tcp_data(s, f, now, next, pkt);
 	case TG_INTENT_ACK:
@@ -1811,7 +1900,7 @@ fit_datagram_len(const struct tg_synth *s, struct flow *f, enum tg_dir dir,
 	};
 	bool reply_kind = f->proto == TG_PROTO_ICMP ||
 			  f->payload == TG_PAYLOAD_DNS;
-	uint32_t bytes = f->step.bytes < MAX_DATAGRAM ? f->step.bytes
+	uint32_t bytes = f->step_bytes < MAX_DATAGRAM ? f->step_bytes
 						      : MAX_DATAGRAM;
 
 	if (dir == TG_DIR_S2C && reply_kind && !f->owed)
@@ -1830,20 +1919,20 @@ static bool
 fit_datagram_event(struct tg_synth *s, struct flow *f, uint64_t now,
 		   uint64_t *next, struct tg_synth_pkt *pkt)
 {
-	enum tg_dir dir = (enum tg_dir)f->step.dir;
+	enum tg_dir dir = (enum tg_dir)f->step_dir;
 	struct tg_pkt_spec spec;
 	uint32_t len;
 	bool ok = false;
 
 	if (f->action == ACT_END)
 		return false;
-	if (f->step.intent == TG_INTENT_DATA && dir == TG_DIR_C2S)
+	if (f->step_intent == TG_INTENT_DATA && dir == TG_DIR_C2S)
 		f->msg_seed = tg_rng_next(&f->rng);
-	if (f->step.intent == TG_INTENT_DATA &&
+	if (f->step_intent == TG_INTENT_DATA &&
 	    fit_datagram_len(s, f, dir, &len)) {
 		f->msg_total = len;
 		f->msg_sent = 0;
-		f->msg_index = f->msgs[dir];
+		f->msg_counted = false;	/* counted once it was sent */
 		fill_spec(s, f, dir, &spec);
 		ok = f->proto != TG_PROTO_ICMP ||
 		     tg_icmp_conv_step(&f->icmp, dir, &spec.icmp) ==
@@ -1911,7 +2000,7 @@ fit_launch(struct tg_synth *s, struct flow *f, uint32_t slot,
 		set_df(f, (enum tg_dir)d, desc->df[d]);
 		set_ipid_mode(f, (enum tg_dir)d, desc->ipid[d]);
 		f->ip_id[d] = (uint16_t)tg_rng_next(&f->rng);
-		f->flow_label[d] = (uint32_t)tg_rng_next(&f->rng) & 0xfffff;
+		set_flow_label(f, (enum tg_dir)d, tg_rng_next(&f->rng));
 	}
 	s->stats.flows_started++;
 	if (f->proto == TG_PROTO_TCP) {
@@ -2185,7 +2274,7 @@ fx_hold(struct tg_synth *s, struct flow *f, struct tg_fx_flow *x,
 	enum tg_dir dir = (enum tg_dir)s->fx_dir;
 
 	if (f->proto != TG_PROTO_TCP || f->action != ACT_SEGMENT ||
-	    f->step.dir != dir || f->msg_sent >= f->msg_total ||
+	    f->step_dir != dir || f->msg_sent >= f->msg_total ||
 	    tg_tcp_conv_send_room(&f->tcp, dir) == 0 ||
 	    !fx_keep(s, x, pkt, TG_FX_HOLD))
 		return false;

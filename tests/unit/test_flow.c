@@ -514,6 +514,41 @@ test_icmp_echo(void **state)
 	assert_int_equal(f.id, 7);
 }
 
+/* An ACK is owed exactly while the peer sent sequence space (SYN, data,
+ * FIN) the side has not acknowledged: "the last ack sent differs from
+ * what the side expects next", a 0 ack counting as sent before anything
+ * was, so a peer whose SYN ends at sequence 0 leaves nothing owed. */
+static void
+test_ack_owed(void **state)
+{
+	struct tg_tcp_endpoint server = linux_server;
+	struct tg_tcp_conv c;
+	uint32_t len = 100;
+
+	(void)state;
+	tg_tcp_conv_init(&c, &linux_client, &server);
+	must_emit(&c, TG_DIR_C2S, TG_INTENT_OPEN, NULL, 0);
+	assert_true(tg_tcp_conv_ack_pending(&c, TG_DIR_S2C));
+	assert_false(tg_tcp_conv_ack_pending(&c, TG_DIR_C2S));
+	must_emit(&c, TG_DIR_S2C, TG_INTENT_OPEN, NULL, MS);
+	assert_false(tg_tcp_conv_ack_pending(&c, TG_DIR_S2C));
+	assert_true(tg_tcp_conv_ack_pending(&c, TG_DIR_C2S));
+	must_emit(&c, TG_DIR_C2S, TG_INTENT_OPEN, NULL, 2 * MS);
+	assert_false(tg_tcp_conv_ack_pending(&c, TG_DIR_C2S));
+	must_emit(&c, TG_DIR_C2S, TG_INTENT_DATA, &len, 3 * MS);
+	assert_true(tg_tcp_conv_ack_pending(&c, TG_DIR_S2C));
+	must_emit(&c, TG_DIR_S2C, TG_INTENT_ACK, NULL, 4 * MS);
+	assert_false(tg_tcp_conv_ack_pending(&c, TG_DIR_S2C));
+	must_emit(&c, TG_DIR_S2C, TG_INTENT_CLOSE, NULL, 5 * MS);
+	assert_true(tg_tcp_conv_ack_pending(&c, TG_DIR_C2S));
+
+	server.isn = UINT32_MAX;	/* its SYN ends at 0 */
+	tg_tcp_conv_init(&c, &linux_client, &server);
+	must_emit(&c, TG_DIR_C2S, TG_INTENT_OPEN, NULL, 0);
+	must_emit(&c, TG_DIR_S2C, TG_INTENT_OPEN, NULL, MS);
+	assert_false(tg_tcp_conv_ack_pending(&c, TG_DIR_C2S));
+}
+
 int
 main(void)
 {
@@ -529,6 +564,7 @@ main(void)
 		cmocka_unit_test(test_data_window),
 		cmocka_unit_test(test_random_conversations_stay_consistent),
 		cmocka_unit_test(test_icmp_echo),
+		cmocka_unit_test(test_ack_owed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
