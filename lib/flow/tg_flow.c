@@ -127,7 +127,7 @@ tg_tcp_conv_edge_window(const struct tg_tcp_conv *conv, enum tg_dir dir,
 {
 	const struct tg_tcp_side *peer = &conv->side[tg_dir_peer(dir)];
 	int32_t span = seq_diff(peer->peer_wnd_edge, ack);
-	unsigned shift = (unsigned)conv->side[dir].wscale;
+	unsigned shift = (unsigned)conv->bits[dir].wscale;
 	uint32_t field;
 
 	if (span <= 0)
@@ -145,8 +145,10 @@ tg_tcp_conv_hole_ack(struct tg_tcp_conv *conv, enum tg_dir dir, uint32_t hole,
 	struct tg_tcp_side *peer = &conv->side[tg_dir_peer(dir)];
 	uint32_t received = rcv_nxt(conv, dir);
 
+	/* Without an ACK owed, `dir` acknowledged all it received, the
+	 * hole too: there is nothing to duplicate. */
 	if (conv->state < TG_TCP_ESTABLISHED || conv->state == TG_TCP_DONE ||
-	    seq_diff(hole, side->acked_sent) < 0 ||
+	    !conv->bits[dir].ack_owed ||
 	    seq_diff(hole_end, hole) <= 0 ||
 	    seq_diff(received, hole_end) <= 0)
 		return false;

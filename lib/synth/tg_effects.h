@@ -61,6 +61,10 @@ struct tg_fx_flow {
 	uint64_t retransmit_at;	/* TG_FX_HOLE, no ACK due: when the sender
 				 * has heard enough duplicate ACKs */
 	struct tg_flow_effect_counts counts;
+	/* The ACK number and window field each sender (enum tg_dir) last
+	 * put on the wire: a duplicate ACK repeats both. */
+	uint32_t last_ack[2];
+	uint16_t last_win[2];
 	int32_t frame;		/* in the store; -1: none */
 	uint8_t kind;		/* enum tg_fx_kind */
 	uint8_t resume_action;	/* the flow's action the effect put off */

@@ -758,6 +758,17 @@ fx_of(const struct tg_synth *s, const struct flow *f)
 static struct flow_truth *truth_of(const struct tg_synth *s,
 				   const struct flow *f);
 
+/* Effects: keep what `dir`'s TCP segment acknowledged and advertised. */
+static void
+fx_note_ack(struct tg_fx_flow *x, const struct tg_pkt_spec *spec,
+	    enum tg_dir dir)
+{
+	if (spec->proto != TG_PROTO_TCP || !(spec->tcp.flags & TG_TCP_ACK))
+		return;
+	x->last_ack[dir] = spec->tcp.ack;
+	x->last_win[dir] = spec->tcp.window;
+}
+
 /* A new flow's ground truth starts empty. */
 static void
 truth_clear(const struct tg_synth *s, const struct flow *f)
@@ -1068,6 +1079,7 @@ write_frame(struct tg_synth *s, struct flow *f, struct tg_pkt_spec *spec,
 	if (s->fx != NULL) {
 		s->fx_spec = *spec;	/* in case an effect resends it */
 		s->fx_dir = (uint8_t)dir;
+		fx_note_ack(fx_of(s, f), spec, dir);
 	}
 	s->stats.packets++;
 	s->stats.bytes += pkt->len;
@@ -2171,7 +2183,7 @@ fx_followers(const struct flow *f, enum tg_dir dir)
 	uint32_t room = tg_tcp_conv_send_room(&f->tcp, dir);
 
 	if ((f->action != ACT_SEGMENT && f->action != ACT_MID_ACK) ||
-	    f->step.dir != dir)
+	    f->step_dir != dir)
 		return 0;
 	return tg_fx_segments(left < room ? left : room, segment_room(f, dir));
 }
@@ -2185,11 +2197,10 @@ fx_open_hole(const struct tg_synth *s, struct flow *f, struct tg_fx_flow *x)
 {
 	enum tg_dir dir = (enum tg_dir)x->dir;
 	enum tg_dir rcv = tg_dir_peer(dir);
-	const struct tg_tcp_side *r = &f->tcp.side[rcv];
 	uint32_t hole = s->fx_store.frames[x->frame].spec.tcp.seq;
-	bool at_hole = r->acked_sent == hole;
+	bool at_hole = x->last_ack[rcv] == hole;
 	bool same_window = tg_tcp_conv_edge_window(&f->tcp, rcv, hole) ==
-			   r->last_win;
+			   x->last_win[rcv];
 	unsigned acks;
 
 	/* An ACK at the hole with another window would be a window update,

@@ -2027,7 +2027,7 @@ test_bytes_per_flow(void **state)
 		assert_true(par <= 176 + 16);
 		assert_true(fit <= 176 + 16 + 6.01);
 		assert_true(lab - fit <= 40.01);
-		assert_true(fx - fit <= 72.01);
+		assert_true(fx - fit <= 80.01);
 	}
 }
 
