@@ -87,10 +87,6 @@ whole_records(const uint8_t *buf, size_t len, uint64_t *frames)
 	return off;
 }
 
-/* Write all of buf, holding `frames` records (0: the file header). A
- * short write (disk full, file size limit) may leave part of buf on disk:
- * the file keeps the whole records of that part and is cut back after the
- * last of them, so it never ends in half a record. */
 static uint64_t
 now_ns(void)
 {
@@ -100,6 +96,10 @@ now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* Write all of buf, holding `frames` records (0: the file header). A
+ * short write (disk full, file size limit) may leave part of buf on disk:
+ * the file keeps the whole records of that part and is cut back after the
+ * last of them, so it never ends in half a record. */
 static int
 write_all(struct disk *d, const uint8_t *buf, size_t len, uint64_t frames)
 {
