@@ -2233,6 +2233,9 @@ tg_synth_burst(struct tg_synth *s, struct tg_synth_pkt *pkts, unsigned n,
 			uint32_t i = tg_timerwheel_pop(&s->arrivals);
 			uint16_t service = s->sessions[i].next_service;
 
+			if (!tg_timerwheel_empty(&s->arrivals))
+				__builtin_prefetch(&s->sessions[
+					tg_timerwheel_first(&s->arrivals)]);
 			if (i >= s->active_sessions) {
 				s->sessions[i].armed = false;	/* parks */
 				continue;
@@ -2246,6 +2249,12 @@ tg_synth_burst(struct tg_synth *s, struct tg_synth_pkt *pkts, unsigned n,
 		}
 		slot = tg_timerwheel_pop(&s->wheel);
 		f = &s->flows[slot];
+		/* The wheel knows which flow comes next: with millions of
+		 * flows its state is far out of cache, so it is fetched
+		 * while this packet is written. */
+		if (!tg_timerwheel_empty(&s->wheel))
+			__builtin_prefetch(
+				&s->flows[tg_timerwheel_first(&s->wheel)]);
 		if (f->action == ACT_EFFECT) {
 			wrote = fx_event(s, f, now, &next, &pkts[count]);
 		} else {

@@ -3,7 +3,11 @@
 
 #include "tg_timerwheel.h"
 
-#define TICK_SHIFT 10		/* a tick is 1.024 us */
+/* A tick is a nanosecond: then the due heap only holds entries of one
+ * time. Coarser ticks save a cascade now and then but let the heap grow
+ * to all the entries of a tick, and each of its levels misses the cache
+ * in a large table. */
+#define TICK_SHIFT 0
 #define LEVEL_BITS 6		/* TG_TW_BUCKETS = 2^6 */
 #define DUE_MIN 64		/* the due heap's first size */
 
@@ -138,6 +142,56 @@ spill_unlink(struct tg_timerwheel *w, uint32_t slot)
 
 /* --- The wheel ------------------------------------------------------------ */
 
+/* Put the list starting at `link` in front of the list at *head. */
+static void
+splice(struct tg_timerwheel *w, uint32_t link, uint32_t *head)
+{
+	while (link != LINK_END) {
+		uint32_t slot = slot_of(link);
+
+		link = w->node[slot].link;
+		w->node[slot].link = *head;
+		*head = link_of(slot);
+	}
+}
+
+/* Move the current tick back to `tick`. The wheel moves on to its first
+ * entry as soon as nothing is due, so a caller may push before it (the
+ * caller's own time is that of the last pop, or earlier). Let d be the
+ * highest digit in which `tick` and the current tick differ: the entries
+ * waiting below level d, and those due now, share the current tick's
+ * digits from d up, which are above those of `tick` at d: they all
+ * belong in one bucket of level d. Entries from level d up stay. */
+static void
+rewind_to(struct tg_timerwheel *w, uint64_t tick)
+{
+	unsigned d = (unsigned)(63 - __builtin_clzll(tick ^ w->now_tick)) /
+		     LEVEL_BITS;
+	unsigned b = (unsigned)(w->now_tick >> (d * LEVEL_BITS)) &
+		     (TG_TW_BUCKETS - 1);
+	uint32_t *head = &w->head[d][b];
+
+	for (uint32_t i = 0; i < w->n_due; i++) {
+		w->node[w->due[i]].link = *head;
+		*head = link_of(w->due[i]);
+	}
+	w->n_due = 0;
+	splice(w, w->spill, head);
+	w->spill = LINK_END;
+	for (unsigned level = 0; level < d; level++) {
+		for (uint64_t o = w->occupied[level]; o != 0; o &= o - 1) {
+			unsigned ob = (unsigned)__builtin_ctzll(o);
+
+			splice(w, w->head[level][ob], head);
+			w->head[level][ob] = LINK_END;
+		}
+		w->occupied[level] = 0;
+	}
+	if (*head != LINK_END)
+		w->occupied[d] |= 1ULL << b;
+	w->now_tick = tick;
+}
+
 /* Where `slot` waits: the due heap if its tick has come, else the bucket
  * of the highest digit in which its tick differs from the current one. */
 static void
@@ -147,6 +201,8 @@ place(struct tg_timerwheel *w, uint32_t slot)
 	unsigned level, b;
 	uint32_t *head;
 
+	if (tick < w->now_tick)
+		rewind_to(w, tick);
 	if (tick <= w->now_tick) {
 		due_add(w, slot);
 		return;

@@ -9,17 +9,18 @@
  * at once are less than 2^31 apart), so the packets never depend on
  * anything but the model and the seed.
  *
- * A hierarchical timer wheel: time in ticks of 2^10 ns; level L has 64
- * buckets of 64^L ticks each, nine levels reach every 64-bit time. An
- * entry waits in the bucket of the highest 6-bit digit in which its tick
- * differs from the wheel's current tick, in a list linked through the
- * slots' own nodes (no allocation per event). When the current tick's
- * entries run out, the wheel moves to the next bucket that holds any and
- * spreads that bucket over the levels below (at most once per level and
- * entry). The entries of the current tick, and any pushed at or before
- * it, wait in a small binary heap that orders them exactly; it holds one
- * microsecond's worth of events and grows only when more share one tick
- * than ever before (the drain, when every flow is due at once).
+ * A hierarchical timer wheel: time in ns ticks; level L has 64 buckets
+ * of 64^L ns each, eleven levels reach every 64-bit time. An entry waits
+ * in the bucket of the highest 6-bit digit in which its time differs
+ * from the wheel's current tick, in a list linked through the slots' own
+ * nodes (no allocation per event). When the current tick's entries run
+ * out, the wheel moves on to the next bucket that holds any and spreads
+ * that bucket over the levels below (at most once per level and entry);
+ * a push before the current tick moves it back, lifting the few entries
+ * near it into one bucket. The entries of the current tick wait in a
+ * small binary heap that orders them by start order; it grows only when
+ * more entries share one nanosecond than ever before (the drain, when
+ * the flows close at once).
  */
 #ifndef TG_TIMERWHEEL_H
 #define TG_TIMERWHEEL_H
@@ -27,7 +28,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define TG_TW_LEVELS 9
+#define TG_TW_LEVELS 11
 #define TG_TW_BUCKETS 64
 
 /* 16 bytes per slot: all the wheel keeps per flow (the due heap aside). */

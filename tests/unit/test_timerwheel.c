@@ -223,6 +223,31 @@ test_equal_times_wrap(void **state)
 	tg_timerwheel_free(&w);
 }
 
+/* The wheel moves on to its first entry; pushes before that point, into
+ * an empty wheel or not, still come out first. */
+static void
+test_push_before_current(void **state)
+{
+	struct tg_timerwheel w;
+
+	(void)state;
+	assert_int_equal(tg_timerwheel_init(&w, CAP), 0);
+	tg_timerwheel_push(&w, 1, 5000000, 1);
+	assert_int_equal(tg_timerwheel_pop(&w), 1);
+	tg_timerwheel_push(&w, 2, 100, 2);	/* empty wheel, before it */
+	tg_timerwheel_push(&w, 3, 3000000, 3);
+	tg_timerwheel_push(&w, 4, 4000000000, 4);
+	tg_timerwheel_push(&w, 5, 200, 5);
+	tg_timerwheel_push(&w, 6, 150, 6);
+	assert_int_equal(tg_timerwheel_pop(&w), 2);
+	assert_int_equal(tg_timerwheel_pop(&w), 6);
+	assert_int_equal(tg_timerwheel_pop(&w), 5);
+	assert_int_equal(tg_timerwheel_pop(&w), 3);
+	assert_int_equal(tg_timerwheel_pop(&w), 4);
+	assert_true(tg_timerwheel_empty(&w));
+	tg_timerwheel_free(&w);
+}
+
 static void
 test_clear(void **state)
 {
@@ -257,6 +282,7 @@ main(void)
 		cmocka_unit_test(test_lowered_and_rebuilt),
 		cmocka_unit_test(test_due_heap_full),
 		cmocka_unit_test(test_equal_times_wrap),
+		cmocka_unit_test(test_push_before_current),
 		cmocka_unit_test(test_clear),
 	};
 
