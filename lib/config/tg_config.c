@@ -731,7 +731,7 @@ parse_effects(struct parse *p, const config_setting_t *port,
 
 static int
 parse_port(struct parse *p, const config_setting_t *port,
-	   struct tg_port_cfg *pc)
+	   struct tg_port_cfg *pc, unsigned n_ports)
 {
 	static const char *const keys[] = {
 		"name", "device", "pcap", "mac_src", "mac_dst", "vlan",
@@ -764,7 +764,7 @@ parse_port(struct parse *p, const config_setting_t *port,
 	/* A packet or bit rate target grows the population up to `sessions`
 	 * (the control lcore picks how many run). */
 	if (pc->rate.kind == TG_RATE_PPS || pc->rate.kind == TG_RATE_BPS)
-		sessions = TG_RATE_SESSIONS_DEFAULT;
+		sessions = TG_RATE_SESSIONS_SHARE / n_ports;
 	if (get_unsigned(p, port, "sessions", 1, TG_MAX_SESSIONS, &sessions) ||
 	    get_unsigned(p, port, "max_flows", TG_MAX_FLOWS_MIN,
 			 TG_MAX_FLOWS_MAX, &pc->max_flows) ||
@@ -882,7 +882,7 @@ parse_ports(struct parse *p, const config_setting_t *root)
 		if (config_setting_type(port) != CONFIG_TYPE_GROUP)
 			return tg_cfgfile_fail(&p->f, port, "ports", "port %d "
 					       "is not a group { ... }", i + 1);
-		if (parse_port(p, port, &cfg->ports[i]))
+		if (parse_port(p, port, &cfg->ports[i], (unsigned)n))
 			return -1;
 		if (check_sessions_total(p, port, (unsigned)i + 1) ||
 		    check_outputs_apart(p, port, i))

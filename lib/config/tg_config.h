@@ -23,8 +23,10 @@
 #define TG_MAX_FLOWS_MIN 1024u
 #define TG_MAX_FLOWS_MAX (1u << 27)
 /* Most sessions a pps or bit/s target may use when `sessions` is not
- * given: about 100 kpps or 300 Mbit/s of the fitted default. */
-#define TG_RATE_SESSIONS_DEFAULT 1000000
+ * given: half of TG_MAX_SESSIONS shared by the ports of the run (one
+ * port: 5 million, about 1.5 Mpps or 3.5 Gbit/s of the fitted default),
+ * so that other ports' own `sessions` still fit beside them. */
+#define TG_RATE_SESSIONS_SHARE (TG_MAX_SESSIONS / 2)
 #define TG_MAX_EAL_ARGS 32
 #define TG_NAME_LEN 32
 #define TG_PATH_LEN 1024

@@ -328,6 +328,10 @@ test_every_key(void **state)
 	assert_true(b->rate.value == 1e10);
 	assert_true(b->rate.time_factor == 2);
 	assert_int_equal(b->n_workers, 2);	/* all workers by default */
+	/* Rate targets without `sessions`: half of the run's 10 million
+	 * over its two ports. */
+	assert_int_equal(a->sessions, 2500000);
+	assert_int_equal(b->sessions, 2500000);
 }
 
 static void
