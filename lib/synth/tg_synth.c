@@ -5,7 +5,7 @@
 
 #include "tg_dissected_ports.h"
 #include "tg_effects.h"
-#include "tg_flowheap.h"
+#include "tg_timerwheel.h"
 #include "tg_hosts.h"
 #include "tg_keystream.h"
 #include "tg_payload.h"
@@ -200,7 +200,7 @@ struct fit_hosts {
 struct session {
 	struct tg_arrival_state arrival;
 	uint16_t next_service;		/* of the flow it starts next */
-	bool armed;			/* waits in the arrivals heap */
+	bool armed;			/* waits in `arrivals` */
 };
 
 struct eq_gap;
@@ -221,16 +221,16 @@ struct tg_synth {
 	uint32_t free_head;		/* FREE_NONE: none given back */
 	uint32_t fresh;
 	uint32_t n_free;
-	struct tg_flowheap heap;
+	struct tg_timerwheel wheel;	/* the live flows by next packet */
 	/* Sessions: each an arrival process of the model with its own
-	 * memory of the previous flow; the heap orders their next starts. */
+	 * memory of the previous flow; `arrivals` orders their next starts. */
 	uint32_t n_sessions;
 	uint32_t active_sessions;	/* the others are parked */
 	uint32_t waking;		/* sessions below it are armed or
 					 * will park */
 	struct eq_gap *eq;		/* [EQ_GAPS] gaps for sessions to join */
 	struct session *sessions;
-	struct tg_flowheap arrivals;	/* slot = session; empty once draining */
+	struct tg_timerwheel arrivals;	/* slot = session; empty once draining */
 	uint64_t next_arrival_seq;	/* tie-breaker among sessions */
 	bool draining;
 	uint64_t next_flow_id;
@@ -379,13 +379,8 @@ fx_create(struct tg_synth *s, const struct tg_synth_params *p)
 static void
 session_arm(struct tg_synth *s, uint32_t i, uint64_t now, uint64_t gap)
 {
-	struct tg_flowheap_entry e = {
-		.time_ns = now + gap,
-		.seq = (uint32_t)s->next_arrival_seq++,
-		.slot = i,
-	};
-
-	tg_flowheap_push(&s->arrivals, e);
+	tg_timerwheel_push(&s->arrivals, i, now + gap,
+			   (uint32_t)s->next_arrival_seq++);
 }
 
 static uint64_t
@@ -483,7 +478,7 @@ sessions_create(struct tg_synth *s, uint32_t n, uint32_t active)
 	s->sessions = calloc(n, sizeof(*s->sessions));
 	s->eq = malloc(EQ_GAPS * sizeof(*s->eq));
 	if (s->sessions == NULL || s->eq == NULL ||
-	    tg_flowheap_init(&s->arrivals, n + 1) != 0)
+	    tg_timerwheel_init(&s->arrivals, n) != 0)
 		return -1;
 	for (uint32_t i = 0; i < n; i++)
 		s->sessions[i].arrival.prev_service = UINT16_MAX;
@@ -549,7 +544,7 @@ tg_synth_create(const struct tg_synth_params *p, char *err, size_t errlen)
 	}
 	s->flows = calloc(max, sizeof(*s->flows));
 	if (s->flows == NULL ||
-	    tg_flowheap_init(&s->heap, max) != 0)
+	    tg_timerwheel_init(&s->wheel, max) != 0)
 		goto nomem;
 	s->free_head = FREE_NONE;
 	s->n_free = max;
@@ -581,8 +576,7 @@ tg_synth_flow_memory(const struct tg_synth_params *p)
 {
 	uint64_t n = p->max_flows ? p->max_flows : 1;
 	/* The free list lives in the free slots: nothing more. */
-	uint64_t per_flow = sizeof(struct flow) +
-			    sizeof(struct tg_flowheap_entry);
+	uint64_t per_flow = sizeof(struct flow) + sizeof(struct tg_tw_node);
 	uint64_t bytes;
 
 	if (p->labels)
@@ -602,8 +596,8 @@ tg_synth_free(struct tg_synth *s)
 		return;
 	fit_free(s);
 	tg_keystream_free(s->ks);
-	tg_flowheap_free(&s->heap);
-	tg_flowheap_free(&s->arrivals);
+	tg_timerwheel_free(&s->wheel);
+	tg_timerwheel_free(&s->arrivals);
 	free(s->sessions);
 	free(s->eq);
 	free(s->flows);
@@ -617,8 +611,8 @@ tg_synth_free(struct tg_synth *s)
 static uint64_t
 next_arrival_time(const struct tg_synth *s)
 {
-	return tg_flowheap_empty(&s->arrivals)
-		       ? UINT64_MAX : tg_flowheap_top(&s->arrivals)->time_ns;
+	return tg_timerwheel_empty(&s->arrivals)
+		       ? UINT64_MAX : tg_timerwheel_first_time(&s->arrivals);
 }
 
 uint64_t
@@ -626,9 +620,9 @@ tg_synth_next_time(const struct tg_synth *s)
 {
 	uint64_t arrival = next_arrival_time(s);
 
-	if (!tg_flowheap_empty(&s->heap) &&
-	    tg_flowheap_top(&s->heap)->time_ns < arrival)
-		return tg_flowheap_top(&s->heap)->time_ns;
+	if (!tg_timerwheel_empty(&s->wheel) &&
+	    tg_timerwheel_first_time(&s->wheel) < arrival)
+		return tg_timerwheel_first_time(&s->wheel);
 	return arrival;
 }
 
@@ -711,10 +705,7 @@ static void plan_next(struct tg_synth *s, struct flow *f, uint64_t now);
 static void
 schedule(struct tg_synth *s, struct flow *f, uint32_t slot, uint64_t at)
 {
-	struct tg_flowheap_entry e = { .time_ns = at, .seq = (uint32_t)f->id,
-				       .slot = slot };
-
-	tg_flowheap_push(&s->heap, e);
+	tg_timerwheel_push(&s->wheel, slot, at, (uint32_t)f->id);
 }
 
 /* The MSS an IPv6 host announces: its MTU less the longer IPv6 header.
@@ -2076,39 +2067,43 @@ flow_event(struct tg_synth *s, struct flow *f, uint64_t now, uint64_t *next,
 void
 tg_synth_drain(struct tg_synth *s, uint64_t now)
 {
-	struct tg_flowheap *h = &s->heap;
+	struct tg_timerwheel *w = &s->wheel;
 
 	if (s->draining)
 		return;
 	s->draining = true;
-	s->arrivals.n = 0;	/* no session starts another flow */
+	tg_timerwheel_clear(&s->arrivals);	/* no session starts another
+						 * flow */
 	/* Flows waiting for their next model step stop waiting: they close
-	 * (TCP) or end (UDP, ICMP) right away. */
-	for (uint32_t i = 0; i < h->n; i++) {
-		struct flow *f = &s->flows[h->e[i].slot];
+	 * (TCP) or end (UDP, ICMP) right away. Nothing here draws from the
+	 * generator, so the order of this walk (by slot) does not show. */
+	for (uint32_t slot = 0; slot < s->fresh; slot++) {
+		struct flow *f = &s->flows[slot];
 		uint64_t soon = now + LOCAL_ANSWER_NS;
 
+		if (!tg_timerwheel_queued(w, slot))
+			continue;
 		if (f->packet_level) {
 			if (f->action != ACT_RUN_STEP && f->action != ACT_SYN)
 				continue;
 			fit_drain_flow(f, now);
-			if (h->e[i].time_ns > f->step_at)
-				h->e[i].time_ns = f->step_at;
+			if (tg_timerwheel_time(w, slot) > f->step_at)
+				tg_timerwheel_set_time(w, slot, f->step_at);
 			continue;
 		}
 		if (f->action != ACT_RUN_STEP && f->action != ACT_DELAYED_ACK)
 			continue;
 		plan_next(s, f, now);
-		if (h->e[i].time_ns > soon)
-			h->e[i].time_ns = soon;
+		if (tg_timerwheel_time(w, slot) > soon)
+			tg_timerwheel_set_time(w, slot, soon);
 	}
-	tg_flowheap_rebuild(h);
+	tg_timerwheel_rebuild(w);
 }
 
 bool
 tg_synth_idle(const struct tg_synth *s)
 {
-	return s->draining && tg_flowheap_empty(&s->heap);
+	return s->draining && tg_timerwheel_empty(&s->wheel);
 }
 
 /* --- Network effects ---------------------------------------------------- */
@@ -2484,21 +2479,25 @@ tg_synth_burst(struct tg_synth *s, struct tg_synth_pkt *pkts, unsigned n,
 		sessions_wake(s, WAKE_BURST, until_ns);
 	while (count < n) {
 		uint64_t now = tg_synth_next_time(s);
-		struct tg_flowheap_entry e;
+		uint32_t slot;
 		struct flow *f;
 		uint64_t next = now;
 		bool wrote;
 
-		if (now > until_ns || (s->draining && tg_flowheap_empty(&s->heap)))
+		if (now > until_ns ||
+		    (s->draining && tg_timerwheel_empty(&s->wheel)))
 			break;
 		if (s->labels && s->n_labels == TG_SYNTH_LABELS)
 			break;	/* the caller takes the labels first */
 		if (now == next_arrival_time(s) &&
-		    (tg_flowheap_empty(&s->heap) ||
-		     tg_flowheap_top(&s->heap)->time_ns > now)) {
-			uint32_t i = tg_flowheap_pop(&s->arrivals).slot;
+		    (tg_timerwheel_empty(&s->wheel) ||
+		     tg_timerwheel_first_time(&s->wheel) > now)) {
+			uint32_t i = tg_timerwheel_pop(&s->arrivals);
 			uint16_t service = s->sessions[i].next_service;
 
+			if (!tg_timerwheel_empty(&s->arrivals))
+				__builtin_prefetch(&s->sessions[
+					tg_timerwheel_first(&s->arrivals)]);
 			if (i >= s->active_sessions) {
 				s->sessions[i].armed = false;	/* parks */
 				continue;
@@ -2510,8 +2509,14 @@ tg_synth_burst(struct tg_synth *s, struct tg_synth_pkt *pkts, unsigned n,
 			session_arm(s, i, now, session_draw(s, i, now));
 			continue;
 		}
-		e = tg_flowheap_pop(&s->heap);
-		f = &s->flows[e.slot];
+		slot = tg_timerwheel_pop(&s->wheel);
+		f = &s->flows[slot];
+		/* The wheel knows which flow comes next: with millions of
+		 * flows its state is far out of cache, so it is fetched
+		 * while this packet is written. */
+		if (!tg_timerwheel_empty(&s->wheel))
+			__builtin_prefetch(
+				&s->flows[tg_timerwheel_first(&s->wheel)]);
 		if (f->action == ACT_EFFECT) {
 			wrote = fx_event(s, f, now, &next, &pkts[count]);
 		} else {
@@ -2523,9 +2528,9 @@ tg_synth_burst(struct tg_synth *s, struct tg_synth_pkt *pkts, unsigned n,
 		if (wrote)
 			count++;
 		if (f->action == ACT_END)
-			end_flow(s, e.slot);
+			end_flow(s, slot);
 		else
-			schedule(s, f, e.slot, next);
+			schedule(s, f, slot, next);
 	}
 	return count;
 }
@@ -2548,11 +2553,11 @@ tg_synth_take_live(const struct tg_synth *s, struct tg_flow_label *out,
 {
 	unsigned k = 0;
 
-	/* Every live flow is in the heap, once. */
-	for (; k < n && *pos < s->heap.n; (*pos)++) {
-		const struct flow *f = &s->flows[s->heap.e[*pos].slot];
+	/* Every live flow waits in the wheel; *pos is a slot. */
+	for (; k < n && *pos < s->fresh; (*pos)++) {
+		const struct flow *f = &s->flows[*pos];
 
-		if (flow_sent(s, f))
+		if (tg_timerwheel_queued(&s->wheel, *pos) && flow_sent(s, f))
 			make_label(s, f, TG_FLOW_END_STOPPED, &out[k++]);
 	}
 	return k;

@@ -1,0 +1,499 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <stdlib.h>
+
+#include "tg_timerwheel.h"
+
+#define DUE_MIN 64		/* the due heap's first size */
+/* Entries of the next period's far bucket moved to the near ring per push
+ * or pop: in a busy period the bucket is in long before its time. */
+#define MOVE_STEP 8
+
+_Static_assert(TG_TW_NEAR << TG_TW_BUCKET_SHIFT == 2ULL << TG_TW_PERIOD_SHIFT,
+	       "the near ring holds two periods");
+
+/* A node's link (and a list head) is TG_TW_IDLE, one of these, or the
+ * next slot of its list plus LINK_BASE. */
+#define LINK_END 1		/* last of its list, or an empty list */
+#define LINK_DUE 2		/* in the due heap */
+#define LINK_BASE 3
+#define SLOT_NONE UINT32_MAX
+
+static uint32_t
+link_of(uint32_t slot)
+{
+	return slot + LINK_BASE;
+}
+
+static uint32_t
+slot_of(uint32_t link)
+{
+	return link - LINK_BASE;
+}
+
+static bool
+earlier(const struct tg_tw_node *a, const struct tg_tw_node *b)
+{
+	if (a->time_ns != b->time_ns)
+		return a->time_ns < b->time_ns;
+	return (int32_t)(a->seq - b->seq) < 0;
+}
+
+static bool
+slot_earlier(const struct tg_timerwheel *w, uint32_t a, uint32_t b)
+{
+	return earlier(&w->node[a], &w->node[b]);
+}
+
+/* --- The due heap: slots before the current bucket's end ---------------- */
+
+static void
+due_sift_up(struct tg_timerwheel *w, uint32_t i, uint32_t slot)
+{
+	while (i > 0) {
+		uint32_t parent = (i - 1) / 2;
+
+		if (!slot_earlier(w, slot, w->due[parent]))
+			break;
+		w->due[i] = w->due[parent];
+		i = parent;
+	}
+	w->due[i] = slot;
+}
+
+static void
+due_sift_down(struct tg_timerwheel *w, uint32_t i, uint32_t slot)
+{
+	for (;;) {
+		uint32_t child = 2 * i + 1;
+
+		if (child >= w->n_due)
+			break;
+		if (child + 1 < w->n_due &&
+		    slot_earlier(w, w->due[child + 1], w->due[child]))
+			child++;
+		if (!slot_earlier(w, w->due[child], slot))
+			break;
+		w->due[i] = w->due[child];
+		i = child;
+	}
+	w->due[i] = slot;
+}
+
+static bool
+due_grow(struct tg_timerwheel *w)
+{
+	uint64_t want = w->due_cap ? 2 * (uint64_t)w->due_cap : DUE_MIN;
+	uint32_t *p;
+
+	if (want > w->due_limit)
+		want = w->due_limit;
+	if (want <= w->due_cap)
+		return false;
+	p = realloc(w->due, want * sizeof(*p));
+	if (p == NULL)
+		return false;
+	w->due = p;
+	w->due_cap = (uint32_t)want;
+	return true;
+}
+
+/* Into the due heap; if it cannot grow (out of memory), into the spill
+ * list, which is slow to search but keeps the order exact. */
+static void
+due_add(struct tg_timerwheel *w, uint32_t slot)
+{
+	if (w->n_due == w->due_cap && !due_grow(w)) {
+		w->node[slot].link = w->spill;
+		w->spill = link_of(slot);
+		return;
+	}
+	w->node[slot].link = LINK_DUE;
+	due_sift_up(w, w->n_due++, slot);
+}
+
+static void
+due_pop_top(struct tg_timerwheel *w)
+{
+	uint32_t last = w->due[--w->n_due];
+
+	if (w->n_due > 0)
+		due_sift_down(w, 0, last);
+}
+
+static void
+spill_unlink(struct tg_timerwheel *w, uint32_t slot)
+{
+	uint32_t *at = &w->spill;
+
+	while (*at != link_of(slot))
+		at = &w->node[slot_of(*at)].link;
+	*at = w->node[slot].link;
+}
+
+/* --- The rings ------------------------------------------------------------ */
+
+static int
+ring_init(struct tg_tw_ring *r, uint32_t n)
+{
+	r->n = n;
+	r->head = malloc(n * sizeof(*r->head));
+	r->bits = calloc(n / 64, sizeof(*r->bits));
+	r->sum = calloc(n / 64 / 64, sizeof(*r->sum));
+	if (r->head == NULL || r->bits == NULL || r->sum == NULL)
+		return -1;
+	for (uint32_t i = 0; i < n; i++)
+		r->head[i] = LINK_END;
+	return 0;
+}
+
+static void
+ring_free(struct tg_tw_ring *r)
+{
+	free(r->head);
+	free(r->bits);
+	free(r->sum);
+	r->head = NULL;
+	r->bits = r->sum = NULL;
+}
+
+/* Empty every bucket (a walk of the occupancy words, not of the heads). */
+static void
+ring_reset(struct tg_tw_ring *r)
+{
+	for (uint32_t x = 0; x < r->n / 64; x++) {
+		for (uint64_t o = r->bits[x]; o != 0; o &= o - 1)
+			r->head[x * 64 + (uint32_t)__builtin_ctzll(o)] = LINK_END;
+		r->bits[x] = 0;
+	}
+	for (uint32_t j = 0; j < r->n / 4096; j++)
+		r->sum[j] = 0;
+}
+
+static void
+ring_add(struct tg_timerwheel *w, struct tg_tw_ring *r, uint32_t i,
+	 uint32_t slot)
+{
+	w->node[slot].link = r->head[i];
+	r->head[i] = link_of(slot);
+	r->bits[i / 64] |= 1ULL << (i % 64);
+	r->sum[i / 4096] |= 1ULL << (i / 64 % 64);
+}
+
+/* Take bucket i's list out of the ring. */
+static uint32_t
+ring_take(struct tg_tw_ring *r, uint32_t i)
+{
+	uint32_t list = r->head[i];
+
+	r->head[i] = LINK_END;
+	r->bits[i / 64] &= ~(1ULL << (i % 64));
+	if (r->bits[i / 64] == 0)
+		r->sum[i / 4096] &= ~(1ULL << (i / 64 % 64));
+	return list;
+}
+
+/* The first occupied bucket from i to the ring's end; UINT32_MAX if none.
+ * The summary skips 64 empty words at a time. */
+static uint32_t
+ring_first_from(const struct tg_tw_ring *r, uint32_t i)
+{
+	uint32_t x = i / 64, j;
+	uint64_t o = r->bits[x] & (~0ULL << (i % 64)), s;
+
+	if (o != 0)
+		return x * 64 + (uint32_t)__builtin_ctzll(o);
+	if (++x == r->n / 64)
+		return UINT32_MAX;
+	j = x / 64;
+	s = r->sum[j] & (~0ULL << (x % 64));
+	while (s == 0) {
+		if (++j == r->n / 4096)
+			return UINT32_MAX;
+		s = r->sum[j];
+	}
+	x = j * 64 + (uint32_t)__builtin_ctzll(s);
+	return x * 64 + (uint32_t)__builtin_ctzll(r->bits[x]);
+}
+
+/* The first occupied bucket from i on, round the ring once. */
+static uint32_t
+ring_next(const struct tg_tw_ring *r, uint32_t i)
+{
+	uint32_t b = ring_first_from(r, i);
+
+	return b != UINT32_MAX ? b : ring_first_from(r, 0);
+}
+
+/* --- Placing entries ------------------------------------------------------ */
+
+static uint64_t
+period_of(uint64_t t)
+{
+	return t >> TG_TW_PERIOD_SHIFT;
+}
+
+static uint32_t
+near_index(uint64_t t)
+{
+	return (uint32_t)(t >> TG_TW_BUCKET_SHIFT) & (TG_TW_NEAR - 1);
+}
+
+/* Where `slot` waits: the due heap if its time is before the current
+ * bucket's end (the last bucket of time: always), the near ring for this
+ * period and the next, the far ring for the periods after, else the
+ * overflow list. */
+static void
+place(struct tg_timerwheel *w, uint32_t slot)
+{
+	uint64_t t = w->node[slot].time_ns;
+	uint64_t p = period_of(t);
+	uint64_t end = w->cur + (1ULL << TG_TW_BUCKET_SHIFT);
+
+	if (t < end || end < w->cur) {
+		due_add(w, slot);
+	} else if (p <= w->period + 1) {
+		ring_add(w, &w->near, near_index(t), slot);
+	} else if (p - w->period < TG_TW_FAR) {
+		ring_add(w, &w->far, (uint32_t)p & (TG_TW_FAR - 1), slot);
+	} else {
+		w->node[slot].link = w->overflow;
+		w->overflow = link_of(slot);
+	}
+}
+
+static void
+place_list(struct tg_timerwheel *w, uint32_t list)
+{
+	while (list != LINK_END) {
+		uint32_t slot = slot_of(list);
+
+		list = w->node[slot].link;
+		place(w, slot);
+	}
+}
+
+/* Move up to `n` entries of the next period's far bucket to the near
+ * ring (UINT32_MAX: all). */
+static void
+move_next_period(struct tg_timerwheel *w, uint32_t n)
+{
+	for (; n > 0 && w->moving != LINK_END; n--) {
+		uint32_t slot = slot_of(w->moving);
+
+		w->moving = w->node[slot].link;
+		place(w, slot);
+	}
+}
+
+/* The current bucket becomes the one starting at `cur`. In a new period
+ * the next period's far bucket starts on its way to the near ring, and
+ * overflow entries now within the far ring's reach go there. */
+static void
+enter(struct tg_timerwheel *w, uint64_t cur)
+{
+	uint64_t p = period_of(cur);
+	uint32_t list;
+
+	w->cur = cur;
+	if (p == w->period)
+		return;
+	move_next_period(w, UINT32_MAX);
+	w->period = p;
+	w->moving = ring_take(&w->far, (uint32_t)(p + 1) & (TG_TW_FAR - 1));
+	list = w->overflow;
+	w->overflow = LINK_END;
+	place_list(w, list);
+}
+
+/* The earliest time of the overflow list (not empty). */
+static uint64_t
+overflow_min(const struct tg_timerwheel *w)
+{
+	uint64_t t = UINT64_MAX;
+
+	for (uint32_t l = w->overflow; l != LINK_END;
+	     l = w->node[slot_of(l)].link)
+		if (w->node[slot_of(l)].time_ns < t)
+			t = w->node[slot_of(l)].time_ns;
+	return t;
+}
+
+static bool
+due_any(const struct tg_timerwheel *w)
+{
+	return w->n_due > 0 || w->spill != LINK_END;
+}
+
+/* Move on to the next bucket that has entries (the due heap is empty and
+ * the wheel is not) and put them in the due heap. The near ring holds
+ * the entries of this period and the next, in time order round the ring
+ * from the current bucket; the next period's far entries still on their
+ * way must be in before a bucket of the next period is taken. */
+static void
+advance(struct tg_timerwheel *w)
+{
+	while (!due_any(w)) {
+		uint32_t ci = near_index(w->cur);
+		uint32_t i = ring_next(&w->near, ci);
+		uint32_t from;
+		uint64_t p;
+
+		if (i != UINT32_MAX) {
+			uint64_t start = w->cur +
+				((uint64_t)((i - ci) & (TG_TW_NEAR - 1))
+				 << TG_TW_BUCKET_SHIFT);
+
+			if (period_of(start) > w->period &&
+			    w->moving != LINK_END) {
+				move_next_period(w, UINT32_MAX);
+				continue;
+			}
+			enter(w, start);
+			place_list(w, ring_take(&w->near, i));
+			continue;
+		}
+		if (w->moving != LINK_END) {
+			move_next_period(w, UINT32_MAX);
+			continue;
+		}
+		from = (uint32_t)(w->period + 2) & (TG_TW_FAR - 1);
+		i = ring_next(&w->far, from);
+		if (i != UINT32_MAX) {
+			/* Nothing before period p: the one before it becomes
+			 * the current one, which sends p's bucket on its way. */
+			p = w->period + 2 + ((i - from) & (TG_TW_FAR - 1));
+			enter(w, (p - 1) << TG_TW_PERIOD_SHIFT);
+			continue;
+		}
+		enter(w, overflow_min(w) >> TG_TW_BUCKET_SHIFT
+				 << TG_TW_BUCKET_SHIFT);
+	}
+}
+
+/* After a change: the due heap takes what it can from the spill list, the
+ * next period's far entries move on a few at a time, the current bucket
+ * moves on if nothing is due, and `first` is the slot that pops next. */
+static void
+settle(struct tg_timerwheel *w)
+{
+	uint32_t best;
+
+	while (w->spill != LINK_END && w->n_due < w->due_cap) {
+		uint32_t slot = slot_of(w->spill);
+
+		w->spill = w->node[slot].link;
+		due_add(w, slot);
+	}
+	move_next_period(w, MOVE_STEP);
+	if (!due_any(w) && w->n > 0)
+		advance(w);
+	best = w->n_due > 0 ? w->due[0] : SLOT_NONE;
+	for (uint32_t l = w->spill; l != LINK_END; l = w->node[slot_of(l)].link)
+		if (best == SLOT_NONE || slot_earlier(w, slot_of(l), best))
+			best = slot_of(l);
+	w->first = best;
+}
+
+/* Everything empty, the current bucket the one of time `t`. */
+static void
+reset(struct tg_timerwheel *w, uint64_t t)
+{
+	ring_reset(&w->near);
+	ring_reset(&w->far);
+	w->n_due = 0;
+	w->spill = LINK_END;
+	w->moving = LINK_END;
+	w->overflow = LINK_END;
+	w->first = SLOT_NONE;
+	w->cur = t >> TG_TW_BUCKET_SHIFT << TG_TW_BUCKET_SHIFT;
+	w->period = period_of(t);
+}
+
+int
+tg_timerwheel_init(struct tg_timerwheel *w, uint32_t cap)
+{
+	*w = (struct tg_timerwheel){ .cap = cap, .due_limit = UINT32_MAX };
+	if (cap > UINT32_MAX - LINK_BASE)
+		return -1;
+	/* calloc: every node TG_TW_IDLE, and pages are only touched as
+	 * slots are first used. */
+	w->node = calloc(cap ? cap : 1, sizeof(*w->node));
+	if (w->node == NULL || ring_init(&w->near, TG_TW_NEAR) != 0 ||
+	    ring_init(&w->far, TG_TW_FAR) != 0 || !due_grow(w)) {
+		tg_timerwheel_free(w);
+		return -1;
+	}
+	reset(w, 0);
+	return 0;
+}
+
+void
+tg_timerwheel_free(struct tg_timerwheel *w)
+{
+	free(w->node);
+	free(w->due);
+	ring_free(&w->near);
+	ring_free(&w->far);
+	w->node = NULL;
+	w->due = NULL;
+	w->cap = w->n = w->n_due = w->due_cap = 0;
+}
+
+void
+tg_timerwheel_push(struct tg_timerwheel *w, uint32_t slot, uint64_t time_ns,
+		   uint32_t seq)
+{
+	w->node[slot].time_ns = time_ns;
+	w->node[slot].seq = seq;
+	if (w->n++ == 0)
+		reset(w, time_ns);	/* an empty wheel starts anywhere */
+	if (slot >= w->used)
+		w->used = slot + 1;
+	place(w, slot);
+	settle(w);
+}
+
+uint32_t
+tg_timerwheel_pop(struct tg_timerwheel *w)
+{
+	uint32_t slot = w->first;
+
+	if (w->node[slot].link == LINK_DUE)
+		due_pop_top(w);		/* `first` is the heap's top */
+	else
+		spill_unlink(w, slot);
+	w->node[slot].link = TG_TW_IDLE;
+	w->n--;
+	settle(w);
+	return slot;
+}
+
+/* The slots in use are below `used`: a walk over them in slot order
+ * reads the nodes one after the other, where a walk of the lists would
+ * miss the cache at nearly every node of a large table. */
+
+void
+tg_timerwheel_clear(struct tg_timerwheel *w)
+{
+	for (uint32_t i = 0; i < w->used; i++)
+		w->node[i].link = TG_TW_IDLE;
+	reset(w, w->cur);
+	w->n = 0;
+}
+
+void
+tg_timerwheel_rebuild(struct tg_timerwheel *w)
+{
+	uint64_t min = UINT64_MAX;
+
+	for (uint32_t i = 0; i < w->used; i++)
+		if (w->node[i].link != TG_TW_IDLE && w->node[i].time_ns < min)
+			min = w->node[i].time_ns;
+	reset(w, min);
+	if (w->n == 0)
+		return;
+	for (uint32_t i = 0; i < w->used; i++)
+		if (w->node[i].link != TG_TW_IDLE)
+			place(w, i);
+	settle(w);
+}

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * tg_timerwheel: the flows (or sessions) of one worker ordered by the
+ * time of their next event, in O(1) amortized per push and pop however
+ * many wait.
+ *
+ * Entries are numbered by the caller's slot (0 .. cap-1) and pop in
+ * exactly one order: by time, ties to the lower `seq` (start order,
+ * compared as serial numbers, RFC 1982: exact while the entries waiting
+ * at once are less than 2^31 apart), so the packets never depend on
+ * anything but the model and the seed.
+ *
+ * Two calendar rings, no cascades. Time is cut into periods of 2^30 ns
+ * (1.07 s). The near ring, 2^17 buckets of 2^14 ns (16 us), holds the
+ * entries of the current period and the next; the far ring, one bucket
+ * per period, holds those up to 2^16 periods (19.5 hours) ahead; later
+ * ones wait in an overflow list, scanned once a period. Entries wait in
+ * unsorted lists linked through the slots' own nodes (no allocation per
+ * event); an occupancy bitmap with a summary word per 64 words finds the
+ * next bucket. The next period's far bucket moves to the near ring a few
+ * entries per push or pop while the current period runs, so no step has
+ * to move a whole bucket at once, as a hierarchical wheel's cascade
+ * does (a stall of milliseconds to seconds with millions of entries).
+ * The entries of the current near bucket, and any pushed before it, wait
+ * in a small binary heap that orders them by time and start order.
+ */
+#ifndef TG_TIMERWHEEL_H
+#define TG_TIMERWHEEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define TG_TW_BUCKET_SHIFT 14	/* near bucket: 2^14 ns */
+#define TG_TW_PERIOD_SHIFT 30	/* period: 2^30 ns */
+#define TG_TW_NEAR (1u << 17)	/* near buckets: two periods */
+#define TG_TW_FAR (1u << 16)	/* far buckets: periods ahead */
+
+/* 16 bytes per slot: all the wheel keeps per flow (the due heap aside). */
+struct tg_tw_node {
+	uint64_t time_ns;
+	uint32_t seq;
+	uint32_t link;	/* TG_TW_IDLE, or where the entry waits (internal) */
+};
+
+_Static_assert(sizeof(struct tg_tw_node) == 16,
+	       "a wheel node is part of every flow's state");
+
+#define TG_TW_IDLE 0	/* link of a slot that is not queued (calloc'd) */
+
+/* A ring's list heads and occupancy: bit i of bits[i / 64], and bit j of
+ * sum[j / 64] when bits[j] has any. */
+struct tg_tw_ring {
+	uint32_t *head;
+	uint64_t *bits;
+	uint64_t *sum;
+	uint32_t n;			/* buckets, a power of two */
+};
+
+struct tg_timerwheel {
+	struct tg_tw_node *node;	/* [cap], by slot */
+	uint32_t cap;
+	uint32_t used;			/* no slot from here on was queued */
+	uint32_t n;			/* slots queued */
+	uint64_t cur;			/* start of the current near bucket */
+	uint64_t period;		/* the current period */
+	uint32_t *due;			/* heap of slots before cur's bucket end */
+	uint32_t n_due;
+	uint32_t due_cap;
+	uint32_t due_limit;		/* the heap grows no further (tests) */
+	uint32_t spill;			/* due slots the heap could not take */
+	uint32_t first;			/* the slot that pops next */
+	uint32_t moving;		/* next period's far list, on its way
+					 * to the near ring */
+	uint32_t overflow;		/* beyond the far ring */
+	struct tg_tw_ring near;
+	struct tg_tw_ring far;
+};
+
+/* Returns -1 if the memory cannot be had. */
+int tg_timerwheel_init(struct tg_timerwheel *w, uint32_t cap);
+void tg_timerwheel_free(struct tg_timerwheel *w);
+
+/* Queue `slot` (not queued yet) for time_ns. */
+void tg_timerwheel_push(struct tg_timerwheel *w, uint32_t slot,
+			uint64_t time_ns, uint32_t seq);
+/* Take the first slot out (the wheel is not empty). */
+uint32_t tg_timerwheel_pop(struct tg_timerwheel *w);
+/* Take every slot out. */
+void tg_timerwheel_clear(struct tg_timerwheel *w);
+
+/* Change a queued slot's time in place; call tg_timerwheel_rebuild
+ * before the next push or pop. */
+static inline void
+tg_timerwheel_set_time(struct tg_timerwheel *w, uint32_t slot,
+		       uint64_t time_ns)
+{
+	w->node[slot].time_ns = time_ns;
+}
+
+void tg_timerwheel_rebuild(struct tg_timerwheel *w);
+
+static inline bool
+tg_timerwheel_empty(const struct tg_timerwheel *w)
+{
+	return w->n == 0;
+}
+
+static inline uint32_t
+tg_timerwheel_count(const struct tg_timerwheel *w)
+{
+	return w->n;
+}
+
+static inline bool
+tg_timerwheel_queued(const struct tg_timerwheel *w, uint32_t slot)
+{
+	return w->node[slot].link != TG_TW_IDLE;
+}
+
+static inline uint64_t
+tg_timerwheel_time(const struct tg_timerwheel *w, uint32_t slot)
+{
+	return w->node[slot].time_ns;
+}
+
+/* The slot that pops next and its time (the wheel is not empty). */
+static inline uint32_t
+tg_timerwheel_first(const struct tg_timerwheel *w)
+{
+	return w->first;
+}
+
+static inline uint64_t
+tg_timerwheel_first_time(const struct tg_timerwheel *w)
+{
+	return w->node[w->first].time_ns;
+}
+
+#endif /* TG_TIMERWHEEL_H */
