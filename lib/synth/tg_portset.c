@@ -92,12 +92,15 @@ tg_portset_free(struct tg_portset *ps)
 bool
 tg_portset_add(struct tg_portset *ps, uint32_t id)
 {
-	uint64_t key = ps->key(ps->ctx, id);
-	uint32_t h = hash(key), tag = entry_of(0, h) & TAG_MASK;
-	uint32_t i = home(ps, h);
+	uint64_t key;
+	uint32_t h, tag, i;
 
 	if (id >= ps->max || ps->n >= ps->max)
-		return false;
+		return false;	/* not a member: no key to read */
+	key = ps->key(ps->ctx, id);
+	h = hash(key);
+	tag = entry_of(0, h) & TAG_MASK;
+	i = home(ps, h);
 	for (; ps->entry[i] != 0; i = next(ps, i)) {
 		uint32_t e = ps->entry[i];
 
@@ -113,11 +116,13 @@ tg_portset_add(struct tg_portset *ps, uint32_t id)
 void
 tg_portset_del(struct tg_portset *ps, uint32_t id)
 {
-	uint32_t h = hash(ps->key(ps->ctx, id));
-	uint32_t want = entry_of(id, h), i = home(ps, h), j;
+	uint32_t h, want, i, j;
 
 	if (id >= ps->max)
 		return;
+	h = hash(ps->key(ps->ctx, id));
+	want = entry_of(id, h);
+	i = home(ps, h);
 	while (ps->entry[i] != want) {
 		if (ps->entry[i] == 0)
 			return;
