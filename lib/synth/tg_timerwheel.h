@@ -17,9 +17,10 @@
  * unsorted lists linked through the slots' own nodes (no allocation per
  * event); an occupancy bitmap with a summary word per 64 words finds the
  * next bucket. The next period's far bucket moves to the near ring a few
- * entries per push or pop while the current period runs, so no step has
- * to move a whole bucket at once, as a hierarchical wheel's cascade
- * does (a stall of milliseconds to seconds with millions of entries).
+ * entries per push or pop while the current period runs, so a busy period
+ * never moves a whole bucket at once, as a hierarchical wheel's cascade
+ * does (a stall of milliseconds to seconds with millions of entries);
+ * only a period that runs out of entries first moves the rest at once.
  * The entries of the current near bucket, and any pushed before it, wait
  * in a small binary heap that orders them by time and start order.
  */
