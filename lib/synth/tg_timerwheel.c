@@ -445,8 +445,12 @@ tg_timerwheel_push(struct tg_timerwheel *w, uint32_t slot, uint64_t time_ns,
 {
 	w->node[slot].time_ns = time_ns;
 	w->node[slot].seq = seq;
-	if (w->n++ == 0)
-		reset(w, time_ns);	/* an empty wheel starts anywhere */
+	if (w->n++ == 0) {
+		/* An empty wheel starts anywhere: its rings are empty
+		 * already (every entry left them to be popped). */
+		w->cur = time_ns >> TG_TW_BUCKET_SHIFT << TG_TW_BUCKET_SHIFT;
+		w->period = period_of(time_ns);
+	}
 	if (slot >= w->used)
 		w->used = slot + 1;
 	place(w, slot);
