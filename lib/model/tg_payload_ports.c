@@ -47,7 +47,9 @@ tg_payload_on_port(uint8_t kind, uint8_t proto, uint16_t port)
 
 /* The dissectors that read a kind's messages as what they are. Random and
  * zero bytes have none: any dissector reads them as broken. */
-static const char *const kind_dissectors[TG_PAYLOAD_KINDS][3] = {
+#define KIND_DISSECTORS_MAX 3
+static const char *const
+	kind_dissectors[TG_PAYLOAD_KINDS][KIND_DISSECTORS_MAX] = {
 	[TG_PAYLOAD_HTTP] = { "http" },
 	[TG_PAYLOAD_DNS] = { "dns", "mdns", "llmnr" },
 	[TG_PAYLOAD_TLS] = { "tls" },
@@ -74,7 +76,9 @@ tg_payload_fits_port(uint8_t kind, uint8_t proto, uint16_t port)
 		return true;
 	if (kind >= TG_PAYLOAD_KINDS)
 		return false;
-	for (size_t i = 0; i < 3 && kind_dissectors[kind][i] != NULL; i++)
+	for (size_t i = 0; i < KIND_DISSECTORS_MAX &&
+			   kind_dissectors[kind][i] != NULL;
+	     i++)
 		if (strcmp(kind_dissectors[kind][i], dissector) == 0)
 			return true;
 	return false;
