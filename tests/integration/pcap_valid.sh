@@ -17,9 +17,12 @@ run() {
 
 check_volume() {
 	local pcap=$1 min_flows=$2 packets tcp_flows udp_flows
-	packets=$(tshark -r "$pcap" -T fields -e frame.number 2>/dev/null | wc -l)
-	tcp_flows=$(tshark -r "$pcap" -Y tcp -T fields -e tcp.stream 2>/dev/null | sort -u | wc -l)
-	udp_flows=$(tshark -r "$pcap" -Y udp -T fields -e udp.stream 2>/dev/null | sort -u | wc -l)
+	# One pass: per packet its TCP stream, its UDP stream, or neither.
+	read -r packets tcp_flows udp_flows < <(tshark -r "$pcap" -T fields \
+		-e tcp.stream -e udp.stream 2>/dev/null | awk -F'\t' '
+		{ n++ } $1 != "" { tcp[$1] = 1 } $2 != "" { udp[$2] = 1 }
+		END { t = 0; u = 0; for (s in tcp) t++; for (s in udp) u++
+		      print n + 0, t, u }')
 	echo "$(basename "$pcap"): packets $packets, TCP flows $tcp_flows, UDP flows $udp_flows"
 	[ "$packets" -ge 10000 ] || fail "only $packets packets"
 	[ $((tcp_flows + udp_flows)) -ge "$min_flows" ] || fail "only $((tcp_flows + udp_flows)) flows"
