@@ -25,6 +25,16 @@ int tg_ports_start(struct tg_port *ports, const struct tg_config *cfg,
 /* Stop and close every started port. */
 void tg_ports_stop(struct tg_port *ports, unsigned n_ports);
 
+struct rte_mbuf;
+struct tg_pkt_layout;
+
+/* Set a frame's mbuf lengths and, for the `offload` (TG_PKT_OFFLOAD_*)
+ * the port does, its offload flags and header lengths. proto: TG_PROTO_*
+ * (only TCP and UDP checksums are offloaded). */
+void tg_port_tx_fields(struct rte_mbuf *m, uint16_t len,
+		       const struct tg_pkt_layout *layout, uint8_t proto,
+		       uint8_t ip_version, uint32_t offload);
+
 /* Which TX queue of `port` the worker on `lcore` owns. */
 uint16_t tg_port_queue_of(const struct tg_port_cfg *port, unsigned lcore);
 

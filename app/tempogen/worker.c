@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
+#include <rte_memzone.h>
 
 #include "worker.h"
 
@@ -56,6 +58,8 @@ plan_population(struct tg_worker_port *wp, struct tg_synth_params *params,
 	if (!tg_port_has_rate_target(pc))
 		goto publish;
 	wp->rate_share = pc->rate.value / pc->n_workers;
+	if (pc->reel)
+		goto publish;	/* a reel reaches the rate by its pace */
 	if (tg_synth_measure_session(params, &one, err, errlen) != 0)
 		return -1;
 	per_session = pc->rate.kind == TG_RATE_PPS ? one.packets : one.bits;
@@ -67,6 +71,44 @@ plan_population(struct tg_worker_port *wp, struct tg_synth_params *params,
 publish:
 	atomic_init(&wp->setting.sessions, wp->sessions);
 	atomic_init(&wp->setting.speed_ppm, TG_SPEED_ONE);
+	return 0;
+}
+
+/* A reel port records its reel now. Its frames are attached to mbufs in
+ * place unless a capture tap may hold one past the reel's next turn, or
+ * the reel is so short that a frame may still wait in the TX ring when
+ * its turn comes again. A rate target plays the reel faster or slower
+ * than the model's pace, as the reel's own rate asks. */
+static int
+init_player(struct tg_worker *w, struct tg_worker_port *wp,
+	    unsigned port_index, const struct tg_synth_params *params,
+	    char *err, size_t errlen)
+{
+	const struct tg_port_cfg *pc = wp->port->cfg;
+	struct tg_player *pl = &wp->player;
+	char zone[RTE_MEMZONE_NAMESIZE];
+	struct tg_player_mem mem = {
+		.zone_name = pc->is_pcap ? NULL : zone,
+		.socket = (int)rte_lcore_to_socket_id(w->lcore),
+		.zero_copy = !pc->is_pcap && pc->capture_path[0] == '\0',
+		.in_flight = pc->tx_desc + 2u * pc->burst,
+	};
+	double per_s;
+
+	snprintf(zone, sizeof(zone), "reel_p%u_w%u", port_index, wp->queue);
+	if (tg_player_init(pl, params, pc->reel, &mem, err, errlen) != 0)
+		return -1;
+	per_s = pc->rate.kind == TG_RATE_PPS ? (double)pl->info.packets
+					     : (double)pl->info.bytes * 8;
+	per_s /= (double)pl->info.period_ns * 1e-9;
+	if (tg_port_has_rate_target(pc) && per_s > 0)
+		pl->pace = wp->rate_share / per_s;
+	printf("reel %s/%u: %" PRIu64 " packets, %" PRIu64 " flows, %.3f s "
+	       "of model time a turn, %.1f MiB, %s, pace %.3g\n", pc->name,
+	       w->lcore, pl->info.packets, pl->info.flows,
+	       (double)pl->info.period_ns * 1e-9,
+	       (double)pl->info.arena_bytes / (1 << 20),
+	       pl->zero_copy ? "zero-copy" : "copied", pl->pace);
 	return 0;
 }
 
@@ -89,6 +131,7 @@ init_port(struct tg_worker *w, struct tg_worker_port *wp, unsigned port_index,
 		.labels = pc->labels_path[0] != '\0',
 	};
 	char msg[TG_WORKER_ERR_LEN];
+	bool failed;
 
 	if (plan_population(wp, &params, msg, sizeof(msg)) != 0) {
 		snprintf(err, errlen, "port %s, lcore %u: %s", pc->name,
@@ -98,8 +141,13 @@ init_port(struct tg_worker *w, struct tg_worker_port *wp, unsigned port_index,
 	wp->packet_limit = cfg->packets ? share_of(cfg->packets,
 						   pc->n_workers, wp->queue)
 					: 0;
-	wp->synth = tg_synth_create(&params, msg, sizeof(msg));
-	if (wp->synth == NULL) {
+	if (pc->reel)
+		failed = init_player(w, wp, port_index, &params, msg,
+				     sizeof(msg));
+	else
+		failed = (wp->synth = tg_synth_create(&params, msg,
+						      sizeof(msg))) == NULL;
+	if (failed) {
 		snprintf(err, errlen, "port %s, lcore %u: %s", pc->name,
 			 w->lcore, msg);
 		return -1;
@@ -193,6 +241,7 @@ tg_worker_free(struct tg_worker *w)
 {
 	for (unsigned i = 0; i < w->n_ports; i++) {
 		tg_synth_free(w->ports[i].synth);
+		tg_player_free(&w->ports[i].player);
 		tg_pcap_close(w->ports[i].pcap);
 		tg_labels_close(&w->ports[i].labels);
 		w->ports[i].synth = NULL;
@@ -259,8 +308,31 @@ backlog_ns(const struct tg_worker_port *wp)
 
 	if (wp->speed == 0 || wp->pcap != NULL)
 		return 0;
-	next = tg_synth_next_time(wp->synth);
+	if (wp->player.reel != NULL)
+		next = (uint64_t)((double)tg_reel_next_time(
+					  wp->player.reel, wp->player.cursor) /
+				  wp->player.pace);
+	else
+		next = tg_synth_next_time(wp->synth);
 	return next == UINT64_MAX ? 0 : late_ns(wp, wp->model_ns, next);
+}
+
+/* A reel's flows: each turn starts every flow of the reel once, so the
+ * flows started are counted from the packets played (a turn's share of
+ * its packets, a turn's share of its flows); live ones are the reel's
+ * mean. */
+static void
+reel_stats(const struct tg_worker_port *wp, struct tg_synth_stats *st)
+{
+	const struct tg_reel_info *info = &wp->player.info;
+
+	memset(st, 0, sizeof(*st));
+	st->packets = wp->packets_done;
+	st->bytes = wp->player.bytes;
+	st->flows_started = (uint64_t)((double)wp->packets_done *
+				       (double)info->flows /
+				       (double)info->packets);
+	st->flows_active = (uint64_t)(info->flows_live + 0.5);
 }
 
 static void
@@ -269,7 +341,10 @@ publish(struct tg_worker_port *wp)
 	struct tg_synth_stats st;
 	struct tg_worker_counters *c = &wp->counters;
 
-	tg_synth_get_stats(wp->synth, &st);
+	if (wp->player.reel != NULL)
+		reel_stats(wp, &st);
+	else
+		tg_synth_get_stats(wp->synth, &st);
 	atomic_store_explicit(&c->packets, wp->packets_done,
 			      memory_order_relaxed);
 	atomic_store_explicit(&c->bytes, st.bytes, memory_order_relaxed);
@@ -349,6 +424,15 @@ write_labels(struct tg_worker *w, struct tg_worker_port *wp)
 	return (int)total;
 }
 
+static void
+pcap_failed(struct tg_worker *w, struct tg_worker_port *wp)
+{
+	snprintf(w->error, sizeof(w->error), "port %s: writing %s: %s",
+		 wp->port->cfg->name, wp->port->cfg->pcap_path,
+		 strerror(errno));
+	wp->finished = true;
+}
+
 /* Offline output: model time runs as fast as the disk takes it. At the
  * duration no flow starts any more and the live ones close, so the file
  * holds whole conversations only. */
@@ -369,10 +453,7 @@ run_pcap(struct tg_worker *w, struct tg_worker_port *wp, uint8_t *bufs)
 	for (unsigned i = 0; i < k; i++) {
 		if (tg_pcap_write(wp->pcap, PCAP_EPOCH_NS + pkts[i].ts_ns,
 				  pkts[i].buf, pkts[i].len) != 0) {
-			snprintf(w->error, sizeof(w->error),
-				 "port %s: writing %s: %s", wp->port->cfg->name,
-				 wp->port->cfg->pcap_path, strerror(errno));
-			wp->finished = true;
+			pcap_failed(w, wp);
 			return;
 		}
 	}
@@ -391,27 +472,28 @@ run_pcap(struct tg_worker *w, struct tg_worker_port *wp, uint8_t *bufs)
 		wp->finished = true;
 }
 
+/* A reel to a pcap file: its turns up to the duration. A reel cannot
+ * drain, so flows live at the end are cut there, as on a device port. */
 static void
-set_offload_fields(struct rte_mbuf *m, const struct tg_synth_pkt *p,
-		   uint32_t offload)
+run_pcap_reel(struct tg_worker *w, struct tg_worker_port *wp)
 {
-	m->data_len = p->len;
-	m->pkt_len = p->len;
-	if (offload == 0)
-		return;
-	m->l2_len = p->layout.l2_len;
-	m->l3_len = p->layout.l3_len;
-	m->l4_len = p->layout.l4_len;
-	m->ol_flags = p->ip_version == 4 ? RTE_MBUF_F_TX_IPV4
-					 : RTE_MBUF_F_TX_IPV6;
-	if (p->ip_version == 4 && (offload & TG_PKT_OFFLOAD_IPV4_CKSUM))
-		m->ol_flags |= RTE_MBUF_F_TX_IP_CKSUM;
-	if (offload & TG_PKT_OFFLOAD_L4_CKSUM) {
-		if (p->proto == TG_PROTO_TCP)
-			m->ol_flags |= RTE_MBUF_F_TX_TCP_CKSUM;
-		else if (p->proto == TG_PROTO_UDP)
-			m->ol_flags |= RTE_MBUF_F_TX_UDP_CKSUM;
+	struct tg_reel_pkt pkts[TG_WORKER_MAX_BURST];
+	struct tg_player *pl = &wp->player;
+	uint64_t until = w->duration_ns ? w->duration_ns - 1 : UINT64_MAX;
+	unsigned n = burst_size(wp), k;
+
+	k = n ? tg_reel_play(pl->reel, pl->cursor, pkts, n, until) : 0;
+	for (unsigned i = 0; i < k; i++) {
+		if (tg_pcap_write(wp->pcap, PCAP_EPOCH_NS + pkts[i].ts_ns,
+				  pkts[i].frame, pkts[i].len) != 0) {
+			pcap_failed(w, wp);
+			return;
+		}
+		pl->bytes += pkts[i].len;
 	}
+	wp->packets_done += k;
+	if (k == 0 || (wp->packet_limit && wp->packets_done >= wp->packet_limit))
+		wp->finished = true;
 }
 
 /* How far the synth may go now: the model clock of the port, or no bound
@@ -429,7 +511,8 @@ apply_setting(struct tg_worker_port *wp, uint64_t now_ns)
 	uint32_t want = (uint32_t)atomic_load_explicit(&wp->setting.sessions,
 						       memory_order_relaxed);
 
-	if (want == wp->sessions || now_ns == UINT64_MAX)
+	if (want == wp->sessions || now_ns == UINT64_MAX ||
+	    wp->player.reel != NULL)
 		return;
 	tg_synth_set_sessions(wp->synth, want, now_ns);
 	wp->sessions = tg_synth_sessions(wp->synth);
@@ -438,7 +521,7 @@ apply_setting(struct tg_worker_port *wp, uint64_t now_ns)
 /* How late each sent packet left against its schedule: one TSC read per
  * burst, after the NIC took it. */
 static void
-record_lateness(struct tg_worker_port *wp, const struct tg_synth_pkt *pkts,
+record_lateness(struct tg_worker_port *wp, const uint64_t *ts,
 		unsigned sent, uint64_t start_tsc, double ns_per_tick)
 {
 	uint64_t now, since;
@@ -449,8 +532,53 @@ record_lateness(struct tg_worker_port *wp, const struct tg_synth_pkt *pkts,
 	since = now > wp->elapsed_ns ? now - wp->elapsed_ns : 0;
 	for (unsigned i = 0; i < sent; i++)
 		tg_lateness_record(&wp->lateness,
-				   since + late_ns(wp, wp->model_ns,
-						   pkts[i].ts_ns));
+				   since + late_ns(wp, wp->model_ns, ts[i]));
+}
+
+/* Fill the first n mbufs of the stash from the synth, up to model time
+ * `until`; ts[i] gets each packet's model time. Returns how many. */
+static unsigned
+fill_from_synth(struct tg_worker_port *wp, struct rte_mbuf **stash,
+		uint64_t *ts, unsigned n, uint64_t until)
+{
+	struct tg_synth_pkt pkts[TG_WORKER_MAX_BURST];
+	unsigned k;
+
+	for (unsigned i = 0; i < n; i++) {
+		pkts[i].buf = rte_pktmbuf_mtod(stash[i], uint8_t *);
+		pkts[i].cap = (uint16_t)rte_pktmbuf_tailroom(stash[i]);
+	}
+	k = tg_synth_burst(wp->synth, pkts, n, until);
+	for (unsigned i = 0; i < k; i++) {
+		tg_port_tx_fields(stash[i], pkts[i].len, &pkts[i].layout,
+				  pkts[i].proto, pkts[i].ip_version,
+				  wp->port->offload);
+		wp->bits_sent += (uint64_t)pkts[i].len * 8;
+		ts[i] = pkts[i].ts_ns;
+	}
+	return k;
+}
+
+/* The same from the reel, whose time runs `pace` times the model's. */
+static unsigned
+fill_from_reel(struct tg_worker_port *wp, struct rte_mbuf **stash,
+	       uint64_t *ts, unsigned n, uint64_t until)
+{
+	struct tg_player *pl = &wp->player;
+	uint64_t bytes = pl->bytes;
+	uint64_t reel_until = until == UINT64_MAX
+			      ? UINT64_MAX : (uint64_t)((double)until * pl->pace);
+	unsigned k = tg_player_fill(pl, stash, ts, n, reel_until,
+				    wp->port->offload);
+
+	wp->bits_sent += (pl->bytes - bytes) * 8;
+	if (wp->speed != 0 && pl->pace != 1) {
+		double model_per_reel = 1 / pl->pace;
+
+		for (unsigned i = 0; i < k; i++)
+			ts[i] = (uint64_t)((double)ts[i] * model_per_reel);
+	}
+	return k;
 }
 
 static void
@@ -458,7 +586,7 @@ run_device(struct tg_worker *w, struct tg_worker_port *wp,
 	   uint64_t elapsed_ns, struct rte_mbuf **stash, unsigned *n_stash,
 	   uint64_t start_tsc, double ns_per_tick)
 {
-	struct tg_synth_pkt pkts[TG_WORKER_MAX_BURST];
+	uint64_t ts[TG_WORKER_MAX_BURST];
 	uint16_t port_id = wp->port->port_id;
 	unsigned n = burst_size(wp), k, sent = 0;
 	uint64_t until = pace(wp);
@@ -476,21 +604,14 @@ run_device(struct tg_worker *w, struct tg_worker_port *wp,
 			return;	/* pool empty for now: the NIC frees mbufs */
 		*n_stash = n;
 	}
-	for (unsigned i = 0; i < n; i++) {
-		pkts[i].buf = rte_pktmbuf_mtod(stash[i], uint8_t *);
-		pkts[i].cap = (uint16_t)rte_pktmbuf_tailroom(stash[i]);
-	}
-	k = tg_synth_burst(wp->synth, pkts, n, until);
-	for (unsigned i = 0; i < k; i++) {
-		set_offload_fields(stash[i], &pkts[i], wp->port->offload);
-		wp->bits_sent += (uint64_t)pkts[i].len * 8;
-	}
+	k = wp->player.reel ? fill_from_reel(wp, stash, ts, n, until)
+			    : fill_from_synth(wp, stash, ts, n, until);
 	if (wp->tap)
 		tg_tap_hold(wp->tap, stash, k);
 	for (int tries = 0; sent < k && tries < TX_RETRIES; tries++)
 		sent += rte_eth_tx_burst(port_id, wp->queue, stash + sent,
 					 (uint16_t)(k - sent));
-	record_lateness(wp, pkts, sent, start_tsc, ns_per_tick);
+	record_lateness(wp, ts, sent, start_tsc, ns_per_tick);
 	if (wp->tap)
 		tg_tap_sent(wp->tap, stash, sent);
 	if (sent < k) {
@@ -584,7 +705,9 @@ tg_worker_main(void *arg)
 				continue;
 			advance_clock(wp, elapsed);
 			wp->elapsed_ns = elapsed;
-			if (wp->pcap)
+			if (wp->pcap && wp->player.reel)
+				run_pcap_reel(w, wp);
+			else if (wp->pcap)
 				run_pcap(w, wp, w->frames);
 			else
 				run_device(w, wp, elapsed, stash[i],

@@ -20,6 +20,7 @@
 #include "tg_lateness.h"
 #include "tg_pcap.h"
 #include "tg_synth.h"
+#include "player.h"
 
 #define TG_WORKER_MAX_BURST 512
 #define TG_WORKER_ERR_LEN (TG_PATH_LEN + 256)	/* a path and why */
@@ -56,7 +57,8 @@ struct tg_worker_port {
 	struct tg_worker_counters counters;
 	struct tg_worker_setting setting;
 	struct tg_port *port;
-	struct tg_synth *synth;
+	struct tg_synth *synth;		/* NULL on a reel port */
+	struct tg_player player;	/* player.reel NULL: live synthesis */
 	struct tg_pcap_writer *pcap;	/* pcap ports */
 	struct tg_label_writer labels;	/* ground truth; buf NULL: none */
 	struct tg_tap *tap;		/* capture tap (capture.h); NULL: none */

@@ -729,6 +729,23 @@ parse_effects(struct parse *p, const config_setting_t *port,
 	return 0;
 }
 
+/* reel = N (optional): record N packets and play them in a loop. */
+static int
+parse_reel(struct parse *p, const config_setting_t *port,
+	   struct tg_port_cfg *pc)
+{
+	if (get_unsigned(p, port, "reel", TG_REEL_PACKETS_MIN,
+			 TG_REEL_PACKETS_MAX, &pc->reel))
+		return -1;
+	if (pc->reel && pc->labels_path[0] != '\0')
+		return tg_cfgfile_fail(&p->f,
+				       config_setting_get_member(port, "reel"),
+				       "reel", "a reel port writes no labels "
+				       "(each turn plays the reel's flows "
+				       "again): remove `labels` or `reel`");
+	return 0;
+}
+
 static int
 parse_port(struct parse *p, const config_setting_t *port,
 	   struct tg_port_cfg *pc, unsigned n_ports)
@@ -738,7 +755,7 @@ parse_port(struct parse *p, const config_setting_t *port,
 		"vlan_pcp", "clients", "servers", "ipv6_share", "rate",
 		"time_factor", "model", "sessions", "workers", "offload",
 		"tx_desc", "burst", "labels", "effects", "capture", "max_flows",
-		NULL
+		"reel", NULL
 	};
 	bool share_given = config_setting_get_member(port, "ipv6_share");
 	unsigned sessions = 1;
@@ -768,7 +785,8 @@ parse_port(struct parse *p, const config_setting_t *port,
 	if (get_unsigned(p, port, "sessions", 1, TG_MAX_SESSIONS, &sessions) ||
 	    get_unsigned(p, port, "max_flows", TG_MAX_FLOWS_MIN,
 			 TG_MAX_FLOWS_MAX, &pc->max_flows) ||
-	    parse_port_workers(p, port, pc) || parse_effects(p, port, pc))
+	    parse_port_workers(p, port, pc) || parse_effects(p, port, pc) ||
+	    parse_reel(p, port, pc))
 		return -1;
 	pc->sessions = sessions;
 	return 0;

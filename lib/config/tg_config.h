@@ -27,6 +27,9 @@
  * port: 5 million, about 1.5 Mpps or 3.5 Gbit/s of the fitted default),
  * so that other ports' own `sessions` still fit beside them. */
 #define TG_RATE_SESSIONS_SHARE (TG_MAX_SESSIONS / 2)
+/* Packets of a reel (`reel`, lib/reel): the fewest and the most. */
+#define TG_REEL_PACKETS_MIN 1024u
+#define TG_REEL_PACKETS_MAX (64u << 20)
 #define TG_MAX_EAL_ARGS 32
 #define TG_NAME_LEN 32
 #define TG_PATH_LEN 1024
@@ -95,6 +98,8 @@ struct tg_port_cfg {
 	uint32_t sessions;	/* independent arrival processes (active
 				 * client sessions), split over workers */
 	uint32_t max_flows;	/* concurrent flows of each of its workers */
+	uint32_t reel;		/* packets each worker records and plays in
+				 * a loop (lib/reel); 0: live synthesis */
 	unsigned workers[TG_MAX_WORKERS];	/* lcore ids serving this port */
 	unsigned n_workers;
 	bool offload;		/* use NIC checksum offload if advertised */

@@ -233,6 +233,7 @@ struct tg_synth {
 	struct tg_timerwheel arrivals;	/* slot = session; empty once draining */
 	uint64_t next_arrival_seq;	/* tie-breaker among sessions */
 	bool draining;
+	bool arrivals_stopped;		/* no session starts a flow again */
 	uint64_t next_flow_id;
 	uint32_t next_port;
 	struct tg_synth_stats stats;
@@ -509,7 +510,7 @@ tg_synth_set_sessions(struct tg_synth *s, uint32_t active, uint64_t now_ns)
 	 * stall the packets due meanwhile. */
 	if (s->waking > active)
 		s->waking = active;
-	if (active <= old || s->draining)
+	if (active <= old || s->draining || s->arrivals_stopped)
 		return;
 	eq_draw(s, now_ns, s->eq);
 	sessions_wake(s, WAKE_BURST, now_ns);
@@ -2100,6 +2101,13 @@ tg_synth_drain(struct tg_synth *s, uint64_t now)
 	tg_timerwheel_rebuild(w);
 }
 
+void
+tg_synth_stop_arrivals(struct tg_synth *s)
+{
+	tg_timerwheel_clear(&s->arrivals);
+	s->arrivals_stopped = true;
+}
+
 bool
 tg_synth_idle(const struct tg_synth *s)
 {
@@ -2475,7 +2483,7 @@ tg_synth_burst(struct tg_synth *s, struct tg_synth_pkt *pkts, unsigned n,
 	unsigned count = 0;
 
 	if (s->waking < s->active_sessions && !s->draining &&
-	    until_ns != UINT64_MAX)
+	    !s->arrivals_stopped && until_ns != UINT64_MAX)
 		sessions_wake(s, WAKE_BURST, until_ns);
 	while (count < n) {
 		uint64_t now = tg_synth_next_time(s);

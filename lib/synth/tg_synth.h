@@ -171,6 +171,11 @@ unsigned tg_synth_burst(struct tg_synth *synth, struct tg_synth_pkt *pkts,
  * the output is whole). Packets keep coming until tg_synth_idle. */
 void tg_synth_drain(struct tg_synth *synth, uint64_t now_ns);
 
+/* Start no more flows, and let the live ones run on to their own end
+ * (tg_synth_next_time is UINT64_MAX once they all ended). For a recording
+ * of whole flows (tg_reel). */
+void tg_synth_stop_arrivals(struct tg_synth *synth);
+
 /* True when draining and no flow is left. */
 bool tg_synth_idle(const struct tg_synth *synth);
 

@@ -1,0 +1,588 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tg_cksum.h"
+#include "tg_hosts.h"
+#include "tg_reel.h"
+
+#define RECORD_BURST 256
+#define FRAME_CAP 2048
+/* Flows still live this long after the reel's last start close
+ * (drain): three periods, and at least TAIL_MIN_NS of model time. */
+#define TAIL_PERIODS 3
+#define TAIL_MIN_NS (30ull * 1000000000ull)
+#define NO_HOST UINT32_MAX
+
+/* Slot flags */
+#define SLOT_V6 0x1
+#define SLOT_IP_CKSUM 0x2	/* an IPv4 header checksum to update */
+#define SLOT_L4_PSEUDO 0x4	/* the L4 field holds the pseudo-header sum
+				 * (NIC offload): not inverted */
+#define SLOT_UDP 0x8		/* UDP: a zero field means "no checksum" */
+#define SLOT_TCP 0x10
+
+/* One packet of the reel: 32 bytes, read in order while playing. */
+struct slot {
+	uint64_t ts;		/* place on the circle, [0, T) */
+	uint64_t off;		/* frame offset: staging, then arena */
+	uint32_t host[2];	/* client-pool host of source, destination;
+				 * NO_HOST: an address that stays */
+	uint16_t len;
+	uint8_t back;		/* turns since its flow's turn began */
+	uint8_t l3;		/* offset of the IP header (l2_len) */
+	uint8_t l4_cksum;	/* offset of the L4 checksum field; 0: none
+				 * to update */
+	uint8_t flags;
+};
+
+/* The clients of a pool move through it turn by turn. */
+struct mover {
+	uint32_t first_low;	/* low 32 bits of host 0's address */
+	uint32_t hosts;		/* hosts that move: a multiple of step's
+				 * worker count, so workers keep theirs */
+	uint32_t step;		/* hosts moved per turn */
+	uint8_t version;
+	struct tg_cidr pool;
+};
+
+struct tg_reel {
+	struct slot *slots;
+	uint32_t n_slots;
+	uint8_t *frames;	/* staging (record) or the caller's arena */
+	bool placed;
+	struct tg_reel_info info;
+	struct mover movers[2];	/* IPv4, IPv6 clients */
+	uint32_t offload;	/* TG_PKT_OFFLOAD_* the frames were made for */
+};
+
+/* Big-endian words of a frame, one load or store each. */
+static inline uint32_t
+load_be32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return __builtin_bswap32(v);
+}
+
+static inline void
+store_be32(uint8_t *p, uint32_t v)
+{
+	v = __builtin_bswap32(v);
+	memcpy(p, &v, sizeof(v));
+}
+
+static inline uint16_t
+load_be16(const uint8_t *p)
+{
+	uint16_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return __builtin_bswap16(v);
+}
+
+static inline void
+store_be16(uint8_t *p, uint16_t v)
+{
+	v = __builtin_bswap16(v);
+	memcpy(p, &v, sizeof(v));
+}
+
+static uint32_t
+gcd(uint32_t a, uint32_t b)
+{
+	while (b) {
+		uint32_t t = a % b;
+
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+/* Hosts move by `step` a turn: a multiple of the worker count (host k
+ * belongs to worker k mod n) and otherwise coprime with the hosts, near
+ * the golden section, so a flow's own addresses come back only after
+ * hosts/n turns and neighbouring turns land far apart. */
+static void
+mover_init(struct mover *m, const struct tg_cidr *pool, uint32_t n_workers)
+{
+	uint32_t count = tg_hosts_count(pool), per, k;
+	struct tg_ip_addr first;
+
+	memset(m, 0, sizeof(*m));
+	if (count == 0 || n_workers == 0)
+		return;
+	per = count / n_workers;
+	if (per < 2)
+		return;	/* too few hosts to move: they stay */
+	tg_hosts_addr(pool, 0, &first);
+	m->pool = *pool;
+	m->version = pool->version;
+	m->first_low = load_be32(first.b + (pool->version == 4 ? 0 : 12));
+	/* Low 32 bits without a carry beyond them (a v6 base whose host
+	 * part is zero, as the config makes it, never carries). */
+	if (pool->version == 6 && m->first_low + (uint64_t)count > UINT32_MAX) {
+		m->version = 0;
+		return;
+	}
+	for (k = (uint32_t)(per * 0.6180339887); gcd(k, per) != 1; k++)
+		;
+	m->hosts = per * n_workers;
+	m->step = k * n_workers;
+}
+
+/* The host number of a client-pool address, or NO_HOST. */
+static uint32_t
+mover_host(const struct mover *m, const uint8_t *addr)
+{
+	unsigned len = m->version == 4 ? 4 : 16;
+	uint32_t idx;
+	struct tg_ip_addr back;
+
+	if (m->version == 0)
+		return NO_HOST;
+	idx = load_be32(addr + len - 4) - m->first_low;
+	if (idx >= m->hosts)
+		return NO_HOST;
+	tg_hosts_addr(&m->pool, idx, &back);
+	return memcmp(back.b, addr, len) == 0 ? idx : NO_HOST;
+}
+
+static int
+cmp_slots(const void *a, const void *b)
+{
+	const struct slot *x = a, *y = b;
+
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	return x->off < y->off ? -1 : x->off > y->off;	/* record order */
+}
+
+/* Staging while recording. */
+struct recording {
+	struct tg_reel *reel;
+	uint64_t cap_slots;
+	uint64_t frame_bytes, cap_bytes;
+	uint64_t flow_ns;	/* sum of the flows' lifetimes */
+};
+
+static int
+grow(void **p, uint64_t *cap, uint64_t need, size_t size)
+{
+	uint64_t n = *cap ? *cap : 4096;
+	void *q;
+
+	if (need <= *cap)
+		return 0;
+	while (n < need)
+		n *= 2;
+	q = realloc(*p, n * size);
+	if (q == NULL)
+		return -1;
+	*p = q;
+	*cap = n;
+	return 0;
+}
+
+
+/* Where a packet's moving addresses and checksums are. */
+static void
+describe(const struct tg_reel *r, struct slot *s, const struct tg_synth_pkt *p)
+{
+	bool v6 = p->ip_version == 6;
+	const struct mover *m = &r->movers[v6];
+	unsigned src = v6 ? 8 : 12, alen = v6 ? 16 : 4;
+	unsigned l4 = p->layout.l2_len + p->layout.l3_len;
+
+	s->l3 = (uint8_t)p->layout.l2_len;
+	s->host[0] = mover_host(m, p->buf + s->l3 + src);
+	s->host[1] = mover_host(m, p->buf + s->l3 + src + alen);
+	s->flags = v6 ? SLOT_V6 : 0;
+	if (!v6 && !(r->offload & TG_PKT_OFFLOAD_IPV4_CKSUM))
+		s->flags |= SLOT_IP_CKSUM;
+	s->l4_cksum = 0;
+	if (p->proto == TG_PROTO_TCP || p->proto == TG_PROTO_UDP) {
+		s->l4_cksum = (uint8_t)(l4 + (p->proto == TG_PROTO_TCP ? 16
+									: 6));
+		s->flags |= p->proto == TG_PROTO_UDP ? SLOT_UDP : SLOT_TCP;
+		if (r->offload & TG_PKT_OFFLOAD_L4_CKSUM)
+			s->flags |= SLOT_L4_PSEUDO;
+	} else if (p->proto == TG_PROTO_ICMPV6) {
+		/* ICMPv6 covers the pseudo-header; ICMPv4 does not. */
+		s->l4_cksum = (uint8_t)(l4 + 2);
+	}
+}
+
+static int
+keep(struct recording *rec, const struct tg_synth_pkt *p)
+{
+	struct tg_reel *r = rec->reel;
+	uint64_t n = r->n_slots;
+	struct slot *s;
+
+	if (grow((void **)&r->slots, &rec->cap_slots, n + 1,
+		 sizeof(*r->slots)) != 0 ||
+	    grow((void **)&r->frames, &rec->cap_bytes,
+		 rec->frame_bytes + p->len, 1) != 0)
+		return -1;
+	s = &r->slots[n];
+	s->ts = p->ts_ns;
+	s->off = rec->frame_bytes;
+	s->len = p->len;
+	describe(r, s, p);
+	memcpy(r->frames + rec->frame_bytes, p->buf, p->len);
+	rec->frame_bytes += p->len;
+	r->n_slots++;
+	return 0;
+}
+
+static void
+count_flows(struct recording *rec, struct tg_synth *synth)
+{
+	struct tg_flow_label l[64];
+	unsigned n;
+
+	do {
+		n = tg_synth_take_ended(synth, l, 64);
+		for (unsigned i = 0; i < n; i++) {
+			rec->flow_ns += l[i].last_ns - l[i].first_ns;
+			rec->reel->info.flows++;
+		}
+	} while (n == 64);
+}
+
+/* One burst of the synth into the recording: how many packets, or -1. */
+static int
+record_burst(struct recording *rec, struct tg_synth *synth, uint8_t *scratch,
+	     unsigned n, uint64_t until)
+{
+	struct tg_synth_pkt pkts[RECORD_BURST];
+	unsigned k;
+
+	for (unsigned i = 0; i < n; i++) {
+		pkts[i].buf = scratch + (size_t)i * FRAME_CAP;
+		pkts[i].cap = FRAME_CAP;
+	}
+	k = tg_synth_burst(synth, pkts, n, until);
+	for (unsigned i = 0; i < k; i++)
+		if (keep(rec, &pkts[i]) != 0)
+			return -1;
+	count_flows(rec, synth);
+	return (int)k;
+}
+
+/* The flows that began before T run on to their own end (at most
+ * MAX_BACK more periods, then they close); no flow begins after T. */
+static int
+record_tails(struct recording *rec, struct tg_synth *synth, uint8_t *scratch,
+	     uint64_t period)
+{
+	uint64_t tail = period * TAIL_PERIODS;
+	uint64_t deadline = period + (tail > TAIL_MIN_NS ? tail : TAIL_MIN_NS);
+	bool drained = false;
+	int k;
+
+	tg_synth_stop_arrivals(synth);
+	for (;;) {
+		k = record_burst(rec, synth, scratch, RECORD_BURST,
+				 drained ? UINT64_MAX : deadline);
+		if (k < 0)
+			return -1;
+		if (k > 0)
+			continue;
+		if (tg_synth_next_time(synth) == UINT64_MAX ||
+		    tg_synth_idle(synth))
+			return 0;
+		if (!drained) {
+			tg_synth_drain(synth, deadline);
+			drained = true;
+		}
+	}
+}
+
+/* Each packet's place on the circle and how many turns it comes late.
+ * -1 when a flow outlasts TG_REEL_MAX_BACK turns. */
+static int
+wind(struct tg_reel *r)
+{
+	uint64_t period = r->info.period_ns;
+
+	for (uint32_t i = 0; i < r->n_slots; i++) {
+		struct slot *s = &r->slots[i];
+		uint64_t back = s->ts / period;
+
+		if (back > TG_REEL_MAX_BACK)
+			return -1;
+		s->back = (uint8_t)back;
+		if (back > r->info.max_back)
+			r->info.max_back = (unsigned)back;
+		s->ts %= period;
+		r->info.bytes += s->len;
+	}
+	qsort(r->slots, r->n_slots, sizeof(*r->slots), cmp_slots);
+	for (uint32_t i = 0; i < r->n_slots; i++)
+		r->info.arena_bytes += (r->slots[i].len + TG_REEL_ALIGN - 1) &
+				       ~(uint64_t)(TG_REEL_ALIGN - 1);
+	r->info.packets = r->n_slots;
+	return 0;
+}
+
+static struct tg_reel *
+reel_new(const struct tg_synth_params *params)
+{
+	struct tg_reel *r = calloc(1, sizeof(*r));
+	uint32_t workers = params->n_workers ? params->n_workers : 1;
+
+	if (r == NULL)
+		return NULL;
+	r->offload = params->offload;
+	mover_init(&r->movers[0], &params->port->clients.v4, workers);
+	mover_init(&r->movers[1], &params->port->clients.v6, workers);
+	return r;
+}
+
+struct tg_reel *
+tg_reel_record(const struct tg_synth_params *params, uint32_t packets,
+	       char *err, size_t errlen)
+{
+	struct tg_synth_params sp = *params;
+	struct recording rec = { 0 };
+	struct tg_synth *synth = NULL;
+	uint8_t *scratch = malloc((size_t)RECORD_BURST * FRAME_CAP);
+	int k = 0;
+
+	sp.labels = true;	/* for the flows' count and lifetimes */
+	rec.reel = reel_new(params);
+	if (scratch == NULL || rec.reel == NULL)
+		goto nomem;
+	synth = tg_synth_create(&sp, err, errlen);
+	if (synth == NULL)
+		goto fail;
+	while (rec.reel->n_slots < packets) {
+		uint32_t left = packets - rec.reel->n_slots;
+
+		k = record_burst(&rec, synth, scratch,
+				 left < RECORD_BURST ? left : RECORD_BURST,
+				 UINT64_MAX);
+		if (k <= 0)
+			break;
+	}
+	if (k < 0)
+		goto nomem;
+	if (rec.reel->n_slots < packets) {
+		snprintf(err, errlen, "reel: the model stopped after %u of "
+			 "%u packets", rec.reel->n_slots, packets);
+		goto fail;
+	}
+	rec.reel->info.period_ns = rec.reel->slots[packets - 1].ts + 1;
+	if (record_tails(&rec, synth, scratch,
+			 rec.reel->info.period_ns) != 0)
+		goto nomem;
+	rec.reel->info.flows_live = (double)rec.flow_ns /
+				    (double)rec.reel->info.period_ns;
+	if (wind(rec.reel) != 0) {
+		snprintf(err, errlen, "reel: %u packets make a period of %.3f s "
+			 "of model time, and flows outlast %u of them: record "
+			 "more packets", packets,
+			 (double)rec.reel->info.period_ns * 1e-9,
+			 TG_REEL_MAX_BACK);
+		goto fail;
+	}
+	tg_synth_free(synth);
+	free(scratch);
+	return rec.reel;
+nomem:
+	snprintf(err, errlen, "reel: out of memory for %u packets", packets);
+fail:
+	tg_synth_free(synth);
+	tg_reel_free(rec.reel);
+	free(scratch);
+	return NULL;
+}
+
+void
+tg_reel_free(struct tg_reel *r)
+{
+	if (r == NULL)
+		return;
+	if (!r->placed)
+		free(r->frames);
+	free(r->slots);
+	free(r);
+}
+
+void
+tg_reel_get_info(const struct tg_reel *r, struct tg_reel_info *info)
+{
+	*info = r->info;
+}
+
+void
+tg_reel_place(struct tg_reel *r, uint8_t *arena)
+{
+	uint64_t at = 0;
+
+	for (uint32_t i = 0; i < r->n_slots; i++) {
+		struct slot *s = &r->slots[i];
+
+		memcpy(arena + at, r->frames + s->off, s->len);
+		s->off = at;
+		at += (s->len + TG_REEL_ALIGN - 1) &
+		      ~(uint64_t)(TG_REEL_ALIGN - 1);
+	}
+	free(r->frames);
+	r->frames = arena;
+	r->placed = true;
+}
+
+/* --- Playing ------------------------------------------------------------ */
+
+/* The moves of turn cur->turn: for each mover and each lateness, the
+ * steps of the turn the packet's flow began in. Once per turn, so that
+ * playing a packet takes no division. */
+static void
+cursor_turn(const struct tg_reel *r, struct tg_reel_cursor *cur)
+{
+	for (unsigned v = 0; v < 2; v++) {
+		const struct mover *m = &r->movers[v];
+
+		if (m->version == 0)
+			continue;
+		for (unsigned back = 0; back <= r->info.max_back; back++) {
+			uint64_t turn = cur->turn >= back ? cur->turn - back : 0;
+
+			cur->shift[v][back] = (uint32_t)(
+				(turn % m->hosts) * m->step % m->hosts);
+		}
+	}
+}
+
+void
+tg_reel_start(const struct tg_reel *r, struct tg_reel_cursor *cur)
+{
+	memset(cur, 0, sizeof(*cur));
+	cursor_turn(r, cur);
+}
+
+uint64_t
+tg_reel_next_time(const struct tg_reel *r, const struct tg_reel_cursor *cur)
+{
+	return cur->turn_start_ns + r->slots[cur->pos].ts;
+}
+
+/* Replace the 32-bit word at p by v; returns the checksum change. */
+static uint32_t
+move_word(uint8_t *p, uint32_t v)
+{
+	uint32_t old = load_be32(p);
+
+	store_be32(p, v);
+	return tg_cksum_delta32(old, v);
+}
+
+static void
+patch_cksum(uint8_t *field, uint32_t delta, bool inverted, bool udp)
+{
+	uint16_t v = load_be16(field);
+
+	if (!inverted) {
+		store_be16(field, tg_cksum_fold(v + delta));
+		return;
+	}
+	if (udp && v == 0)
+		return;		/* sent without a checksum */
+	v = tg_cksum_update(v, delta);
+	store_be16(field, udp && v == 0 ? 0xffff : v);
+}
+
+/* Give the frame its turn's client addresses. */
+static void
+patch(const struct tg_reel *r, const struct tg_reel_cursor *cur,
+      const struct slot *s, uint8_t *frame)
+{
+	unsigned v6 = s->flags & SLOT_V6;
+	const struct mover *m = &r->movers[v6];
+	unsigned at = s->l3 + (v6 ? 8 + 12 : 12), alen = v6 ? 16 : 4;
+	uint32_t delta = 0;
+
+	for (unsigned side = 0; side < 2; side++, at += alen) {
+		uint32_t idx = s->host[side];
+
+		if (idx == NO_HOST)
+			continue;
+		idx += cur->shift[v6][s->back];
+		if (idx >= m->hosts)
+			idx -= m->hosts;
+		if (load_be32(frame + at) != m->first_low + idx)
+			delta += move_word(frame + at, m->first_low + idx);
+	}
+	if (delta == 0)
+		return;
+	if (s->flags & SLOT_IP_CKSUM)
+		patch_cksum(frame + s->l3 + 10, delta, true, false);
+	if (s->l4_cksum)
+		patch_cksum(frame + s->l4_cksum, delta,
+			    !(s->flags & SLOT_L4_PSEUDO), s->flags & SLOT_UDP);
+}
+
+/* The frames are far too many for any cache and their sizes vary, so
+ * the hardware does not see the stride: fetch the headers to be patched
+ * PREFETCH_FRAMES packets ahead, and the slots that say where they are
+ * twice as far ahead. */
+#define PREFETCH_FRAMES 64
+
+static inline void
+prefetch_ahead(const struct tg_reel *r, uint32_t pos)
+{
+	uint32_t ahead = pos + PREFETCH_FRAMES;
+	const uint8_t *frame;
+
+	if (ahead >= r->n_slots)
+		ahead -= r->n_slots;
+	frame = r->frames + r->slots[ahead].off;
+	__builtin_prefetch(frame, 1);
+	if (r->slots[ahead].flags & SLOT_V6)
+		__builtin_prefetch(frame + TG_REEL_ALIGN, 1);
+}
+
+unsigned
+tg_reel_play(struct tg_reel *r, struct tg_reel_cursor *cur,
+	     struct tg_reel_pkt *out, unsigned n, uint64_t until_ns)
+{
+	unsigned count = 0;
+
+	while (count < n) {
+		const struct slot *s = &r->slots[cur->pos];
+		uint64_t ts = cur->turn_start_ns + s->ts;
+
+		if (ts > until_ns)
+			break;
+		prefetch_ahead(r, cur->pos);
+		if (s->back <= cur->turn) {
+			uint8_t *frame = r->frames + s->off;
+
+			patch(r, cur, s, frame);
+			out[count].frame = frame;
+			out[count].ts_ns = ts;
+			out[count].len = s->len;
+			out[count].proto = s->flags & SLOT_TCP ? TG_PROTO_TCP
+					   : s->flags & SLOT_UDP ? TG_PROTO_UDP
+								 : 0;
+			out[count].ip_version = s->flags & SLOT_V6 ? 6 : 4;
+			out[count].l2_len = s->l3;
+			out[count].l3_len = s->flags & SLOT_V6 ? 40 : 20;
+			count++;
+		}
+		if (++cur->pos == r->n_slots) {
+			cur->pos = 0;
+			cur->turn++;
+			cur->turn_start_ns += r->info.period_ns;
+			cursor_turn(r, cur);
+		}
+	}
+	return count;
+}

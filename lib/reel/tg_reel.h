@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * tg_reel: a recording of a synth's output that a worker plays in a loop,
+ * for line rates live synthesis cannot reach. No DPDK here.
+ *
+ * A reel holds every packet of the flows its synth started in a period of
+ * T seconds of model time, each flow to its own end. Its packets sit on a
+ * circle of length T: a flow that runs past T goes on at the start of the
+ * next turn, so each turn of the loop holds the same load as any other,
+ * with no seam. Turn k plays every flow once more with the client-pool
+ * addresses moved by k steps through the pool (servers stay): each turn's
+ * conversations are new ones (new 5-tuples, never one reused while an
+ * older one may still be live) with the model's behaviour, sizes and
+ * timing, between the same servers. A packet of a flow that began one turn
+ * earlier takes that turn's addresses, so conversations stay whole across
+ * the seam. The first turn leaves out the packets of flows that began
+ * before it.
+ *
+ * Playing a packet is a few stores into its frame (the moved addresses
+ * and the checksums, updated incrementally) where it lies: the worker
+ * then copies the frame or attaches it to an mbuf as it is.
+ */
+#ifndef TG_REEL_H
+#define TG_REEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tg_synth.h"
+
+/* Frames start on this boundary in the arena (cache lines, DMA). */
+#define TG_REEL_ALIGN 64u
+
+struct tg_reel;
+
+/* What the reel holds, for statistics and pacing. */
+struct tg_reel_info {
+	uint64_t period_ns;	/* T: model time one turn of the loop covers */
+	uint64_t packets;	/* per turn */
+	uint64_t bytes;		/* frame bytes per turn */
+	uint64_t flows;		/* flows per turn */
+	double flows_live;	/* mean concurrent flows (flow time / T) */
+	uint64_t arena_bytes;	/* frames, aligned: what tg_reel_place needs */
+	unsigned max_back;	/* the most turns a flow runs past its own:
+				 * turns from this one on play every packet */
+};
+
+/* Record a reel of about `packets` packets from a synth made with
+ * `params` (labels are not kept). Returns NULL with a message in err. */
+struct tg_reel *tg_reel_record(const struct tg_synth_params *params,
+			       uint32_t packets, char *err, size_t errlen);
+
+void tg_reel_free(struct tg_reel *reel);
+
+void tg_reel_get_info(const struct tg_reel *reel, struct tg_reel_info *info);
+
+/* Move the frames into `arena` (info.arena_bytes, TG_REEL_ALIGN aligned),
+ * memory the caller owns and keeps for the reel's life (DMA-able memory
+ * for a NIC); the reel frees its own copy. Call once, before playing. */
+void tg_reel_place(struct tg_reel *reel, uint8_t *arena);
+
+/* A flow may run on for this many turns after the one it began in. */
+#define TG_REEL_MAX_BACK 255
+
+/* Where a player is: turn and packet, and the turn's address moves. */
+struct tg_reel_cursor {
+	uint64_t turn;
+	uint64_t turn_start_ns;	/* model time turn `turn` starts at */
+	uint32_t pos;
+	uint32_t shift[2][TG_REEL_MAX_BACK + 1];	/* IPv4, IPv6 */
+};
+
+/* Put the cursor before the first packet of the first turn. */
+void tg_reel_start(const struct tg_reel *reel, struct tg_reel_cursor *cur);
+
+/* One played packet: its frame in the arena, ready to send as it is. */
+struct tg_reel_pkt {
+	uint8_t *frame;
+	uint64_t ts_ns;		/* model time (turn * T + place on the circle) */
+	uint16_t len;
+	uint8_t proto;		/* TG_PROTO_TCP, _UDP, or 0 (other) */
+	uint8_t ip_version;
+	uint8_t l2_len;		/* for offloads: header lengths */
+	uint8_t l3_len;
+};
+
+/* Model time of the cursor's next packet. */
+uint64_t tg_reel_next_time(const struct tg_reel *reel,
+			   const struct tg_reel_cursor *cur);
+
+/* Play up to n packets due at or before until_ns: each one's frame gets
+ * its turn's addresses and checksums in place. Returns how many. */
+unsigned tg_reel_play(struct tg_reel *reel, struct tg_reel_cursor *cur,
+		      struct tg_reel_pkt *out, unsigned n, uint64_t until_ns);
+
+#endif /* TG_REEL_H */

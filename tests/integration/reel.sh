@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Reel ports (issue 6): a recording of the fitted default played in a loop.
+#  1. to a pcap port, five turns: valid (checksums, no malformed packet,
+#     no TCP analysis problem: new 5-tuples each turn), every TCP stream
+#     opens with its SYN (a packet that took the wrong turn's addresses
+#     would open a stream of its own), clients move from turn to turn;
+#  2. the zero-copy path, unlimited, on the net_pcap vdev: what DPDK wrote
+#     passes the same checks;
+#  3. unlimited on net_null: it runs, says how, and counts every packet.
+. "$(dirname "$0")/lib.sh"
+command -v tshark >/dev/null || skip "tshark is not installed"
+
+# TCP streams of $1 whose first packet is not a SYN: only flows cut at the
+# start of the file (none: the first turn leaves them out).
+assert_syn_first() {
+	local bad
+	bad=$(tshark -r "$1" -Y tcp -T fields -e tcp.stream -e tcp.flags.syn \
+		-e tcp.flags.ack 2>/dev/null |
+	      awk -F'\t' '!($1 in seen) { seen[$1] = 1; if (!($2 == 1 && $3 == 0)) bad++ }
+			  END { print bad + 0 }')
+	[ "$bad" -eq 0 ] || fail "$1: $bad TCP streams that do not open with a SYN"
+}
+
+# 1. Pcap port.
+cat > "$tmp/file.cfg" <<CFG
+run = { packets = 100000; duration = 100000.0; output_dir = "$tmp/out"; };
+eal = { no_huge = true; in_memory = true; no_pci = true; memory_mb = 256;
+        args = [ "--log-level=notice" ]; };
+ports = ( { name = "f"; pcap = "reel.pcap"; sessions = 2000; reel = 20000; } );
+CFG
+"$TEMPOGEN" -c "$tmp/file.cfg" > "$tmp/run.log" 2>&1 || { cat "$tmp/run.log"; fail "tempogen exited $?"; }
+grep '^reel f/' "$tmp/run.log" || { cat "$tmp/run.log"; fail "no reel line"; }
+pcap=$tmp/out/reel.pcap
+[ "$(capinfos -c -M "$pcap" | sed -n 's/^Number of packets: *//p')" -eq 100000 ] || fail "$pcap: not 100000 packets"
+assert_valid_pcap "$pcap"
+assert_syn_first "$pcap"
+# The clients of the first and the last 20,000 packets: the loop moved them.
+clients() { tshark -r "$pcap" -Y "frame.number >= $1 && frame.number < $2 && ip.src == 10.1.0.0/16" -T fields -e ip.src 2>/dev/null | sort -u; }
+clients 1 20000 > "$tmp/first"
+clients 80000 100000 > "$tmp/last"
+n_first=$(wc -l < "$tmp/first")
+n_same=$(comm -12 "$tmp/first" "$tmp/last" | wc -l)
+echo "pcap port: $n_first clients in the first 20,000 packets, $n_same of them again in the last 20,000"
+[ "$n_first" -gt 10 ] || fail "only $n_first clients"
+[ $((n_same * 2)) -lt "$n_first" ] || fail "the clients did not move"
+
+# 2. Zero-copy, unlimited, on net_pcap (which writes what it is given).
+cat > "$tmp/vdev.cfg" <<CFG
+run = { packets = 100000; duration = 100000.0; output_dir = "$tmp/out"; };
+eal = { no_huge = true; in_memory = true; no_pci = true; memory_mb = 512;
+        args = [ "--log-level=notice" ]; };
+ports = ( { name = "vp"; device = "net_pcap0,tx_pcap=$tmp/tx.pcap";
+            rate = "unlimited"; sessions = 2000; reel = 20000; } );
+CFG
+"$TEMPOGEN" -c "$tmp/vdev.cfg" > "$tmp/run.log" 2>&1 || { cat "$tmp/run.log"; fail "tempogen exited $?"; }
+grep -q '^reel vp/.*zero-copy' "$tmp/run.log" || { cat "$tmp/run.log"; fail "the reel is not zero-copy"; }
+sent=$(sed -n 's/^  vp *packets \([0-9]*\).*/\1/p' "$tmp/run.log")
+written=$(capinfos -c -M "$tmp/tx.pcap" | sed -n 's/^Number of packets: *//p')
+echo "net_pcap: sent $sent, in the pcap $written"
+[ "$written" -eq "$sent" ] && [ "$sent" -eq 100000 ] || fail "sent $sent, written $written, expected 100000"
+assert_valid_pcap "$tmp/tx.pcap"
+assert_syn_first "$tmp/tx.pcap"
+
+# 3. Unlimited on net_null.
+cat > "$tmp/null.cfg" <<CFG
+run = { duration = 2.0; output_dir = "$tmp/out"; };
+eal = { no_huge = true; in_memory = true; no_pci = true; memory_mb = 512;
+        args = [ "--log-level=notice" ]; };
+ports = ( { name = "n"; device = "net_null0,no-rx=1"; rate = "unlimited";
+            sessions = 20000; reel = 100000; } );
+CFG
+"$TEMPOGEN" -c "$tmp/null.cfg" > "$tmp/run.log" 2>&1 || { cat "$tmp/run.log"; fail "tempogen exited $?"; }
+grep '^reel n/' "$tmp/run.log"
+grep -E '^  n +packets' "$tmp/run.log"
+sent=$(sed -n 's/^  n *packets \([0-9]*\).*/\1/p' "$tmp/run.log")
+[ "$sent" -gt 1000000 ] || fail "only $sent packets in 2 s"
+grep -Eq '^  n +packets .* drops 0 ' "$tmp/run.log" || fail "drops on net_null"
+echo "ok"

@@ -1,0 +1,305 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * The reel: a recording of the built-in model played in a loop. Each
+ * played frame is parsed back and its checksums recomputed here (not with
+ * lib/pkt); client addresses must move from turn to turn, stay in their
+ * pool and stay the same within a flow across the seam of two turns.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "tg_reel.h"
+
+#define PACKETS 20000u
+#define SESSIONS 2000u
+#define BURST 64
+
+static struct tg_model model;
+
+static int
+setup(void **state)
+{
+	char err[256];
+
+	(void)state;
+	if (tg_model_load_builtin(&model, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+make_port(struct tg_port_cfg *port)
+{
+	memset(port, 0, sizeof(*port));
+	snprintf(port->name, sizeof(port->name), "t");
+	assert_int_equal(tg_cidr_parse("10.1.0.0/16", &port->clients.v4), 0);
+	assert_int_equal(tg_cidr_parse("fd00:1::/64", &port->clients.v6), 0);
+	assert_int_equal(tg_cidr_parse("198.18.0.0/20", &port->servers.v4), 0);
+	assert_int_equal(tg_cidr_parse("fd00:2::/64", &port->servers.v6), 0);
+	port->ipv6_share = 0.2;
+	port->n_workers = 1;
+}
+
+static struct tg_reel *
+record(const struct tg_port_cfg *port, uint32_t offload, uint8_t **arena)
+{
+	struct tg_synth_params p = {
+		.model = &model, .port = port, .seed = 7, .stream = 0,
+		.n_workers = 1, .max_flows = 200000, .sessions = SESSIONS,
+		.offload = offload,
+	};
+	struct tg_reel_info info;
+	char err[256];
+	struct tg_reel *r = tg_reel_record(&p, PACKETS, err, sizeof(err));
+
+	if (r == NULL)
+		fail_msg("%s", err);
+	tg_reel_get_info(r, &info);
+	*arena = aligned_alloc(TG_REEL_ALIGN, info.arena_bytes);
+	assert_non_null(*arena);
+	tg_reel_place(r, *arena);
+	return r;
+}
+
+static uint32_t
+sum16(uint32_t sum, const uint8_t *p, size_t len)
+{
+	for (size_t i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+	if (len & 1)
+		sum += (uint32_t)p[len - 1] << 8;
+	return sum;
+}
+
+static uint16_t
+fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+/* A parsed frame: where its IP header is, its protocol and addresses. */
+struct parsed {
+	unsigned l3, l4, l4_len, version, alen;
+	uint8_t proto;
+	const uint8_t *src, *dst;
+};
+
+static void
+parse(const uint8_t *f, unsigned len, struct parsed *p)
+{
+	unsigned type_at = 12;
+
+	if (f[12] == 0x81 && f[13] == 0x00)
+		type_at = 16;
+	p->l3 = type_at + 2;
+	p->version = f[p->l3] >> 4;
+	assert_true(p->version == 4 || p->version == 6);
+	if (p->version == 4) {
+		unsigned ihl = (f[p->l3] & 0xf) * 4u;
+		unsigned total = (unsigned)(f[p->l3 + 2] << 8 | f[p->l3 + 3]);
+
+		p->proto = f[p->l3 + 9];
+		p->l4 = p->l3 + ihl;
+		p->l4_len = total - ihl;
+		p->src = f + p->l3 + 12;
+		p->alen = 4;
+	} else {
+		p->proto = f[p->l3 + 6];
+		p->l4 = p->l3 + 40;
+		p->l4_len = (unsigned)(f[p->l3 + 4] << 8 | f[p->l3 + 5]);
+		p->src = f + p->l3 + 8;
+		p->alen = 16;
+	}
+	p->dst = p->src + p->alen;
+	assert_true(p->l4 + p->l4_len <= len);
+}
+
+/* Checksums as a receiver checks them; pseudo: the L4 field holds only
+ * the pseudo-header sum a NIC completes. */
+static void
+check_cksums(const uint8_t *f, const struct parsed *p, bool pseudo)
+{
+	uint32_t ph = 0;
+	bool covers = p->proto == 6 || p->proto == 17 || p->proto == 58;
+
+	if (p->version == 4 && !pseudo)
+		assert_int_equal(fold(sum16(0, f + p->l3,
+					    (f[p->l3] & 0xf) * 4u)), 0xffff);
+	if (p->proto == 1) {
+		assert_int_equal(fold(sum16(0, f + p->l4, p->l4_len)), 0xffff);
+		return;
+	}
+	if (!covers)
+		return;
+	ph = sum16(ph, p->src, p->alen);
+	ph = sum16(ph, p->dst, p->alen);
+	ph += p->proto + p->l4_len;
+	if (pseudo && p->proto != 58) {
+		unsigned at = p->l4 + (p->proto == 6 ? 16 : 6);
+
+		assert_int_equal(f[at] << 8 | f[at + 1], fold(ph));
+		return;
+	}
+	if (p->proto == 17 && f[p->l4 + 6] == 0 && f[p->l4 + 7] == 0)
+		return;	/* no UDP checksum */
+	assert_int_equal(fold(sum16(ph, f + p->l4, p->l4_len)), 0xffff);
+}
+
+static bool
+in_pool(const uint8_t *a, unsigned alen)
+{
+	static const uint8_t v6[8] = { 0xfd, 0x00, 0x00, 0x01 };
+
+	return alen == 4 ? a[0] == 10 && a[1] == 1 : memcmp(a, v6, 8) == 0;
+}
+
+/* TCP conversations by their 5-tuple, either direction: the first
+ * packet of each must be its SYN, and no second SYN may open it again. */
+#define TRACKED (1u << 17)
+
+struct conv {
+	uint8_t key[37];	/* version, lower (addr, port), higher one */
+	bool used;
+	uint32_t isn;
+};
+
+static void
+conv_key(const uint8_t *f, const struct parsed *p, uint8_t key[37])
+{
+	uint8_t a[18], b[18];
+	unsigned n = p->alen + 2;
+
+	memset(key, 0, 37);
+	memcpy(a, p->src, p->alen);
+	memcpy(a + p->alen, f + p->l4, 2);
+	memcpy(b, p->dst, p->alen);
+	memcpy(b + p->alen, f + p->l4 + 2, 2);
+	key[0] = (uint8_t)p->version;
+	if (memcmp(a, b, n) > 0) {
+		memcpy(key + 1, b, n);
+		memcpy(key + 1 + 18, a, n);
+	} else {
+		memcpy(key + 1, a, n);
+		memcpy(key + 1 + 18, b, n);
+	}
+}
+
+static void
+track_tcp(struct conv *convs, const uint8_t *f, const struct parsed *p)
+{
+	uint8_t key[37], flags = f[p->l4 + 13];
+	uint32_t seq = (uint32_t)f[p->l4 + 4] << 24 | f[p->l4 + 5] << 16 |
+		       f[p->l4 + 6] << 8 | f[p->l4 + 7];
+	uint64_t h = 1469598103934665603ull;
+	bool syn = (flags & 0x12) == 0x02;
+
+	conv_key(f, p, key);
+	for (unsigned i = 0; i < sizeof(key); i++)
+		h = (h ^ key[i]) * 1099511628211ull;
+	for (uint32_t i = (uint32_t)h % TRACKED;; i = (i + 1) % TRACKED) {
+		struct conv *c = &convs[i];
+
+		if (c->used && memcmp(c->key, key, sizeof(key)) != 0)
+			continue;
+		if (!c->used) {
+			/* A conversation's first packet is its SYN: one that
+			 * begins later took the wrong turn's addresses. */
+			assert_true(syn);
+			memcpy(c->key, key, sizeof(key));
+			c->used = true;
+			c->isn = seq;
+		} else if (syn) {
+			assert_int_equal(seq, c->isn);	/* retransmission */
+		}
+		return;
+	}
+}
+
+static void
+play_and_check(uint32_t offload)
+{
+	struct tg_port_cfg port;
+	struct tg_reel_pkt pkts[BURST];
+	struct tg_reel_cursor *cur = malloc(sizeof(*cur));
+	struct tg_reel_info info;
+	uint8_t *arena;
+	struct tg_reel *r;
+	uint64_t played[TG_REEL_MAX_BACK + 2] = { 0 }, last_ts = 0;
+	struct conv *convs = calloc(TRACKED, sizeof(*convs));
+
+	make_port(&port);
+	r = record(&port, offload, &arena);
+	tg_reel_get_info(r, &info);
+	assert_true(info.packets >= PACKETS);
+	assert_true(info.period_ns > 0);
+	assert_true(info.flows > 0 && info.flows_live > 0);
+	assert_non_null(cur);
+	assert_non_null(convs);
+	tg_reel_start(r, cur);
+	/* Turn 0 leaves out the flows of earlier turns; from turn max_back
+	 * on every turn plays the whole reel. */
+	while (cur->turn < info.max_back + 2) {
+		uint64_t turn = cur->turn;
+		unsigned n = tg_reel_play(r, cur, pkts, BURST, UINT64_MAX);
+
+		assert_true(n > 0 || cur->turn > turn);
+		for (unsigned i = 0; i < n; i++) {
+			struct parsed p;
+			uint64_t t = pkts[i].ts_ns / info.period_ns;
+
+			assert_true(pkts[i].ts_ns >= last_ts);
+			last_ts = pkts[i].ts_ns;
+			parse(pkts[i].frame, pkts[i].len, &p);
+			check_cksums(pkts[i].frame, &p, offload != 0);
+			assert_true(in_pool(p.src, p.alen) ||
+				    in_pool(p.dst, p.alen));
+			if (p.proto == 6)
+				track_tcp(convs, pkts[i].frame, &p);
+			played[t]++;
+		}
+	}
+	for (unsigned t = 0; t < info.max_back; t++)
+		assert_true(played[t] < played[t + 1]);
+	assert_int_equal(played[info.max_back], info.packets);
+	assert_int_equal(played[info.max_back + 1], info.packets);
+	assert_true(info.max_back > 0);	/* flows do cross the seam */
+	free(convs);
+	free(cur);
+	tg_reel_free(r);
+	free(arena);
+}
+
+static void
+test_play_checksums(void **state)
+{
+	(void)state;
+	play_and_check(0);
+}
+
+static void
+test_play_offload(void **state)
+{
+	(void)state;
+	play_and_check(TG_PKT_OFFLOAD_IPV4_CKSUM | TG_PKT_OFFLOAD_L4_CKSUM);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_play_checksums),
+		cmocka_unit_test(test_play_offload),
+	};
+
+	return cmocka_run_group_tests(tests, setup, NULL);
+}
