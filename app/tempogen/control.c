@@ -353,6 +353,27 @@ print_output(const struct tg_run *run, const struct tg_port *p, bool labels)
 	       labels ? "flows" : "packets");
 }
 
+/* "reel NAME/LCORE: N turns, C frames copied": how often a frame was
+ * still out (a capture tap, a long TX ring) when its turn came again. */
+static void
+print_reels(const struct tg_run *run, const struct tg_port *p)
+{
+	for (unsigned w = 0; w < run->cfg->n_workers; w++) {
+		const struct tg_worker *wk = &run->workers[w];
+
+		for (unsigned k = 0; k < wk->n_ports; k++) {
+			const struct tg_player *pl = &wk->ports[k].player;
+
+			if (wk->ports[k].port != p || pl->reel == NULL)
+				continue;
+			printf("  reel %s/%u: %" PRIu64 " turns, %" PRIu64
+			       " frames copied (still out when their turn "
+			       "came)\n", p->cfg->name, wk->lcore,
+			       pl->cursor->turn, pl->copies);
+		}
+	}
+}
+
 int
 tg_control_summary(const struct tg_run *run, double seconds)
 {
@@ -374,6 +395,7 @@ tg_control_summary(const struct tg_run *run, double seconds)
 		if (tg_port_has_rate_target(pc))
 			print_rate(pc, &t);
 		print_pacing(run, &run->ports[i]);
+		print_reels(run, &run->ports[i]);
 	}
 	for (unsigned w = 0; w < run->cfg->n_workers; w++) {
 		if (run->workers[w].error[0] != '\0') {

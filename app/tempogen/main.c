@@ -330,8 +330,12 @@ run_appliance(struct tg_config *cfg, const struct tg_model *const *models,
 free_workers:
 	tg_telemetry_end();
 	tg_capture_free(run.capture);	/* before the pools of its mbufs */
+	/* Ports before workers: closing a port gives the mbufs its TX rings
+	 * still hold back to the workers' pools (and a reel's frames). */
+	tg_ports_stop(run.ports, cfg->n_ports);
 	for (unsigned i = 0; i < cfg->n_workers; i++)
 		tg_worker_free(&workers[i]);
+	goto out;
 stop_ports:
 	tg_ports_stop(run.ports, cfg->n_ports);
 out:

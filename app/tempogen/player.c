@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,14 +14,11 @@
 #include "tg_pkt.h"
 
 #define PLAYER_BURST 512
-#ifndef COPY_MAX
-#define COPY_MAX 0
-#endif
+/* Mbufs whose lines are fetched ahead of their turn in a burst. */
+#define PREFETCH_MBUFS 8
 
-/* The last reference to an attached frame went (on the worker's own lcore:
- * a zero-copy port has no capture tap, and NICs free sent mbufs in
- * rte_eth_tx_burst). The arena keeps its own reference, so the count
- * goes back to 1 and the next attach and free stay off atomics. */
+/* A frame's mbuf lost its last reference: only when the player frees
+ * them (it keeps one to each as long as it lives). */
 static void
 frame_freed(void *addr, void *opaque)
 {
@@ -29,12 +27,13 @@ frame_freed(void *addr, void *opaque)
 }
 
 static int
-arena_alloc(struct tg_player *pl, const struct tg_player_mem *mem,
+arena_alloc(struct tg_player *pl, const char *name, int socket,
 	    char *err, size_t errlen)
 {
 	uint64_t size = pl->info.arena_bytes + sizeof(*pl->shinfo);
+	char zone[RTE_MEMZONE_NAMESIZE];
 
-	if (mem->zone_name == NULL) {
+	if (name == NULL) {
 		pl->arena = aligned_alloc(TG_REEL_ALIGN,
 					  (size + TG_REEL_ALIGN - 1) &
 					  ~(uint64_t)(TG_REEL_ALIGN - 1));
@@ -46,8 +45,8 @@ arena_alloc(struct tg_player *pl, const struct tg_player_mem *mem,
 	}
 	/* One IOVA-contiguous zone: a frame's bus address is the zone's
 	 * plus its offset. */
-	pl->zone = rte_memzone_reserve_aligned(mem->zone_name, size,
-					       mem->socket,
+	snprintf(zone, sizeof(zone), "reel_%s", name);
+	pl->zone = rte_memzone_reserve_aligned(zone, size, socket,
 					       RTE_MEMZONE_IOVA_CONTIG,
 					       TG_REEL_ALIGN);
 	if (pl->zone == NULL) {
@@ -62,10 +61,48 @@ arena_alloc(struct tg_player *pl, const struct tg_player_mem *mem,
 	return 0;
 }
 
+/* Each frame's own mbuf, attached to it with its lengths and offload
+ * fields set once. */
+static int
+attach_slots(struct tg_player *pl, const char *name, int socket,
+	     uint32_t offload, char *err, size_t errlen)
+{
+	uint32_t n = tg_reel_packets(pl->reel);
+	char pool[RTE_MEMPOOL_NAMESIZE];
+
+	snprintf(pool, sizeof(pool), "reelm_%s", name);
+	pl->slot_mbufs = calloc(n, sizeof(*pl->slot_mbufs));
+	pl->slot_pool = rte_pktmbuf_pool_create(pool, n, 0, 0, 0, socket);
+	if (pl->slot_mbufs == NULL || pl->slot_pool == NULL ||
+	    rte_pktmbuf_alloc_bulk(pl->slot_pool, pl->slot_mbufs, n) != 0) {
+		free(pl->slot_mbufs);	/* none taken: none to give back */
+		pl->slot_mbufs = NULL;
+		snprintf(err, errlen, "reel: no DPDK memory for the %u mbufs "
+			 "of its frames: give EAL more (eal.memory_mb, "
+			 "hugepages) or record fewer packets", n);
+		return -1;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pl->slot_mbufs[i];
+		struct tg_reel_pkt p;
+		struct tg_pkt_layout layout = { 0 };
+
+		tg_reel_slot(pl->reel, i, &p);
+		rte_pktmbuf_attach_extbuf(m, p.frame, pl->zone->iova +
+					  (uint64_t)(p.frame - pl->arena),
+					  p.len, pl->shinfo);
+		layout.l2_len = p.l2_len;
+		layout.l3_len = p.l3_len;
+		tg_port_tx_fields(m, p.len, &layout, p.proto, p.ip_version,
+				  offload);
+	}
+	return 0;
+}
+
 int
 tg_player_init(struct tg_player *pl, const struct tg_synth_params *params,
-	       uint32_t packets, const struct tg_player_mem *mem,
-	       char *err, size_t errlen)
+	       uint32_t packets, const char *name, int socket,
+	       uint32_t offload, char *err, size_t errlen)
 {
 	memset(pl, 0, sizeof(*pl));
 	pl->pace = 1;
@@ -78,7 +115,7 @@ tg_player_init(struct tg_player *pl, const struct tg_synth_params *params,
 		snprintf(err, errlen, "reel: out of memory");
 		return -1;
 	}
-	if (arena_alloc(pl, mem, err, errlen) != 0)
+	if (arena_alloc(pl, name, socket, err, errlen) != 0)
 		return -1;
 	tg_reel_place(pl->reel, pl->arena);
 	tg_reel_start(pl->reel, pl->cursor);
@@ -86,14 +123,19 @@ tg_player_init(struct tg_player *pl, const struct tg_synth_params *params,
 	pl->shinfo->free_cb = frame_freed;
 	pl->shinfo->fcb_opaque = pl->shinfo;
 	rte_mbuf_ext_refcnt_set(pl->shinfo, 1);
-	pl->zero_copy = mem->zero_copy && pl->zone != NULL &&
-			pl->info.packets > mem->in_flight;
-	return 0;
+	return name == NULL ? 0
+			    : attach_slots(pl, name, socket, offload, err,
+					   errlen);
 }
 
 void
 tg_player_free(struct tg_player *pl)
 {
+	if (pl->slot_mbufs != NULL && pl->slot_pool != NULL)
+		rte_pktmbuf_free_bulk(pl->slot_mbufs,
+				      tg_reel_packets(pl->reel));
+	rte_mempool_free(pl->slot_pool);
+	free(pl->slot_mbufs);
 	tg_reel_free(pl->reel);
 	free(pl->cursor);
 	if (pl->zone != NULL)
@@ -103,45 +145,60 @@ tg_player_free(struct tg_player *pl)
 	memset(pl, 0, sizeof(*pl));
 }
 
-static void
-tx_offload(struct rte_mbuf *m, const struct tg_reel_pkt *p, uint32_t offload)
+/* The frame is still out: a copy from `spare` goes in its place, with
+ * this turn's addresses. NULL when there is no mbuf to copy into. */
+static struct rte_mbuf *
+copy_out(struct tg_player *pl, const struct tg_reel_pkt *p,
+	 const struct rte_mbuf *own, struct rte_mempool *spare)
 {
-	struct tg_pkt_layout layout = {
-		.l2_len = p->l2_len, .l3_len = p->l3_len, .frame_len = p->len,
-	};
+	struct rte_mbuf *m = rte_pktmbuf_alloc(spare);
+	uint8_t *frame;
 
-	tg_port_tx_fields(m, p->len, &layout, p->proto, p->ip_version,
-			  offload);
+	if (m == NULL) {
+		pl->drops++;
+		return NULL;
+	}
+	frame = rte_pktmbuf_mtod(m, uint8_t *);
+	rte_memcpy(frame, p->frame, p->len);
+	tg_reel_patch(pl->reel, p, frame);
+	m->data_len = p->len;
+	m->pkt_len = p->len;
+	m->ol_flags = own->ol_flags & ~RTE_MBUF_F_EXTERNAL;
+	m->tx_offload = own->tx_offload;
+	pl->copies++;
+	return m;
 }
 
 unsigned
-tg_player_fill(struct tg_player *pl, struct rte_mbuf **mbufs, uint64_t *ts,
-	       unsigned n, uint64_t until_ns, uint32_t offload)
+tg_player_fill(struct tg_player *pl, struct rte_mbuf **out, uint64_t *ts,
+	       unsigned n, uint64_t until_ns, struct rte_mempool *spare)
 {
 	struct tg_reel_pkt pkts[PLAYER_BURST];
-	unsigned k;
+	unsigned k, sent = 0;
 
 	k = tg_reel_play(pl->reel, pl->cursor, pkts,
 			 n < PLAYER_BURST ? n : PLAYER_BURST, until_ns);
+	for (unsigned i = 0; i < k && i < PREFETCH_MBUFS; i++)
+		rte_prefetch0(pl->slot_mbufs[pkts[i].slot]);
 	for (unsigned i = 0; i < k; i++) {
-		struct rte_mbuf *m = mbufs[i];
 		const struct tg_reel_pkt *p = &pkts[i];
+		struct rte_mbuf *m = pl->slot_mbufs[p->slot];
 
-		if (pl->zero_copy && p->len > COPY_MAX)
-			rte_pktmbuf_attach_extbuf(m, p->frame,
-						  pl->zone->iova +
-							  (uint64_t)(p->frame -
-								     pl->arena),
-						  p->len, pl->shinfo);
-		else
-			rte_memcpy(rte_pktmbuf_mtod(m, void *), p->frame,
-				   p->len);
-		m->data_len = p->len;
-		m->pkt_len = p->len;
-		if (offload != 0)
-			tx_offload(m, p, offload);
+		if (i + PREFETCH_MBUFS < k)
+			rte_prefetch0(pl->slot_mbufs[pkts[i +
+							 PREFETCH_MBUFS].slot]);
+		/* One reference is the player's: with no other, the frame
+		 * is home and may change (no atomic needed: nobody else
+		 * holds it). */
+		if (likely(rte_mbuf_refcnt_read(m) == 1)) {
+			tg_reel_patch(pl->reel, p, p->frame);
+			rte_mbuf_refcnt_set(m, 2);
+		} else if ((m = copy_out(pl, p, m, spare)) == NULL) {
+			continue;
+		}
+		out[sent] = m;
+		ts[sent++] = p->ts_ns;
 		pl->bytes += p->len;
-		ts[i] = p->ts_ns;
 	}
-	return k;
+	return sent;
 }

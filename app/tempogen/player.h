@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * player: a reel port's side of a worker (the config's `reel`). It
- * records the reel at set-up, keeps its frames in memory a NIC can read
- * and hands them to mbufs: attached where they lie (zero-copy: an
- * external buffer per packet, no byte copied) or copied when a capture
- * tap may hold a frame past the reel's next turn.
+ * records the reel at set-up and keeps its frames in memory a NIC can
+ * read, each with an mbuf of its own attached to it for good (an external
+ * buffer): sending a packet is patching its frame and handing its mbuf to
+ * the NIC with one more reference, which the NIC drops once the frame is
+ * out. No mbuf is allocated, reset or freed, and no byte copied, unless
+ * the frame is still on its way out (a capture tap holds it, or a NIC
+ * ring that long) when its next turn comes: then a copy goes instead.
  */
 #ifndef TG_PLAYER_H
 #define TG_PLAYER_H
@@ -15,6 +18,7 @@
 #include "tg_reel.h"
 
 struct rte_mbuf;
+struct rte_mempool;
 struct rte_memzone;
 struct rte_mbuf_ext_shared_info;
 
@@ -24,34 +28,30 @@ struct tg_player {
 	struct tg_reel_cursor *cursor;
 	uint8_t *arena;			/* the frames */
 	const struct rte_memzone *zone;	/* device ports: the arena's memory */
-	bool zero_copy;
+	struct rte_mempool *slot_pool;	/* device ports: an mbuf per frame */
+	struct rte_mbuf **slot_mbufs;	/* ... by slot */
 	struct rte_mbuf_ext_shared_info *shinfo;	/* of the arena */
 	double pace;			/* reel ns per model ns */
 	uint64_t bytes;			/* frame bytes played */
+	uint64_t copies;		/* frames sent as copies */
+	uint64_t drops;			/* ... or not, no mbuf to copy into */
 };
 
-/* Where a player's frames live and how they go out. */
-struct tg_player_mem {
-	const char *zone_name;	/* DPDK memory (a device port); NULL: heap */
-	int socket;
-	bool zero_copy;		/* attach frames rather than copy them ... */
-	uint32_t in_flight;	/* ... if the reel has more packets than the
-				 * most mbufs the port may hold unfreed */
-};
-
-/* Record a reel of `packets` packets from a synth made with `params`, in
- * memory `mem` says. 0, or -1 with a message in err. */
+/* Record a reel of `packets` packets from a synth made with `params`.
+ * name: NULL for a pcap port (frames on the heap, no mbufs), else a name
+ * for the DPDK memory of a device port's frames on `socket`. 0, or -1
+ * with a message in err. */
 int tg_player_init(struct tg_player *pl, const struct tg_synth_params *params,
-		   uint32_t packets, const struct tg_player_mem *mem,
-		   char *err, size_t errlen);
+		   uint32_t packets, const char *name, int socket,
+		   uint32_t offload, char *err, size_t errlen);
 
 void tg_player_free(struct tg_player *pl);
 
-/* Fill mbufs[0..) with the packets due at or before until_ns (reel time),
- * at most n, with TX fields for `offload`; ts[i] gets each one's reel
- * time. Returns how many; adds their frame bytes to pl->bytes. */
-unsigned tg_player_fill(struct tg_player *pl, struct rte_mbuf **mbufs,
+/* The mbufs of the packets due at or before until_ns (reel time), at most
+ * n, into out; ts[i] gets each one's reel time. Copies come from `spare`.
+ * Returns how many; adds their frame bytes to pl->bytes. */
+unsigned tg_player_fill(struct tg_player *pl, struct rte_mbuf **out,
 			uint64_t *ts, unsigned n, uint64_t until_ns,
-			uint32_t offload);
+			struct rte_mempool *spare);
 
 #endif /* TG_PLAYER_H */

@@ -21,7 +21,10 @@
 #define FRAME_BUF 2048
 #define POOL_CACHE 256
 #define LABEL_BURST 64
-/* Lateness percentiles are published every this many rounds + 1. */
+/* Counters are published every this many rounds + 1 (a few
+ * microseconds at full speed: the control lcore reads them every 10 ms),
+ * lateness percentiles (a walk of the histogram) more rarely. */
+#define PUBLISH_MASK 15u
 #define PACING_PUBLISH_MASK 1023u
 
 static uint64_t
@@ -74,11 +77,8 @@ publish:
 	return 0;
 }
 
-/* A reel port records its reel now. Its frames are attached to mbufs in
- * place unless a capture tap may hold one past the reel's next turn, or
- * the reel is so short that a frame may still wait in the TX ring when
- * its turn comes again. A rate target plays the reel faster or slower
- * than the model's pace, as the reel's own rate asks. */
+/* A reel port records its reel now. A rate target plays it faster or
+ * slower than the model's pace, as the reel's own rate asks. */
 static int
 init_player(struct tg_worker *w, struct tg_worker_port *wp,
 	    unsigned port_index, const struct tg_synth_params *params,
@@ -86,17 +86,13 @@ init_player(struct tg_worker *w, struct tg_worker_port *wp,
 {
 	const struct tg_port_cfg *pc = wp->port->cfg;
 	struct tg_player *pl = &wp->player;
-	char zone[RTE_MEMZONE_NAMESIZE];
-	struct tg_player_mem mem = {
-		.zone_name = pc->is_pcap ? NULL : zone,
-		.socket = (int)rte_lcore_to_socket_id(w->lcore),
-		.zero_copy = !pc->is_pcap && pc->capture_path[0] == '\0',
-		.in_flight = pc->tx_desc + 2u * pc->burst,
-	};
+	char name[16];
 	double per_s;
 
-	snprintf(zone, sizeof(zone), "reel_p%u_w%u", port_index, wp->queue);
-	if (tg_player_init(pl, params, pc->reel, &mem, err, errlen) != 0)
+	snprintf(name, sizeof(name), "p%u_w%u", port_index, wp->queue);
+	if (tg_player_init(pl, params, pc->reel, pc->is_pcap ? NULL : name,
+			   (int)rte_lcore_to_socket_id(w->lcore),
+			   wp->port->offload, err, errlen) != 0)
 		return -1;
 	per_s = pc->rate.kind == TG_RATE_PPS ? (double)pl->info.packets
 					     : (double)pl->info.bytes * 8;
@@ -104,11 +100,10 @@ init_player(struct tg_worker *w, struct tg_worker_port *wp,
 	if (tg_port_has_rate_target(pc) && per_s > 0)
 		pl->pace = wp->rate_share / per_s;
 	printf("reel %s/%u: %" PRIu64 " packets, %" PRIu64 " flows, %.3f s "
-	       "of model time a turn, %.1f MiB, %s, pace %.3g\n", pc->name,
-	       w->lcore, pl->info.packets, pl->info.flows,
+	       "of model time a turn, %.1f MiB of frames, pace %.3g\n",
+	       pc->name, w->lcore, pl->info.packets, pl->info.flows,
 	       (double)pl->info.period_ns * 1e-9,
-	       (double)pl->info.arena_bytes / (1 << 20),
-	       pl->zero_copy ? "zero-copy" : "copied", pl->pace);
+	       (double)pl->info.arena_bytes / (1 << 20), pl->pace);
 	return 0;
 }
 
@@ -484,6 +479,7 @@ run_pcap_reel(struct tg_worker *w, struct tg_worker_port *wp)
 
 	k = n ? tg_reel_play(pl->reel, pl->cursor, pkts, n, until) : 0;
 	for (unsigned i = 0; i < k; i++) {
+		tg_reel_patch(pl->reel, &pkts[i], pkts[i].frame);
 		if (tg_pcap_write(wp->pcap, PCAP_EPOCH_NS + pkts[i].ts_ns,
 				  pkts[i].frame, pkts[i].len) != 0) {
 			pcap_failed(w, wp);
@@ -559,19 +555,20 @@ fill_from_synth(struct tg_worker_port *wp, struct rte_mbuf **stash,
 	return k;
 }
 
-/* The same from the reel, whose time runs `pace` times the model's. */
+/* The same from the reel, whose time runs `pace` times the model's, into
+ * `out` (a reel's frames have mbufs of their own). */
 static unsigned
-fill_from_reel(struct tg_worker_port *wp, struct rte_mbuf **stash,
-	       uint64_t *ts, unsigned n, uint64_t until)
+fill_from_reel(struct tg_worker *w, struct tg_worker_port *wp,
+	       struct rte_mbuf **out, uint64_t *ts, unsigned n, uint64_t until)
 {
 	struct tg_player *pl = &wp->player;
-	uint64_t bytes = pl->bytes;
+	uint64_t bytes = pl->bytes, drops = pl->drops;
 	uint64_t reel_until = until == UINT64_MAX
 			      ? UINT64_MAX : (uint64_t)((double)until * pl->pace);
-	unsigned k = tg_player_fill(pl, stash, ts, n, reel_until,
-				    wp->port->offload);
+	unsigned k = tg_player_fill(pl, out, ts, n, reel_until, w->pool);
 
 	wp->bits_sent += (pl->bytes - bytes) * 8;
+	wp->drops += pl->drops - drops;
 	if (wp->speed != 0 && pl->pace != 1) {
 		double model_per_reel = 1 / pl->pace;
 
@@ -581,12 +578,29 @@ fill_from_reel(struct tg_worker_port *wp, struct rte_mbuf **stash,
 	return k;
 }
 
+/* The first n mbufs of the stash, allocated (false: the pool is empty
+ * for now; the NIC frees mbufs). */
+static bool
+fill_stash(struct tg_worker *w, struct rte_mbuf **stash, unsigned *n_stash,
+	   unsigned n)
+{
+	if (*n_stash >= n)
+		return true;
+	if (rte_pktmbuf_alloc_bulk(w->pool, stash + *n_stash,
+				   n - *n_stash) != 0)
+		return false;
+	*n_stash = n;
+	return true;
+}
+
 static void
 run_device(struct tg_worker *w, struct tg_worker_port *wp,
 	   uint64_t elapsed_ns, struct rte_mbuf **stash, unsigned *n_stash,
 	   uint64_t start_tsc, double ns_per_tick)
 {
 	uint64_t ts[TG_WORKER_MAX_BURST];
+	struct rte_mbuf *played[TG_WORKER_MAX_BURST];
+	struct rte_mbuf **pkts = played;
 	uint16_t port_id = wp->port->port_id;
 	unsigned n = burst_size(wp), k, sent = 0;
 	uint64_t until = pace(wp);
@@ -598,29 +612,31 @@ run_device(struct tg_worker *w, struct tg_worker_port *wp,
 	apply_setting(wp, until);
 	if (n == 0)
 		return;
-	if (*n_stash < n) {
-		if (rte_pktmbuf_alloc_bulk(w->pool, stash + *n_stash,
-					   n - *n_stash) != 0)
-			return;	/* pool empty for now: the NIC frees mbufs */
-		*n_stash = n;
+	if (wp->player.reel != NULL) {
+		k = fill_from_reel(w, wp, played, ts, n, until);
+	} else {
+		if (!fill_stash(w, stash, n_stash, n))
+			return;
+		pkts = stash;
+		k = fill_from_synth(wp, stash, ts, n, until);
 	}
-	k = wp->player.reel ? fill_from_reel(wp, stash, ts, n, until)
-			    : fill_from_synth(wp, stash, ts, n, until);
 	if (wp->tap)
-		tg_tap_hold(wp->tap, stash, k);
+		tg_tap_hold(wp->tap, pkts, k);
 	for (int tries = 0; sent < k && tries < TX_RETRIES; tries++)
-		sent += rte_eth_tx_burst(port_id, wp->queue, stash + sent,
+		sent += rte_eth_tx_burst(port_id, wp->queue, pkts + sent,
 					 (uint16_t)(k - sent));
 	record_lateness(wp, ts, sent, start_tsc, ns_per_tick);
 	if (wp->tap)
-		tg_tap_sent(wp->tap, stash, sent);
+		tg_tap_sent(wp->tap, pkts, sent);
 	if (sent < k) {
-		rte_pktmbuf_free_bulk(stash + sent, k - sent);
+		rte_pktmbuf_free_bulk(pkts + sent, k - sent);
 		wp->drops += k - sent;
 	}
-	/* Keep the unfilled mbufs at the front for the next burst. */
-	memmove(stash, stash + k, (*n_stash - k) * sizeof(*stash));
-	*n_stash -= k;
+	if (pkts == stash) {
+		/* Keep the unfilled mbufs at the front for the next burst. */
+		memmove(stash, stash + k, (*n_stash - k) * sizeof(*stash));
+		*n_stash -= k;
+	}
 	wp->packets_done += sent;
 	if (write_labels(w, wp) < 0)
 		return;
@@ -712,8 +728,9 @@ tg_worker_main(void *arg)
 			else
 				run_device(w, wp, elapsed, stash[i],
 					   &n_stash[i], start, ns_per_tick);
-			publish(wp);
-			if ((++wp->loops & PACING_PUBLISH_MASK) == 0)
+			if ((++wp->loops & PUBLISH_MASK) == 0)
+				publish(wp);
+			if ((wp->loops & PACING_PUBLISH_MASK) == 0)
 				publish_pacing(wp);
 			active += !wp->finished;
 		}

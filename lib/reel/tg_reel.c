@@ -499,11 +499,11 @@ patch_cksum(uint8_t *field, uint32_t delta, bool inverted, bool udp)
 	store_be16(field, udp && v == 0 ? 0xffff : v);
 }
 
-/* Give the frame its turn's client addresses. */
-static void
-patch(const struct tg_reel *r, const struct tg_reel_cursor *cur,
-      const struct slot *s, uint8_t *frame)
+void
+tg_reel_patch(const struct tg_reel *r, const struct tg_reel_pkt *p,
+	      uint8_t *frame)
 {
+	const struct slot *s = &r->slots[p->slot];
 	unsigned v6 = s->flags & SLOT_V6;
 	const struct mover *m = &r->movers[v6];
 	unsigned at = s->l3 + (v6 ? 8 + 12 : 12), alen = v6 ? 16 : 4;
@@ -514,7 +514,7 @@ patch(const struct tg_reel *r, const struct tg_reel_cursor *cur,
 
 		if (idx == NO_HOST)
 			continue;
-		idx += cur->shift[v6][s->back];
+		idx += p->shift;
 		if (idx >= m->hosts)
 			idx -= m->hosts;
 		if (load_be32(frame + at) != m->first_low + idx)
@@ -527,6 +527,35 @@ patch(const struct tg_reel *r, const struct tg_reel_cursor *cur,
 	if (s->l4_cksum)
 		patch_cksum(frame + s->l4_cksum, delta,
 			    !(s->flags & SLOT_L4_PSEUDO), s->flags & SLOT_UDP);
+}
+
+uint32_t
+tg_reel_packets(const struct tg_reel *r)
+{
+	return r->n_slots;
+}
+
+static void
+describe_pkt(const struct tg_reel *r, uint32_t pos, struct tg_reel_pkt *p)
+{
+	const struct slot *s = &r->slots[pos];
+
+	p->frame = r->frames + s->off;
+	p->ts_ns = s->ts;
+	p->slot = pos;
+	p->shift = 0;
+	p->len = s->len;
+	p->proto = s->flags & SLOT_TCP ? TG_PROTO_TCP
+		   : s->flags & SLOT_UDP ? TG_PROTO_UDP : 0;
+	p->ip_version = s->flags & SLOT_V6 ? 6 : 4;
+	p->l2_len = s->l3;
+	p->l3_len = s->flags & SLOT_V6 ? 40 : 20;
+}
+
+void
+tg_reel_slot(const struct tg_reel *r, uint32_t slot, struct tg_reel_pkt *p)
+{
+	describe_pkt(r, slot, p);
 }
 
 /* The frames are far too many for any cache and their sizes vary, so
@@ -563,19 +592,11 @@ tg_reel_play(struct tg_reel *r, struct tg_reel_cursor *cur,
 			break;
 		prefetch_ahead(r, cur->pos);
 		if (s->back <= cur->turn) {
-			uint8_t *frame = r->frames + s->off;
+			struct tg_reel_pkt *p = &out[count++];
 
-			patch(r, cur, s, frame);
-			out[count].frame = frame;
-			out[count].ts_ns = ts;
-			out[count].len = s->len;
-			out[count].proto = s->flags & SLOT_TCP ? TG_PROTO_TCP
-					   : s->flags & SLOT_UDP ? TG_PROTO_UDP
-								 : 0;
-			out[count].ip_version = s->flags & SLOT_V6 ? 6 : 4;
-			out[count].l2_len = s->l3;
-			out[count].l3_len = s->flags & SLOT_V6 ? 40 : 20;
-			count++;
+			describe_pkt(r, cur->pos, p);
+			p->ts_ns = ts;
+			p->shift = cur->shift[s->flags & SLOT_V6][s->back];
 		}
 		if (++cur->pos == r->n_slots) {
 			cur->pos = 0;

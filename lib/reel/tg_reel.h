@@ -17,7 +17,7 @@
  *
  * Playing a packet is a few stores into its frame (the moved addresses
  * and the checksums, updated incrementally) where it lies: the worker
- * then copies the frame or attaches it to an mbuf as it is.
+ * then sends the frame as it is.
  */
 #ifndef TG_REEL_H
 #define TG_REEL_H
@@ -72,10 +72,13 @@ struct tg_reel_cursor {
 /* Put the cursor before the first packet of the first turn. */
 void tg_reel_start(const struct tg_reel *reel, struct tg_reel_cursor *cur);
 
-/* One played packet: its frame in the arena, ready to send as it is. */
+/* One played packet: its frame in the arena as the last turn left it, and
+ * what tg_reel_patch needs to give it this turn's addresses. */
 struct tg_reel_pkt {
 	uint8_t *frame;
 	uint64_t ts_ns;		/* model time (turn * T + place on the circle) */
+	uint32_t slot;		/* its place in the reel, 0 .. packets - 1 */
+	uint32_t shift;		/* hosts its clients move by this turn */
 	uint16_t len;
 	uint8_t proto;		/* TG_PROTO_TCP, _UDP, or 0 (other) */
 	uint8_t ip_version;
@@ -87,9 +90,22 @@ struct tg_reel_pkt {
 uint64_t tg_reel_next_time(const struct tg_reel *reel,
 			   const struct tg_reel_cursor *cur);
 
-/* Play up to n packets due at or before until_ns: each one's frame gets
- * its turn's addresses and checksums in place. Returns how many. */
+/* Play up to n packets due at or before until_ns, in time order. Returns
+ * how many. */
 unsigned tg_reel_play(struct tg_reel *reel, struct tg_reel_cursor *cur,
 		      struct tg_reel_pkt *out, unsigned n, uint64_t until_ns);
+
+/* Give a played packet's frame its turn's client addresses and checksums:
+ * p->frame where it lies, or a copy of it (`frame`) while the one in the
+ * arena is still on its way out. A few stores; no division. */
+void tg_reel_patch(const struct tg_reel *reel, const struct tg_reel_pkt *p,
+		   uint8_t *frame);
+
+/* The packets of a turn (the index range of tg_reel_pkt.slot) ... */
+uint32_t tg_reel_packets(const struct tg_reel *reel);
+
+/* ... and what packet `slot` is (ts_ns: its place in a turn, shift 0). */
+void tg_reel_slot(const struct tg_reel *reel, uint32_t slot,
+		  struct tg_reel_pkt *p);
 
 #endif /* TG_REEL_H */

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * The reel: a recording of the built-in model played in a loop. Each
  * played frame is parsed back and its checksums recomputed here (not with
- * lib/pkt); client addresses must move from turn to turn, stay in their
- * pool and stay the same within a flow across the seam of two turns.
+ * lib/pkt); client addresses must stay in their pool and the same within
+ * a flow across the seam of two turns (every TCP conversation opens with
+ * its SYN), and move from turn to turn (no conversation opens twice); a
+ * patched copy of a frame equals the frame patched in place.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -256,6 +258,15 @@ play_and_check(uint32_t offload)
 		for (unsigned i = 0; i < n; i++) {
 			struct parsed p;
 			uint64_t t = pkts[i].ts_ns / info.period_ns;
+			uint8_t copy[2048];
+
+			/* A copy patched (a frame still on its way out) is
+			 * the frame patched where it lies. */
+			assert_true(pkts[i].len <= sizeof(copy));
+			memcpy(copy, pkts[i].frame, pkts[i].len);
+			tg_reel_patch(r, &pkts[i], copy);
+			tg_reel_patch(r, &pkts[i], pkts[i].frame);
+			assert_memory_equal(copy, pkts[i].frame, pkts[i].len);
 
 			assert_true(pkts[i].ts_ns >= last_ts);
 			last_ts = pkts[i].ts_ns;
