@@ -8,7 +8,9 @@
 #     what DPDK wrote passes the same checks;
 #  3. unlimited on net_null: it runs, says how, and counts every packet;
 #  4. paced, with a capture tap (which holds frames past their turn: those
-#     go out as copies): the capture passes the same checks.
+#     go out as copies): the capture passes the same checks;
+#  5. a short reel, unlimited, with the tap: frames come round while the
+#     writer still holds them, so copies go out; their checksums hold.
 . "$(dirname "$0")/lib.sh"
 command -v tshark >/dev/null || skip "tshark is not installed"
 
@@ -91,4 +93,15 @@ grep -E '^  reel c/|^capture written' "$tmp/run.log"
 grep -Eq '^capture written: .* \([0-9]+ packets, 0 dropped\)$' "$tmp/run.log" || { cat "$tmp/run.log"; fail "capture dropped packets"; }
 assert_valid_pcap "$tmp/out/c.pcap"
 assert_syn_first "$tmp/out/c.pcap"
+
+# 5. Copies.
+rm -rf "$tmp/out"
+sed -i -e 's/rate = "30 kpps"/rate = "unlimited"/' -e 's/reel = 20000/reel = 1024/' \
+	-e 's/duration = 3.0;/duration = 3.0; packets = 300000;/' "$tmp/cap.cfg"
+"$TEMPOGEN" -c "$tmp/cap.cfg" > "$tmp/run.log" 2>&1 || { cat "$tmp/run.log"; fail "tempogen exited $?"; }
+grep -E '^  reel c/|^capture written' "$tmp/run.log"
+copies=$(sed -nE 's/^  reel c\/[0-9]+: [0-9]+ turns, ([0-9]+) frames copied.*/\1/p' "$tmp/run.log")
+[ "$copies" -gt 0 ] || fail "no frame was copied"
+n=$(count_matching "$tmp/out/c.pcap" 'ip.checksum.status == "Bad" || tcp.checksum.status == "Bad" || udp.checksum.status == "Bad" || icmp.checksum.status == "Bad" || icmpv6.checksum.status == "Bad"')
+[ "$n" -eq 0 ] || fail "$n captured packets with bad checksums"
 echo "ok"
