@@ -169,6 +169,15 @@ copy_out(struct tg_player *pl, const struct tg_reel_pkt *p,
 	return m;
 }
 
+/* Both lines of an mbuf: the player writes the first (its reference
+ * count), a NIC's free reads the second (`next`). */
+static inline void
+prefetch_mbuf(const struct rte_mbuf *m)
+{
+	rte_prefetch0(m);
+	rte_prefetch0((const uint8_t *)m + RTE_CACHE_LINE_SIZE);
+}
+
 unsigned
 tg_player_fill(struct tg_player *pl, struct rte_mbuf **out, uint64_t *ts,
 	       unsigned n, uint64_t until_ns, struct rte_mempool *spare)
@@ -179,13 +188,13 @@ tg_player_fill(struct tg_player *pl, struct rte_mbuf **out, uint64_t *ts,
 	k = tg_reel_play(pl->reel, pl->cursor, pkts,
 			 n < PLAYER_BURST ? n : PLAYER_BURST, until_ns);
 	for (unsigned i = 0; i < k && i < PREFETCH_MBUFS; i++)
-		rte_prefetch0(pl->slot_mbufs[pkts[i].slot]);
+		prefetch_mbuf(pl->slot_mbufs[pkts[i].slot]);
 	for (unsigned i = 0; i < k; i++) {
 		const struct tg_reel_pkt *p = &pkts[i];
 		struct rte_mbuf *m = pl->slot_mbufs[p->slot];
 
 		if (i + PREFETCH_MBUFS < k)
-			rte_prefetch0(pl->slot_mbufs[pkts[i +
+			prefetch_mbuf(pl->slot_mbufs[pkts[i +
 							 PREFETCH_MBUFS].slot]);
 		/* One reference is the player's: with no other, the frame
 		 * is home and may change (no atomic needed: nobody else
