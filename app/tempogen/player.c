@@ -84,16 +84,16 @@ attach_slots(struct tg_player *pl, const char *name, int socket,
 	}
 	for (uint32_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pl->slot_mbufs[i];
-		struct tg_reel_pkt p;
+		struct tg_reel_frame f;
 		struct tg_pkt_layout layout = { 0 };
 
-		tg_reel_slot(pl->reel, i, &p);
-		rte_pktmbuf_attach_extbuf(m, p.frame, pl->zone->iova +
-					  (uint64_t)(p.frame - pl->arena),
-					  p.len, pl->shinfo);
-		layout.l2_len = p.l2_len;
-		layout.l3_len = p.l3_len;
-		tg_port_tx_fields(m, p.len, &layout, p.proto, p.ip_version,
+		tg_reel_frame(pl->reel, i, &f);
+		rte_pktmbuf_attach_extbuf(m, f.frame, pl->zone->iova +
+					  (uint64_t)(f.frame - pl->arena),
+					  f.len, pl->shinfo);
+		layout.l2_len = f.l2_len;
+		layout.l3_len = f.l3_len;
+		tg_port_tx_fields(m, f.len, &layout, f.proto, f.ip_version,
 				  offload);
 	}
 	return 0;

@@ -535,27 +535,18 @@ tg_reel_packets(const struct tg_reel *r)
 	return r->n_slots;
 }
 
-static void
-describe_pkt(const struct tg_reel *r, uint32_t pos, struct tg_reel_pkt *p)
-{
-	const struct slot *s = &r->slots[pos];
-
-	p->frame = r->frames + s->off;
-	p->ts_ns = s->ts;
-	p->slot = pos;
-	p->shift = 0;
-	p->len = s->len;
-	p->proto = s->flags & SLOT_TCP ? TG_PROTO_TCP
-		   : s->flags & SLOT_UDP ? TG_PROTO_UDP : 0;
-	p->ip_version = s->flags & SLOT_V6 ? 6 : 4;
-	p->l2_len = s->l3;
-	p->l3_len = s->flags & SLOT_V6 ? 40 : 20;
-}
-
 void
-tg_reel_slot(const struct tg_reel *r, uint32_t slot, struct tg_reel_pkt *p)
+tg_reel_frame(const struct tg_reel *r, uint32_t slot, struct tg_reel_frame *f)
 {
-	describe_pkt(r, slot, p);
+	const struct slot *s = &r->slots[slot];
+
+	f->frame = r->frames + s->off;
+	f->len = s->len;
+	f->proto = s->flags & SLOT_TCP ? TG_PROTO_TCP
+		   : s->flags & SLOT_UDP ? TG_PROTO_UDP : 0;
+	f->ip_version = s->flags & SLOT_V6 ? 6 : 4;
+	f->l2_len = s->l3;
+	f->l3_len = s->flags & SLOT_V6 ? 40 : 20;
 }
 
 /* The frames are far too many for any cache and their sizes vary, so
@@ -594,9 +585,11 @@ tg_reel_play(struct tg_reel *r, struct tg_reel_cursor *cur,
 		if (s->back <= cur->turn) {
 			struct tg_reel_pkt *p = &out[count++];
 
-			describe_pkt(r, cur->pos, p);
+			p->frame = r->frames + s->off;
 			p->ts_ns = ts;
+			p->slot = cur->pos;
 			p->shift = cur->shift[s->flags & SLOT_V6][s->back];
+			p->len = s->len;
 		}
 		if (++cur->pos == r->n_slots) {
 			cur->pos = 0;

@@ -80,9 +80,15 @@ struct tg_reel_pkt {
 	uint32_t slot;		/* its place in the reel, 0 .. packets - 1 */
 	uint32_t shift;		/* hosts its clients move by this turn */
 	uint16_t len;
+};
+
+/* What a packet of the reel is, for a NIC's offloads. */
+struct tg_reel_frame {
+	uint8_t *frame;
+	uint16_t len;
 	uint8_t proto;		/* TG_PROTO_TCP, _UDP, or 0 (other) */
 	uint8_t ip_version;
-	uint8_t l2_len;		/* for offloads: header lengths */
+	uint8_t l2_len;
 	uint8_t l3_len;
 };
 
@@ -104,8 +110,8 @@ void tg_reel_patch(const struct tg_reel *reel, const struct tg_reel_pkt *p,
 /* The packets of a turn (the index range of tg_reel_pkt.slot) ... */
 uint32_t tg_reel_packets(const struct tg_reel *reel);
 
-/* ... and what packet `slot` is (ts_ns: its place in a turn, shift 0). */
-void tg_reel_slot(const struct tg_reel *reel, uint32_t slot,
-		  struct tg_reel_pkt *p);
+/* ... and what packet `slot` is. */
+void tg_reel_frame(const struct tg_reel *reel, uint32_t slot,
+		   struct tg_reel_frame *f);
 
 #endif /* TG_REEL_H */
