@@ -577,9 +577,20 @@ test_hostile_sizes(void **state)
 		    "t.cfg:2: max_flows: 100 is outside 1024..134217728");
 	parse_ok("ports = ( { name = \"p\"; pcap = \"x\"; } );");
 	assert_int_equal(cfg.ports[0].max_flows, TG_MAX_FLOWS_DEFAULT);
+	assert_int_equal(cfg.ports[0].reel, 0);	/* live synthesis */
 	parse_ok("ports = ( { name = \"p\"; pcap = \"x\";\n"
 		 " max_flows = 10000000; } );");
 	assert_int_equal(cfg.ports[0].max_flows, 10000000);
+	parse_fails("ports = ( { name = \"p\"; pcap = \"x\";\n"
+		    " reel = 100; } );",
+		    "t.cfg:2: reel: 100 is outside 1024..67108864");
+	parse_fails("ports = ( { name = \"p\"; pcap = \"x\";\n"
+		    " labels = \"l\";\n reel = 5000; } );",
+		    "t.cfg:3: reel: a reel port writes no labels (each turn "
+		    "plays the reel's flows again): remove `labels` or "
+		    "`reel`");
+	parse_ok("ports = ( { name = \"p\"; pcap = \"x\"; reel = 5000; } );");
+	assert_int_equal(cfg.ports[0].reel, 5000);
 	assert_int_equal(tg_config_load(tmpdir, &cfg, err, sizeof(err)),
 			 -1);
 	assert_non_null(strstr(err, ": cannot read: Is a directory"));
