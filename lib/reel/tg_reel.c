@@ -24,7 +24,7 @@
 #define SLOT_UDP 0x8		/* UDP: a zero field means "no checksum" */
 #define SLOT_TCP 0x10
 
-/* One packet of the reel: 32 bytes, read in order while playing. */
+/* One packet of the reel: 40 bytes, read in order while playing. */
 struct slot {
 	uint64_t ts;		/* place on the circle, [0, T) */
 	uint64_t off;		/* frame offset: staging, then arena */
@@ -36,6 +36,10 @@ struct slot {
 	uint8_t l4_cksum;	/* offset of the L4 checksum field; 0: none
 				 * to update */
 	uint8_t flags;
+	/* The checksum fields as recorded: a turn's values follow from
+	 * them and the addresses alone, so patching a frame only stores. */
+	uint16_t ip_cksum0;
+	uint16_t l4_cksum0;
 };
 
 /* The clients of a pool move through it turn by turn. */
@@ -205,6 +209,7 @@ describe(const struct tg_reel *r, struct slot *s, const struct tg_synth_pkt *p)
 	if (!v6 && !(r->offload & TG_PKT_OFFLOAD_IPV4_CKSUM))
 		s->flags |= SLOT_IP_CKSUM;
 	s->l4_cksum = 0;
+	s->ip_cksum0 = v6 ? 0 : load_be16(p->buf + s->l3 + 10);
 	if (p->proto == TG_PROTO_TCP || p->proto == TG_PROTO_UDP) {
 		s->l4_cksum = (uint8_t)(l4 + (p->proto == TG_PROTO_TCP ? 16
 									: 6));
@@ -215,6 +220,7 @@ describe(const struct tg_reel *r, struct slot *s, const struct tg_synth_pkt *p)
 		/* ICMPv6 covers the pseudo-header; ICMPv4 does not. */
 		s->l4_cksum = (uint8_t)(l4 + 2);
 	}
+	s->l4_cksum0 = s->l4_cksum ? load_be16(p->buf + s->l4_cksum) : 0;
 }
 
 static int
@@ -474,31 +480,24 @@ tg_reel_next_time(const struct tg_reel *r, const struct tg_reel_cursor *cur)
 	return cur->turn_start_ns + r->slots[cur->pos].ts;
 }
 
-/* Replace the 32-bit word at p by v; returns the checksum change. */
-static uint32_t
-move_word(uint8_t *p, uint32_t v)
+/* A checksum field's value after a change of `delta` (tg_cksum_delta32
+ * sums) to the data it covered when it was recorded as v0. */
+static inline uint16_t
+moved_cksum(uint16_t v0, uint32_t delta, bool inverted, bool udp)
 {
-	uint32_t old = load_be32(p);
+	uint16_t v;
 
-	store_be32(p, v);
-	return tg_cksum_delta32(old, v);
+	if (!inverted)
+		return tg_cksum_fold(v0 + delta);	/* pseudo-header sum */
+	if (udp && v0 == 0)
+		return 0;		/* sent without a checksum */
+	v = tg_cksum_update(v0, delta);
+	return udp && v == 0 ? 0xffff : v;
 }
 
-static void
-patch_cksum(uint8_t *field, uint32_t delta, bool inverted, bool udp)
-{
-	uint16_t v = load_be16(field);
-
-	if (!inverted) {
-		store_be16(field, tg_cksum_fold(v + delta));
-		return;
-	}
-	if (udp && v == 0)
-		return;		/* sent without a checksum */
-	v = tg_cksum_update(v, delta);
-	store_be16(field, udp && v == 0 ? 0xffff : v);
-}
-
+/* The client addresses and checksums are stored, computed from the ones
+ * recorded; nothing is read from the frame, so a frame not in cache does
+ * not stall the player (the stores wait in the store buffer). */
 void
 tg_reel_patch(const struct tg_reel *r, const struct tg_reel_pkt *p,
 	      uint8_t *frame)
@@ -510,23 +509,25 @@ tg_reel_patch(const struct tg_reel *r, const struct tg_reel_pkt *p,
 	uint32_t delta = 0;
 
 	for (unsigned side = 0; side < 2; side++, at += alen) {
-		uint32_t idx = s->host[side];
+		uint32_t idx = s->host[side], moved;
 
 		if (idx == NO_HOST)
 			continue;
-		idx += p->shift;
-		if (idx >= m->hosts)
-			idx -= m->hosts;
-		if (load_be32(frame + at) != m->first_low + idx)
-			delta += move_word(frame + at, m->first_low + idx);
+		moved = idx + p->shift;
+		if (moved >= m->hosts)
+			moved -= m->hosts;
+		store_be32(frame + at, m->first_low + moved);
+		delta += tg_cksum_delta32(m->first_low + idx,
+					  m->first_low + moved);
 	}
-	if (delta == 0)
-		return;
 	if (s->flags & SLOT_IP_CKSUM)
-		patch_cksum(frame + s->l3 + 10, delta, true, false);
+		store_be16(frame + s->l3 + 10,
+			   moved_cksum(s->ip_cksum0, delta, true, false));
 	if (s->l4_cksum)
-		patch_cksum(frame + s->l4_cksum, delta,
-			    !(s->flags & SLOT_L4_PSEUDO), s->flags & SLOT_UDP);
+		store_be16(frame + s->l4_cksum,
+			   moved_cksum(s->l4_cksum0, delta,
+				       !(s->flags & SLOT_L4_PSEUDO),
+				       s->flags & SLOT_UDP));
 }
 
 uint32_t
