@@ -7,6 +7,7 @@
 #include "tg_cksum.h"
 #include "tg_hosts.h"
 #include "tg_reel.h"
+#include "tg_sample.h"
 
 #define RECORD_BURST 256
 #define FRAME_CAP 2048
@@ -95,18 +96,6 @@ store_be16(uint8_t *p, uint16_t v)
 	memcpy(p, &v, sizeof(v));
 }
 
-static uint32_t
-gcd(uint32_t a, uint32_t b)
-{
-	while (b) {
-		uint32_t t = a % b;
-
-		a = b;
-		b = t;
-	}
-	return a;
-}
-
 /* Hosts move by `step` a turn: a multiple of the worker count (host k
  * belongs to worker k mod n) and otherwise coprime with the hosts, near
  * the golden section, so a flow's own addresses come back only after
@@ -133,7 +122,7 @@ mover_init(struct mover *m, const struct tg_cidr *pool, uint32_t n_workers)
 		m->version = 0;
 		return;
 	}
-	for (k = (uint32_t)(per * 0.6180339887); gcd(k, per) != 1; k++)
+	for (k = (uint32_t)(per * 0.6180339887); tg_gcd(k, per) != 1; k++)
 		;
 	m->hosts = per * n_workers;
 	m->step = k * n_workers;

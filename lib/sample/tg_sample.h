@@ -10,6 +10,20 @@
 
 #include "tg_rng.h"
 
+/* Greatest common divisor, for multipliers and steps coprime with a size
+ * (a permutation of hosts, a reel's moves through its client pool). */
+static inline uint64_t
+tg_gcd(uint64_t a, uint64_t b)
+{
+	while (b) {
+		uint64_t t = a % b;
+
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
 /* Exponential with the given mean. */
 double tg_sample_exp(struct tg_rng *rng, double mean);
 

@@ -29,18 +29,6 @@ tg_zipf_free(struct tg_zipf *z)
 	tg_alias_free(&z->alias);
 }
 
-static uint64_t
-gcd(uint64_t a, uint64_t b)
-{
-	while (b) {
-		uint64_t t = a % b;
-
-		a = b;
-		b = t;
-	}
-	return a;
-}
-
 void
 tg_perm_init(struct tg_perm *p, uint32_t n, struct tg_rng *rng)
 {
@@ -49,6 +37,6 @@ tg_perm_init(struct tg_perm *p, uint32_t n, struct tg_rng *rng)
 	p->a = p->n > 1 ? 1 + tg_rng_below(rng, (uint32_t)p->n - 1) : 1;
 	/* Coprime multipliers are dense (at least 1 in 8 below 2^24): the
 	 * walk is short. */
-	while (gcd(p->a, p->n) != 1)
+	while (tg_gcd(p->a, p->n) != 1)
 		p->a = p->a + 1 < p->n ? p->a + 1 : 1;
 }
