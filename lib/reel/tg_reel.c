@@ -46,8 +46,8 @@ struct slot {
 /* The clients of a pool move through it turn by turn. */
 struct mover {
 	uint32_t first_low;	/* low 32 bits of host 0's address */
-	uint32_t hosts;		/* hosts that move: a multiple of step's
-				 * worker count, so workers keep theirs */
+	uint32_t hosts;		/* hosts that move: the pool's, rounded down
+				 * to a multiple of the worker count */
 	uint32_t step;		/* hosts moved per turn */
 	uint8_t version;
 	struct tg_cidr pool;
@@ -181,7 +181,6 @@ grow(void **p, uint64_t *cap, uint64_t need, size_t size)
 	return 0;
 }
 
-
 /* Where a packet's moving addresses and checksums are. */
 static void
 describe(const struct tg_reel *r, struct slot *s, const struct tg_synth_pkt *p)
@@ -270,8 +269,9 @@ record_burst(struct recording *rec, struct tg_synth *synth, uint8_t *scratch,
 	return (int)k;
 }
 
-/* The flows that began before T run on to their own end (at most
- * MAX_BACK more periods, then they close); no flow begins after T. */
+/* The flows that began before T run on to their own end, or close at a
+ * deadline TAIL_PERIODS periods (at least TAIL_MIN_NS) after T; no flow
+ * begins after T. */
 static int
 record_tails(struct recording *rec, struct tg_synth *synth, uint8_t *scratch,
 	     uint64_t period)
