@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "test_port.h"
 #include "tg_reel.h"
 
 #define PACKETS 20000u
@@ -35,19 +36,6 @@ setup(void **state)
 		return -1;
 	}
 	return 0;
-}
-
-static void
-make_port(struct tg_port_cfg *port)
-{
-	memset(port, 0, sizeof(*port));
-	snprintf(port->name, sizeof(port->name), "t");
-	assert_int_equal(tg_cidr_parse("10.1.0.0/16", &port->clients.v4), 0);
-	assert_int_equal(tg_cidr_parse("fd00:1::/64", &port->clients.v6), 0);
-	assert_int_equal(tg_cidr_parse("198.18.0.0/20", &port->servers.v4), 0);
-	assert_int_equal(tg_cidr_parse("fd00:2::/64", &port->servers.v6), 0);
-	port->ipv6_share = 0.2;
-	port->n_workers = 1;
 }
 
 static struct tg_reel *
