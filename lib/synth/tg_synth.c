@@ -233,7 +233,8 @@ struct tg_synth {
 	struct tg_timerwheel arrivals;	/* slot = session; empty once draining */
 	uint64_t next_arrival_seq;	/* tie-breaker among sessions */
 	bool draining;
-	bool arrivals_stopped;		/* no session starts a flow again */
+	bool arrivals_stopped;		/* no session starts a flow again
+					 * (draining, or a reel's tail) */
 	uint64_t next_flow_id;
 	uint32_t next_port;
 	struct tg_synth_stats stats;
@@ -510,7 +511,7 @@ tg_synth_set_sessions(struct tg_synth *s, uint32_t active, uint64_t now_ns)
 	 * stall the packets due meanwhile. */
 	if (s->waking > active)
 		s->waking = active;
-	if (active <= old || s->draining || s->arrivals_stopped)
+	if (active <= old || s->arrivals_stopped)
 		return;
 	eq_draw(s, now_ns, s->eq);
 	sessions_wake(s, WAKE_BURST, now_ns);
@@ -2073,8 +2074,7 @@ tg_synth_drain(struct tg_synth *s, uint64_t now)
 	if (s->draining)
 		return;
 	s->draining = true;
-	tg_timerwheel_clear(&s->arrivals);	/* no session starts another
-						 * flow */
+	tg_synth_stop_arrivals(s);
 	/* Flows waiting for their next model step stop waiting: they close
 	 * (TCP) or end (UDP, ICMP) right away. Nothing here draws from the
 	 * generator, so the order of this walk (by slot) does not show. */
@@ -2482,8 +2482,8 @@ tg_synth_burst(struct tg_synth *s, struct tg_synth_pkt *pkts, unsigned n,
 {
 	unsigned count = 0;
 
-	if (s->waking < s->active_sessions && !s->draining &&
-	    !s->arrivals_stopped && until_ns != UINT64_MAX)
+	if (s->waking < s->active_sessions && !s->arrivals_stopped &&
+	    until_ns != UINT64_MAX)
 		sessions_wake(s, WAKE_BURST, until_ns);
 	while (count < n) {
 		uint64_t now = tg_synth_next_time(s);
