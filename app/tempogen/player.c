@@ -30,13 +30,13 @@ static int
 arena_alloc(struct tg_player *pl, const char *name, int socket,
 	    char *err, size_t errlen)
 {
+	/* A device port's arena ends with its mbufs' shared info. */
 	uint64_t size = pl->info.arena_bytes + sizeof(*pl->shinfo);
 	char zone[RTE_MEMZONE_NAMESIZE];
 
 	if (name == NULL) {
-		pl->arena = aligned_alloc(TG_REEL_ALIGN,
-					  (size + TG_REEL_ALIGN - 1) &
-					  ~(uint64_t)(TG_REEL_ALIGN - 1));
+		size = pl->info.arena_bytes;	/* a multiple of the alignment */
+		pl->arena = aligned_alloc(TG_REEL_ALIGN, size);
 		if (pl->arena != NULL)
 			return 0;
 		snprintf(err, errlen, "reel: no memory for %.1f MiB of frames",
@@ -70,6 +70,10 @@ attach_slots(struct tg_player *pl, const char *name, int socket,
 	uint32_t n = tg_reel_packets(pl->reel);
 	char pool[RTE_MEMPOOL_NAMESIZE];
 
+	pl->shinfo = (void *)(pl->arena + pl->info.arena_bytes);
+	pl->shinfo->free_cb = frame_freed;
+	pl->shinfo->fcb_opaque = pl->shinfo;
+	rte_mbuf_ext_refcnt_set(pl->shinfo, 1);
 	snprintf(pool, sizeof(pool), "reelm_%s", name);
 	pl->slot_mbufs = calloc(n, sizeof(*pl->slot_mbufs));
 	pl->slot_pool = rte_pktmbuf_pool_create(pool, n, 0, 0, 0, socket);
@@ -119,10 +123,6 @@ tg_player_init(struct tg_player *pl, const struct tg_synth_params *params,
 		return -1;
 	tg_reel_place(pl->reel, pl->arena);
 	tg_reel_start(pl->reel, pl->cursor);
-	pl->shinfo = (void *)(pl->arena + pl->info.arena_bytes);
-	pl->shinfo->free_cb = frame_freed;
-	pl->shinfo->fcb_opaque = pl->shinfo;
-	rte_mbuf_ext_refcnt_set(pl->shinfo, 1);
 	return name == NULL ? 0
 			    : attach_slots(pl, name, socket, offload, err,
 					   errlen);
@@ -178,15 +178,27 @@ prefetch_mbuf(const struct rte_mbuf *m)
 	rte_prefetch0((const uint8_t *)m + RTE_CACHE_LINE_SIZE);
 }
 
+uint64_t
+tg_player_next_time(const struct tg_player *pl)
+{
+	uint64_t t = tg_reel_next_time(pl->reel, pl->cursor);
+
+	return pl->pace == 1 ? t : (uint64_t)((double)t / pl->pace);
+}
+
 unsigned
 tg_player_fill(struct tg_player *pl, struct rte_mbuf **out, uint64_t *ts,
 	       unsigned n, uint64_t until_ns, struct rte_mempool *spare)
 {
 	struct tg_reel_pkt pkts[PLAYER_BURST];
+	uint64_t reel_until = pl->pace == 1 || until_ns == UINT64_MAX
+			      ? until_ns
+			      : (uint64_t)((double)until_ns * pl->pace);
+	double model_per_reel = 1 / pl->pace;
 	unsigned k, sent = 0;
 
 	k = tg_reel_play(pl->reel, pl->cursor, pkts,
-			 n < PLAYER_BURST ? n : PLAYER_BURST, until_ns);
+			 n < PLAYER_BURST ? n : PLAYER_BURST, reel_until);
 	for (unsigned i = 0; i < k && i < PREFETCH_MBUFS; i++)
 		prefetch_mbuf(pl->slot_mbufs[pkts[i].slot]);
 	for (unsigned i = 0; i < k; i++) {
@@ -206,7 +218,9 @@ tg_player_fill(struct tg_player *pl, struct rte_mbuf **out, uint64_t *ts,
 			continue;
 		}
 		out[sent] = m;
-		ts[sent++] = p->ts_ns;
+		ts[sent++] = pl->pace == 1 ? p->ts_ns
+					   : (uint64_t)((double)p->ts_ns *
+							model_per_reel);
 		pl->bytes += p->len;
 	}
 	return sent;

@@ -31,7 +31,8 @@ struct tg_player {
 	struct rte_mempool *slot_pool;	/* device ports: an mbuf per frame */
 	struct rte_mbuf **slot_mbufs;	/* ... by slot */
 	struct rte_mbuf_ext_shared_info *shinfo;	/* of the arena */
-	double pace;			/* reel ns per model ns */
+	double pace;			/* reel ns per model ns: 1 but for
+					 * a rate target */
 	uint64_t bytes;			/* frame bytes played */
 	uint64_t copies;		/* frames sent as copies */
 	uint64_t drops;			/* ... or not, no mbuf to copy into */
@@ -47,11 +48,17 @@ int tg_player_init(struct tg_player *pl, const struct tg_synth_params *params,
 
 void tg_player_free(struct tg_player *pl);
 
-/* The mbufs of the packets due at or before until_ns (reel time), at most
- * n, into out; ts[i] gets each one's reel time. Copies come from `spare`.
- * Returns how many; adds their frame bytes to pl->bytes. */
+/* Times here are the port's model time: the reel's own runs `pace`
+ * times faster. */
+
+/* The mbufs of the packets due at or before until_ns, at most n, into
+ * out; ts[i] gets each one's time. Copies come from `spare`. Returns how
+ * many; adds their frame bytes to pl->bytes. */
 unsigned tg_player_fill(struct tg_player *pl, struct rte_mbuf **out,
 			uint64_t *ts, unsigned n, uint64_t until_ns,
 			struct rte_mempool *spare);
+
+/* Time of the next packet. */
+uint64_t tg_player_next_time(const struct tg_player *pl);
 
 #endif /* TG_PLAYER_H */

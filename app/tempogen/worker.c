@@ -147,9 +147,11 @@ init_port(struct tg_worker *w, struct tg_worker_port *wp, unsigned port_index,
 			 w->lcore, msg);
 		return -1;
 	}
-	if (pc->is_pcap && w->frames == NULL)
+	/* Frame buffers for live synthesis into a pcap (a reel has its
+	 * own frames). */
+	if (pc->is_pcap && !pc->reel && w->frames == NULL)
 		w->frames = malloc((size_t)TG_WORKER_MAX_BURST * FRAME_BUF);
-	if (pc->is_pcap && w->frames == NULL) {
+	if (pc->is_pcap && !pc->reel && w->frames == NULL) {
 		snprintf(err, errlen, "lcore %u: out of memory", w->lcore);
 		return -1;
 	}
@@ -304,9 +306,7 @@ backlog_ns(const struct tg_worker_port *wp)
 	if (wp->speed == 0 || wp->pcap != NULL)
 		return 0;
 	if (wp->player.reel != NULL)
-		next = (uint64_t)((double)tg_reel_next_time(
-					  wp->player.reel, wp->player.cursor) /
-				  wp->player.pace);
+		next = tg_player_next_time(&wp->player);
 	else
 		next = tg_synth_next_time(wp->synth);
 	return next == UINT64_MAX ? 0 : late_ns(wp, wp->model_ns, next);
@@ -555,26 +555,18 @@ fill_from_synth(struct tg_worker_port *wp, struct rte_mbuf **stash,
 	return k;
 }
 
-/* The same from the reel, whose time runs `pace` times the model's, into
- * `out` (a reel's frames have mbufs of their own). */
+/* The same from the reel into `out` (a reel's frames have mbufs of their
+ * own). */
 static unsigned
 fill_from_reel(struct tg_worker *w, struct tg_worker_port *wp,
 	       struct rte_mbuf **out, uint64_t *ts, unsigned n, uint64_t until)
 {
 	struct tg_player *pl = &wp->player;
 	uint64_t bytes = pl->bytes, drops = pl->drops;
-	uint64_t reel_until = until == UINT64_MAX
-			      ? UINT64_MAX : (uint64_t)((double)until * pl->pace);
-	unsigned k = tg_player_fill(pl, out, ts, n, reel_until, w->pool);
+	unsigned k = tg_player_fill(pl, out, ts, n, until, w->pool);
 
 	wp->bits_sent += (pl->bytes - bytes) * 8;
 	wp->drops += pl->drops - drops;
-	if (wp->speed != 0 && pl->pace != 1) {
-		double model_per_reel = 1 / pl->pace;
-
-		for (unsigned i = 0; i < k; i++)
-			ts[i] = (uint64_t)((double)ts[i] * model_per_reel);
-	}
 	return k;
 }
 
