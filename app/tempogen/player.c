@@ -67,7 +67,7 @@ static int
 attach_slots(struct tg_player *pl, const char *name, int socket,
 	     uint32_t offload, char *err, size_t errlen)
 {
-	uint32_t n = tg_reel_packets(pl->reel);
+	uint32_t n = (uint32_t)pl->info.packets;
 	char pool[RTE_MEMPOOL_NAMESIZE];
 
 	pl->shinfo = (void *)(pl->arena + pl->info.arena_bytes);
@@ -133,7 +133,7 @@ tg_player_free(struct tg_player *pl)
 {
 	if (pl->slot_mbufs != NULL && pl->slot_pool != NULL)
 		rte_pktmbuf_free_bulk(pl->slot_mbufs,
-				      tg_reel_packets(pl->reel));
+				      (unsigned)pl->info.packets);
 	rte_mempool_free(pl->slot_pool);
 	free(pl->slot_mbufs);
 	tg_reel_free(pl->reel);

@@ -519,12 +519,6 @@ tg_reel_patch(const struct tg_reel *r, const struct tg_reel_pkt *p,
 				       s->flags & SLOT_UDP));
 }
 
-uint32_t
-tg_reel_packets(const struct tg_reel *r)
-{
-	return r->n_slots;
-}
-
 void
 tg_reel_frame(const struct tg_reel *r, uint32_t slot, struct tg_reel_frame *f)
 {
@@ -541,8 +535,7 @@ tg_reel_frame(const struct tg_reel *r, uint32_t slot, struct tg_reel_frame *f)
 
 /* The frames are far too many for any cache and their sizes vary, so
  * the hardware does not see the stride: fetch the headers to be patched
- * PREFETCH_FRAMES packets ahead, and the slots that say where they are
- * twice as far ahead. */
+ * PREFETCH_FRAMES packets ahead (for writing: the patch only stores). */
 #define PREFETCH_FRAMES 64
 
 static inline void

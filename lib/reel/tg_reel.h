@@ -8,9 +8,9 @@
  * next turn, so each turn of the loop holds the same load as any other,
  * with no seam. Turn k plays every flow once more with the client-pool
  * addresses moved by k steps through the pool (servers stay): each turn's
- * conversations are new ones (new 5-tuples, never one reused while an
- * older one may still be live) with the model's behaviour, sizes and
- * timing, between the same servers. A packet of a flow that began one turn
+ * conversations are new ones (new 5-tuples; a flow's own come back only
+ * after as many turns as the pool has hosts per worker) with the model's
+ * behaviour, sizes and timing, between the same servers. A packet of a flow that began one turn
  * earlier takes that turn's addresses, so conversations stay whole across
  * the seam. The first turn leaves out the packets of flows that began
  * before it.
@@ -77,7 +77,7 @@ void tg_reel_start(const struct tg_reel *reel, struct tg_reel_cursor *cur);
 struct tg_reel_pkt {
 	uint8_t *frame;
 	uint64_t ts_ns;		/* model time (turn * T + place on the circle) */
-	uint32_t slot;		/* its place in the reel, 0 .. packets - 1 */
+	uint32_t slot;		/* its place in the reel, 0 .. info.packets - 1 */
 	uint32_t shift;		/* hosts its clients move by this turn */
 	uint16_t len;
 };
@@ -107,10 +107,7 @@ unsigned tg_reel_play(struct tg_reel *reel, struct tg_reel_cursor *cur,
 void tg_reel_patch(const struct tg_reel *reel, const struct tg_reel_pkt *p,
 		   uint8_t *frame);
 
-/* The packets of a turn (the index range of tg_reel_pkt.slot) ... */
-uint32_t tg_reel_packets(const struct tg_reel *reel);
-
-/* ... and what packet `slot` is. */
+/* What packet `slot` (0 .. info.packets - 1) is. */
 void tg_reel_frame(const struct tg_reel *reel, uint32_t slot,
 		   struct tg_reel_frame *f);
 
