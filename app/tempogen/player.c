@@ -14,11 +14,12 @@
 #include "tg_pkt.h"
 
 #define PLAYER_BURST 512
-/* Mbufs whose lines are fetched ahead of their turn in a burst. */
-#define PREFETCH_MBUFS 8
+/* Carriers: at least this many, and twice as many as may be out at once,
+ * so that a carrier is home when its place comes round. */
+#define MIN_CARRIERS 1024u
 
-/* A frame's mbuf lost its last reference: only when the player frees
- * them (it keeps one to each as long as it lives). */
+/* The arena's shared info lost its last reference: only when the player
+ * frees its carriers. */
 static void
 frame_freed(void *addr, void *opaque)
 {
@@ -26,25 +27,30 @@ frame_freed(void *addr, void *opaque)
 	rte_mbuf_ext_refcnt_set(opaque, 1);
 }
 
+/* The frames' memory: DPDK's, IOVA-contiguous, where a NIC reads them by
+ * DMA (the frame's bus address is the zone's plus its offset); else
+ * memory with huge pages where the kernel has them (a pcap port, or a
+ * virtual device when EAL runs without huge pages). */
 static int
-arena_alloc(struct tg_player *pl, const char *name, int socket,
+arena_alloc(struct tg_player *pl, const char *name, bool dma, int socket,
 	    char *err, size_t errlen)
 {
-	/* A device port's arena ends with its mbufs' shared info. */
-	uint64_t size = pl->info.arena_bytes + sizeof(*pl->shinfo);
+	/* A device port's arena ends with its carriers' shared info. */
+	uint64_t size = pl->info.arena_bytes +
+			(name != NULL ? sizeof(*pl->shinfo) : 0);
 	char zone[RTE_MEMZONE_NAMESIZE];
 
-	if (name == NULL) {
-		size = pl->info.arena_bytes;	/* a multiple of the alignment */
-		pl->arena = aligned_alloc(TG_REEL_ALIGN, size);
+	pl->arena_size = size;
+	if (!dma) {
+		pl->arena = tg_reel_mem_alloc(size);
+		/* IOVA as VA: nothing reads it by bus address. */
+		pl->arena_iova = (uint64_t)(uintptr_t)pl->arena;
 		if (pl->arena != NULL)
 			return 0;
 		snprintf(err, errlen, "reel: no memory for %.1f MiB of frames",
 			 (double)size / (1 << 20));
 		return -1;
 	}
-	/* One IOVA-contiguous zone: a frame's bus address is the zone's
-	 * plus its offset. */
 	snprintf(zone, sizeof(zone), "reel_%s", name);
 	pl->zone = rte_memzone_reserve_aligned(zone, size, socket,
 					       RTE_MEMZONE_IOVA_CONTIG,
@@ -58,58 +64,83 @@ arena_alloc(struct tg_player *pl, const char *name, int socket,
 		return -1;
 	}
 	pl->arena = pl->zone->addr;
+	pl->arena_iova = pl->zone->iova;
 	return 0;
 }
 
-/* Each frame's own mbuf, attached to it with its lengths and offload
- * fields set once. */
-static int
-attach_slots(struct tg_player *pl, const char *name, int socket,
-	     uint32_t offload, char *err, size_t errlen)
+/* A carrier: an mbuf attached to the arena, to be pointed at a frame. */
+static struct rte_mbuf *
+new_carrier(struct tg_player *pl)
 {
-	uint32_t n = (uint32_t)pl->info.packets;
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pl->carrier_pool);
+
+	if (m != NULL)
+		rte_pktmbuf_attach_extbuf(m, pl->arena, pl->arena_iova, 0,
+					  pl->shinfo);
+	return m;
+}
+
+static uint32_t
+pow2_at_least(uint64_t n)
+{
+	uint32_t p = 1;
+
+	while (p < n && p < (1u << 31))
+		p <<= 1;
+	return p;
+}
+
+/* The ring of carriers, as many again to take the place of those set
+ * aside, and a bit per frame for those still out in one. */
+static int
+make_carriers(struct tg_player *pl, const char *name, int socket,
+	      uint32_t in_flight, char *err, size_t errlen)
+{
+	uint64_t want = (uint64_t)in_flight;
+	uint32_t n = pow2_at_least(want > MIN_CARRIERS ? want : MIN_CARRIERS);
+	uint64_t words = (pl->info.packets + 63) / 64;
 	char pool[RTE_MEMPOOL_NAMESIZE];
 
 	pl->shinfo = (void *)(pl->arena + pl->info.arena_bytes);
 	pl->shinfo->free_cb = frame_freed;
 	pl->shinfo->fcb_opaque = pl->shinfo;
 	rte_mbuf_ext_refcnt_set(pl->shinfo, 1);
+	if (n > pow2_at_least(pl->info.packets))
+		n = pow2_at_least(pl->info.packets);
+	pl->carrier_mask = n - 1;
+	pl->max_held = n;
 	snprintf(pool, sizeof(pool), "reelm_%s", name);
-	pl->slot_mbufs = calloc(n, sizeof(*pl->slot_mbufs));
-	pl->slot_pool = rte_pktmbuf_pool_create(pool, n, 0, 0, 0, socket);
-	if (pl->slot_mbufs == NULL || pl->slot_pool == NULL ||
-	    rte_pktmbuf_alloc_bulk(pl->slot_pool, pl->slot_mbufs, n) != 0) {
-		free(pl->slot_mbufs);	/* none taken: none to give back */
-		pl->slot_mbufs = NULL;
-		snprintf(err, errlen, "reel: no DPDK memory for the %u mbufs "
-			 "of its frames: give EAL more (eal.memory_mb, "
-			 "hugepages) or record fewer packets", n);
-		return -1;
-	}
-	for (uint32_t i = 0; i < n; i++) {
-		struct rte_mbuf *m = pl->slot_mbufs[i];
-		struct tg_reel_frame f;
-		struct tg_pkt_layout layout = { 0 };
-
-		tg_reel_frame(pl->reel, i, &f);
-		rte_pktmbuf_attach_extbuf(m, f.frame, pl->zone->iova +
-					  (uint64_t)(f.frame - pl->arena),
-					  f.len, pl->shinfo);
-		layout.l2_len = f.l2_len;
-		layout.l3_len = f.l3_len;
-		tg_port_tx_fields(m, f.len, &layout, f.proto, f.ip_version,
-				  offload);
-	}
+	pl->carriers = calloc(n, sizeof(*pl->carriers));
+	pl->carried = calloc(n, sizeof(*pl->carried));
+	pl->held = calloc(n, sizeof(*pl->held));
+	pl->held_slot = calloc(n, sizeof(*pl->held_slot));
+	pl->out = calloc(words, sizeof(*pl->out));
+	pl->carrier_pool = rte_pktmbuf_pool_create(pool, 2 * n, 0, 0, 0,
+						   socket);
+	if (pl->carriers == NULL || pl->carried == NULL || pl->held == NULL ||
+	    pl->held_slot == NULL || pl->out == NULL ||
+	    pl->carrier_pool == NULL)
+		goto nomem;
+	for (uint32_t i = 0; i < n; i++)
+		if ((pl->carriers[i] = new_carrier(pl)) == NULL)
+			goto nomem;
 	return 0;
+nomem:
+	snprintf(err, errlen, "reel: no DPDK memory for the %u mbufs that "
+		 "carry its frames: give EAL more (eal.memory_mb, hugepages)",
+		 2 * n);
+	return -1;
 }
 
 int
 tg_player_init(struct tg_player *pl, const struct tg_synth_params *params,
 	       uint32_t packets, const char *name, int socket,
-	       uint32_t offload, char *err, size_t errlen)
+	       bool dma, uint32_t offload, uint32_t in_flight, char *err,
+	       size_t errlen)
 {
 	memset(pl, 0, sizeof(*pl));
 	pl->pace = 1;
+	pl->offload = offload;
 	pl->reel = tg_reel_record(params, packets, err, errlen);
 	if (pl->reel == NULL)
 		return -1;
@@ -119,37 +150,97 @@ tg_player_init(struct tg_player *pl, const struct tg_synth_params *params,
 		snprintf(err, errlen, "reel: out of memory");
 		return -1;
 	}
-	if (arena_alloc(pl, name, socket, err, errlen) != 0)
+	if (arena_alloc(pl, name, dma, socket, err, errlen) != 0)
 		return -1;
 	tg_reel_place(pl->reel, pl->arena);
 	tg_reel_start(pl->reel, pl->cursor);
 	return name == NULL ? 0
-			    : attach_slots(pl, name, socket, offload, err,
-					   errlen);
+			    : make_carriers(pl, name, socket, in_flight, err,
+					    errlen);
 }
 
 void
 tg_player_free(struct tg_player *pl)
 {
-	if (pl->slot_mbufs != NULL && pl->slot_pool != NULL)
-		rte_pktmbuf_free_bulk(pl->slot_mbufs,
-				      (unsigned)pl->info.packets);
-	rte_mempool_free(pl->slot_pool);
-	free(pl->slot_mbufs);
+	if (pl->carriers != NULL)
+		for (uint32_t i = 0; i <= pl->carrier_mask; i++)
+			rte_pktmbuf_free(pl->carriers[i]);
+	for (uint32_t i = 0; i < pl->n_held; i++)
+		rte_pktmbuf_free(pl->held[i]);
+	rte_mempool_free(pl->carrier_pool);
+	free(pl->carriers);
+	free(pl->carried);
+	free(pl->held);
+	free(pl->held_slot);
+	free(pl->out);
 	tg_reel_free(pl->reel);
 	free(pl->cursor);
 	if (pl->zone != NULL)
 		rte_memzone_free(pl->zone);
 	else
-		free(pl->arena);
+		tg_reel_mem_free(pl->arena, pl->arena_size);
 	memset(pl, 0, sizeof(*pl));
+}
+
+static inline bool
+frame_out(const struct tg_player *pl, uint32_t slot)
+{
+	return pl->out[slot / 64] >> (slot % 64) & 1;
+}
+
+/* Carriers set aside that are home again: back to the pool, their frames
+ * free to change. */
+static void
+collect_held(struct tg_player *pl)
+{
+	uint32_t kept = 0;
+
+	for (uint32_t i = 0; i < pl->n_held; i++) {
+		uint32_t slot = pl->held_slot[i];
+
+		if (rte_mbuf_refcnt_read(pl->held[i]) == 1) {
+			pl->out[slot / 64] &= ~(1ull << (slot % 64));
+			rte_pktmbuf_free(pl->held[i]);
+			continue;
+		}
+		pl->held[kept] = pl->held[i];
+		pl->held_slot[kept++] = slot;
+	}
+	pl->n_held = kept;
+}
+
+/* The carrier at `place` is still out: set it aside, its frame marked
+ * out, and put a new one in its place. NULL when there is none. */
+static struct rte_mbuf *
+replace_carrier(struct tg_player *pl, uint32_t place)
+{
+	uint32_t slot = pl->carried[place];
+	struct rte_mbuf *fresh;
+
+	if (pl->n_held == pl->max_held || (fresh = new_carrier(pl)) == NULL)
+		return NULL;
+	pl->held[pl->n_held] = pl->carriers[place];
+	pl->held_slot[pl->n_held++] = slot;
+	pl->out[slot / 64] |= 1ull << (slot % 64);
+	pl->carriers[place] = fresh;
+	return fresh;
+}
+
+static void
+tx_fields(struct rte_mbuf *m, const struct tg_reel_pkt *p, uint32_t offload)
+{
+	struct tg_pkt_layout layout = { .l2_len = p->l2_len,
+					.l3_len = p->l3_len };
+
+	tg_port_tx_fields(m, p->len, &layout, p->proto, p->ip_version,
+			  offload);
 }
 
 /* The frame is still out: a copy from `spare` goes in its place, with
  * this turn's addresses. NULL when there is no mbuf to copy into. */
 static struct rte_mbuf *
 copy_out(struct tg_player *pl, const struct tg_reel_pkt *p,
-	 const struct rte_mbuf *own, struct rte_mempool *spare)
+	 struct rte_mempool *spare)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(spare);
 	uint8_t *frame;
@@ -161,21 +252,23 @@ copy_out(struct tg_player *pl, const struct tg_reel_pkt *p,
 	frame = rte_pktmbuf_mtod(m, uint8_t *);
 	rte_memcpy(frame, p->frame, p->len);
 	tg_reel_patch(pl->reel, p, frame);
-	m->data_len = p->len;
-	m->pkt_len = p->len;
-	m->ol_flags = own->ol_flags & ~RTE_MBUF_F_EXTERNAL;
-	m->tx_offload = own->tx_offload;
+	tx_fields(m, p, pl->offload);
 	pl->copies++;
 	return m;
 }
 
-/* Both lines of an mbuf: the player writes the first (its reference
- * count), a NIC's free reads the second (`next`). */
+/* Point a carrier that is home at the frame, and take one more reference
+ * for the NIC (no atomic needed: nobody else holds it). */
 static inline void
-prefetch_mbuf(const struct rte_mbuf *m)
+carry(struct tg_player *pl, struct rte_mbuf *m, const struct tg_reel_pkt *p)
 {
-	rte_prefetch0(m);
-	rte_prefetch0((const uint8_t *)m + RTE_CACHE_LINE_SIZE);
+	m->buf_addr = p->frame;
+	m->buf_iova = pl->arena_iova + (uint64_t)(p->frame - pl->arena);
+	m->buf_len = p->len;
+	if (pl->offload != 0)
+		m->ol_flags = RTE_MBUF_F_EXTERNAL;
+	tx_fields(m, p, pl->offload);
+	rte_mbuf_refcnt_set(m, 2);
 }
 
 uint64_t
@@ -197,24 +290,26 @@ tg_player_fill(struct tg_player *pl, struct rte_mbuf **out, uint64_t *ts,
 	double model_per_reel = 1 / pl->pace;
 	unsigned k, sent = 0;
 
+	if (unlikely(pl->n_held != 0))
+		collect_held(pl);
 	k = tg_reel_play(pl->reel, pl->cursor, pkts,
 			 n < PLAYER_BURST ? n : PLAYER_BURST, reel_until);
-	for (unsigned i = 0; i < k && i < PREFETCH_MBUFS; i++)
-		prefetch_mbuf(pl->slot_mbufs[pkts[i].slot]);
 	for (unsigned i = 0; i < k; i++) {
 		const struct tg_reel_pkt *p = &pkts[i];
-		struct rte_mbuf *m = pl->slot_mbufs[p->slot];
+		uint32_t place = p->slot & pl->carrier_mask;
+		struct rte_mbuf *m = pl->carriers[place];
 
-		if (i + PREFETCH_MBUFS < k)
-			prefetch_mbuf(pl->slot_mbufs[pkts[i +
-							 PREFETCH_MBUFS].slot]);
-		/* One reference is the player's: with no other, the frame
-		 * is home and may change (no atomic needed: nobody else
-		 * holds it). */
-		if (likely(rte_mbuf_refcnt_read(m) == 1)) {
+		/* A frame only ever goes out in the carrier at its place:
+		 * if it is still out, that carrier is, or was set aside
+		 * with the frame's bit. */
+		if (unlikely(rte_mbuf_refcnt_read(m) != 1))
+			m = replace_carrier(pl, place);
+		if (likely(m != NULL) &&
+		    likely(pl->n_held == 0 || !frame_out(pl, p->slot))) {
 			tg_reel_patch(pl->reel, p, p->frame);
-			rte_mbuf_refcnt_set(m, 2);
-		} else if ((m = copy_out(pl, p, m, spare)) == NULL) {
+			carry(pl, m, p);
+			pl->carried[place] = p->slot;
+		} else if ((m = copy_out(pl, p, spare)) == NULL) {
 			continue;
 		}
 		out[sent] = m;

@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * player: a reel port's side of a worker (the config's `reel`). It
  * records the reel at set-up and keeps its frames in memory a NIC can
- * read, each with an mbuf of its own attached to it for good (an external
- * buffer): sending a packet is patching its frame and handing its mbuf to
- * the NIC with one more reference, which the NIC drops once the frame is
- * out. No mbuf is allocated, reset or freed, and no byte copied, unless
- * the frame is still on its way out (a capture tap holds it, or a NIC
- * ring that long) when its next turn comes: then a copy goes instead.
+ * read. Frames go out in carriers: mbufs attached to the reel's memory
+ * (external buffers), one per place in a ring of a few thousand, pointed
+ * at each frame they carry. Sending a packet is patching its frame,
+ * pointing its carrier at it and handing the carrier to the NIC with one
+ * more reference, which the NIC drops once the frame is out. No mbuf is
+ * allocated, reset or freed, and no byte copied, and the carriers stay in
+ * cache however long the reel. A carrier still out when its place comes
+ * round again (a capture tap holds it, or a long NIC ring) is set aside
+ * for a new one; its frame, should its turn come while it is still out,
+ * goes as a copy.
  */
 #ifndef TG_PLAYER_H
 #define TG_PLAYER_H
@@ -27,9 +31,23 @@ struct tg_player {
 	struct tg_reel_info info;
 	struct tg_reel_cursor *cursor;
 	uint8_t *arena;			/* the frames */
+	uint64_t arena_size;
+	uint64_t arena_iova;		/* device ports: its bus address
+					 * (its address but for DMA) */
 	const struct rte_memzone *zone;	/* device ports: the arena's memory */
-	struct rte_mempool *slot_pool;	/* device ports: an mbuf per frame */
-	struct rte_mbuf **slot_mbufs;	/* ... by slot */
+	uint32_t offload;		/* TG_PKT_OFFLOAD_* of the port */
+	/* Device ports: the frame of slot s goes in the carrier at place
+	 * s & carrier_mask, which last carried slot carried[place]. */
+	struct rte_mempool *carrier_pool;
+	struct rte_mbuf **carriers;
+	uint32_t *carried;
+	uint32_t carrier_mask;
+	/* Carriers set aside while still out, with the slots they carry,
+	 * whose bits are set in `out`. */
+	struct rte_mbuf **held;
+	uint32_t *held_slot;
+	uint32_t n_held, max_held;
+	uint64_t *out;
 	struct rte_mbuf_ext_shared_info *shinfo;	/* of the arena */
 	double pace;			/* reel ns per model ns: 1 but for
 					 * a rate target */
@@ -40,11 +58,15 @@ struct tg_player {
 
 /* Record a reel of `packets` packets from a synth made with `params`.
  * name: NULL for a pcap port (frames on the heap, no mbufs), else a name
- * for the DPDK memory of a device port's frames on `socket`. 0, or -1
- * with a message in err. */
+ * for the DPDK memory of a device port's frames on `socket`; dma: its NIC
+ * reads them by DMA (else they need not be DPDK memory); in_flight:
+ * how many of its mbufs may be out at once (NIC ring, capture tap, a
+ * burst), which sizes the carriers' ring. 0, or -1 with a message in
+ * err. */
 int tg_player_init(struct tg_player *pl, const struct tg_synth_params *params,
-		   uint32_t packets, const char *name, int socket,
-		   uint32_t offload, char *err, size_t errlen);
+		   uint32_t packets, const char *name, int socket, bool dma,
+		   uint32_t offload, uint32_t in_flight, char *err,
+		   size_t errlen);
 
 void tg_player_free(struct tg_player *pl);
 

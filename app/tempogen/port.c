@@ -154,28 +154,3 @@ tg_ports_stop(struct tg_port *ports, unsigned n_ports)
 		ports[i].started = false;
 	}
 }
-
-void
-tg_port_tx_fields(struct rte_mbuf *m, uint16_t len,
-		  const struct tg_pkt_layout *layout, uint8_t proto,
-		  uint8_t ip_version, uint32_t offload)
-{
-	m->data_len = len;
-	m->pkt_len = len;
-	if (offload == 0)
-		return;
-	m->l2_len = layout->l2_len;
-	m->l3_len = layout->l3_len;
-	m->l4_len = layout->l4_len;
-	/* |=: an attached frame already carries RTE_MBUF_F_EXTERNAL. */
-	m->ol_flags |= ip_version == 4 ? RTE_MBUF_F_TX_IPV4
-				       : RTE_MBUF_F_TX_IPV6;
-	if (ip_version == 4 && (offload & TG_PKT_OFFLOAD_IPV4_CKSUM))
-		m->ol_flags |= RTE_MBUF_F_TX_IP_CKSUM;
-	if (offload & TG_PKT_OFFLOAD_L4_CKSUM) {
-		if (proto == TG_PROTO_TCP)
-			m->ol_flags |= RTE_MBUF_F_TX_TCP_CKSUM;
-		else if (proto == TG_PROTO_UDP)
-			m->ol_flags |= RTE_MBUF_F_TX_UDP_CKSUM;
-	}
-}

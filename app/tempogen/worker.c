@@ -11,6 +11,7 @@
 #include <rte_mbuf.h>
 #include <rte_memzone.h>
 
+#include "eal_args.h"
 #include "worker.h"
 
 /* pcap outputs start at a fixed instant (2026-01-01T00:00:00Z) so that the
@@ -88,11 +89,18 @@ init_player(struct tg_worker *w, struct tg_worker_port *wp,
 	struct tg_player *pl = &wp->player;
 	char name[16];
 	double per_s;
+	bool dma;
 
 	snprintf(name, sizeof(name), "p%u_w%u", port_index, wp->queue);
+	/* Frames a virtual device reads need not be DPDK memory: without
+	 * huge pages for EAL, the player finds them some. */
+	dma = !pc->is_pcap && (rte_eal_has_hugepages() ||
+			       !tg_device_is_vdev(pc->device));
 	if (tg_player_init(pl, params, pc->reel, pc->is_pcap ? NULL : name,
-			   (int)rte_lcore_to_socket_id(w->lcore),
-			   wp->port->offload, err, errlen) != 0)
+			   (int)rte_lcore_to_socket_id(w->lcore), dma,
+			   wp->port->offload,
+			   pc->tx_desc + 2u * pc->burst + tg_capture_mbufs(pc),
+			   err, errlen) != 0)
 		return -1;
 	per_s = pc->rate.kind == TG_RATE_PPS ? (double)pl->info.packets
 					     : (double)pl->info.bytes * 8;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "tg_cksum.h"
 #include "tg_hosts.h"
@@ -19,23 +20,29 @@
 
 /* Slot flags */
 #define SLOT_V6 0x1
-#define SLOT_IP_CKSUM 0x2	/* an IPv4 header checksum to update */
 #define SLOT_L4_PSEUDO 0x4	/* the L4 field holds the pseudo-header sum
 				 * (NIC offload): not inverted */
 #define SLOT_UDP 0x8		/* UDP: a zero field means "no checksum" */
 #define SLOT_TCP 0x10
 
-/* One packet of the reel: 40 bytes, read in order while playing. */
+/* One packet of the reel: 40 bytes, read in order while playing. Where
+ * its fields are was worked out when it was recorded, so that patching
+ * it takes no branch on its direction or protocol. */
 struct slot {
 	uint64_t ts;		/* place on the circle, [0, T) */
 	uint64_t off;		/* frame offset: staging, then arena */
-	uint32_t host[2];	/* client-pool host of source, destination;
-				 * NO_HOST: an address that stays */
+	uint32_t host;		/* client-pool host of the address that
+				 * moves (source or destination) */
+	uint32_t host2;		/* ... of the destination when both move */
 	uint16_t len;
 	uint8_t back;		/* turns since its flow's turn began */
 	uint8_t l3;		/* offset of the IP header (l2_len) */
-	uint8_t l4_cksum;	/* offset of the L4 checksum field; 0: none
-				 * to update */
+	uint8_t addr_at;	/* offset of the low 32 bits of the address
+				 * that moves; 0: none moves */
+	uint8_t addr2_at;	/* ... of the destination when both move */
+	uint8_t ip_cksum_at;	/* offset of the IPv4 checksum; 0: none */
+	uint8_t l4_cksum_at;	/* offset of the L4 checksum; 0: none to
+				 * update */
 	uint8_t flags;
 	/* The checksum fields as recorded: a turn's values follow from
 	 * them and the addresses alone, so patching a frame only stores. */
@@ -54,8 +61,9 @@ struct mover {
 };
 
 struct tg_reel {
-	struct slot *slots;
+	struct slot *slots;	/* staging, then tg_reel_mem_alloc's */
 	uint32_t n_slots;
+	bool slots_settled;
 	uint8_t *frames;	/* staging (record) or the caller's arena */
 	bool placed;
 	struct tg_reel_info info;
@@ -187,28 +195,46 @@ describe(const struct tg_reel *r, struct slot *s, const struct tg_synth_pkt *p)
 {
 	bool v6 = p->ip_version == 6;
 	const struct mover *m = &r->movers[v6];
-	unsigned src = v6 ? 8 : 12, alen = v6 ? 16 : 4;
+	unsigned src = p->layout.l2_len + (v6 ? 8 : 12), alen = v6 ? 16 : 4;
 	unsigned l4 = p->layout.l2_len + p->layout.l3_len;
+	uint32_t host_src = mover_host(m, p->buf + src);
+	uint32_t host_dst = mover_host(m, p->buf + src + alen);
 
 	s->l3 = (uint8_t)p->layout.l2_len;
-	s->host[0] = mover_host(m, p->buf + s->l3 + src);
-	s->host[1] = mover_host(m, p->buf + s->l3 + src + alen);
 	s->flags = v6 ? SLOT_V6 : 0;
-	if (!v6 && !(r->offload & TG_PKT_OFFLOAD_IPV4_CKSUM))
-		s->flags |= SLOT_IP_CKSUM;
-	s->l4_cksum = 0;
-	s->ip_cksum0 = v6 ? 0 : load_be16(p->buf + s->l3 + 10);
+	s->addr_at = s->addr2_at = 0;
+	s->host = s->host2 = 0;
+	if (host_src != NO_HOST) {
+		s->addr_at = (uint8_t)(src + alen - 4);
+		s->host = host_src;
+	}
+	if (host_dst != NO_HOST) {
+		*(host_src != NO_HOST ? &s->addr2_at : &s->addr_at) =
+			(uint8_t)(src + 2 * alen - 4);
+		*(host_src != NO_HOST ? &s->host2 : &s->host) = host_dst;
+	}
+	s->ip_cksum_at = 0;
+	s->ip_cksum0 = 0;
+	if (!v6 && !(r->offload & TG_PKT_OFFLOAD_IPV4_CKSUM)) {
+		s->ip_cksum_at = (uint8_t)(s->l3 + 10);
+		s->ip_cksum0 = load_be16(p->buf + s->ip_cksum_at);
+	}
+	s->l4_cksum_at = 0;
 	if (p->proto == TG_PROTO_TCP || p->proto == TG_PROTO_UDP) {
-		s->l4_cksum = (uint8_t)(l4 + (p->proto == TG_PROTO_TCP ? 16
-									: 6));
+		s->l4_cksum_at = (uint8_t)(l4 + (p->proto == TG_PROTO_TCP ? 16
+									  : 6));
 		s->flags |= p->proto == TG_PROTO_UDP ? SLOT_UDP : SLOT_TCP;
 		if (r->offload & TG_PKT_OFFLOAD_L4_CKSUM)
 			s->flags |= SLOT_L4_PSEUDO;
 	} else if (p->proto == TG_PROTO_ICMPV6) {
 		/* ICMPv6 covers the pseudo-header; ICMPv4 does not. */
-		s->l4_cksum = (uint8_t)(l4 + 2);
+		s->l4_cksum_at = (uint8_t)(l4 + 2);
 	}
-	s->l4_cksum0 = s->l4_cksum ? load_be16(p->buf + s->l4_cksum) : 0;
+	s->l4_cksum0 = s->l4_cksum_at ? load_be16(p->buf + s->l4_cksum_at) : 0;
+	/* A UDP datagram sent without a checksum stays without one. */
+	if ((s->flags & (SLOT_UDP | SLOT_L4_PSEUDO)) == SLOT_UDP &&
+	    s->l4_cksum0 == 0)
+		s->l4_cksum_at = 0;
 }
 
 static int
@@ -326,6 +352,61 @@ wind(struct tg_reel *r)
 	return 0;
 }
 
+#define HUGE_PAGE (2u << 20)
+
+static size_t
+huge_round(size_t size)
+{
+	return (size + HUGE_PAGE - 1) & ~(size_t)(HUGE_PAGE - 1);
+}
+
+void *
+tg_reel_mem_alloc(size_t size)
+{
+	size_t len = huge_round(size ? size : 1);
+	uint8_t *map = mmap(NULL, len + HUGE_PAGE, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint8_t *p;
+	size_t head;
+
+	if (map == MAP_FAILED)
+		return NULL;
+	/* Keep the 2 MiB-aligned part: a huge page needs the alignment. */
+	p = (uint8_t *)(((uintptr_t)map + HUGE_PAGE - 1) &
+			~(uintptr_t)(HUGE_PAGE - 1));
+	head = (size_t)(p - map);
+	if (head)
+		munmap(map, head);
+	munmap(p + len, HUGE_PAGE - head);
+#ifdef MADV_HUGEPAGE
+	madvise(p, len, MADV_HUGEPAGE);	/* advice: no harm if refused */
+#endif
+	return p;
+}
+
+void
+tg_reel_mem_free(void *p, size_t size)
+{
+	if (p != NULL)
+		munmap(p, huge_round(size ? size : 1));
+}
+
+/* The slots, in play order, into memory of their own where there is
+ * some: read in order while playing, one TLB entry per 2 MiB. */
+static void
+settle_slots(struct tg_reel *r)
+{
+	struct slot *slots = tg_reel_mem_alloc((size_t)r->n_slots *
+					       sizeof(*slots));
+
+	if (slots == NULL)
+		return;		/* they stay where they are */
+	memcpy(slots, r->slots, (size_t)r->n_slots * sizeof(*slots));
+	free(r->slots);
+	r->slots = slots;
+	r->slots_settled = true;
+}
+
 static struct tg_reel *
 reel_new(const struct tg_synth_params *params)
 {
@@ -387,6 +468,7 @@ tg_reel_record(const struct tg_synth_params *params, uint32_t packets,
 			 TG_REEL_MAX_BACK);
 		goto fail;
 	}
+	settle_slots(rec.reel);
 	tg_synth_free(synth);
 	free(scratch);
 	return rec.reel;
@@ -406,7 +488,11 @@ tg_reel_free(struct tg_reel *r)
 		return;
 	if (!r->placed)
 		free(r->frames);
-	free(r->slots);
+	if (r->slots_settled)
+		tg_reel_mem_free(r->slots, (size_t)r->n_slots *
+					   sizeof(*r->slots));
+	else
+		free(r->slots);
 	free(r);
 }
 
@@ -469,19 +555,18 @@ tg_reel_next_time(const struct tg_reel *r, const struct tg_reel_cursor *cur)
 	return cur->turn_start_ns + r->slots[cur->pos].ts;
 }
 
-/* A checksum field's value after a change of `delta` (tg_cksum_delta32
- * sums) to the data it covered when it was recorded as v0. */
-static inline uint16_t
-moved_cksum(uint16_t v0, uint32_t delta, bool inverted, bool udp)
+/* Store host `host` moved by `shift` at `at`; returns the change to the
+ * sums that covered the address (tg_cksum_delta32). */
+static inline uint32_t
+move_host(const struct mover *m, uint8_t *frame, unsigned at, uint32_t host,
+	  uint32_t shift)
 {
-	uint16_t v;
+	uint32_t moved = host + shift;
 
-	if (!inverted)
-		return tg_cksum_fold(v0 + delta);	/* pseudo-header sum */
-	if (udp && v0 == 0)
-		return 0;		/* sent without a checksum */
-	v = tg_cksum_update(v0, delta);
-	return udp && v == 0 ? 0xffff : v;
+	if (moved >= m->hosts)
+		moved -= m->hosts;
+	store_be32(frame + at, m->first_low + moved);
+	return tg_cksum_delta32(m->first_low + host, m->first_low + moved);
 }
 
 /* The client addresses and checksums are stored, computed from the ones
@@ -492,45 +577,28 @@ tg_reel_patch(const struct tg_reel *r, const struct tg_reel_pkt *p,
 	      uint8_t *frame)
 {
 	const struct slot *s = &r->slots[p->slot];
-	unsigned v6 = s->flags & SLOT_V6;
-	const struct mover *m = &r->movers[v6];
-	unsigned at = s->l3 + (v6 ? 8 + 12 : 12), alen = v6 ? 16 : 4;
-	uint32_t delta = 0;
+	const struct mover *m = &r->movers[s->flags & SLOT_V6];
+	uint32_t delta;
+	uint16_t l4;
 
-	for (unsigned side = 0; side < 2; side++, at += alen) {
-		uint32_t idx = s->host[side], moved;
-
-		if (idx == NO_HOST)
-			continue;
-		moved = idx + p->shift;
-		if (moved >= m->hosts)
-			moved -= m->hosts;
-		store_be32(frame + at, m->first_low + moved);
-		delta += tg_cksum_delta32(m->first_low + idx,
-					  m->first_low + moved);
+	if (s->addr_at == 0)
+		return;		/* between addresses that stay */
+	delta = move_host(m, frame, s->addr_at, s->host, p->shift);
+	if (s->addr2_at != 0)
+		delta += move_host(m, frame, s->addr2_at, s->host2, p->shift);
+	if (s->ip_cksum_at != 0)
+		store_be16(frame + s->ip_cksum_at,
+			   tg_cksum_update(s->ip_cksum0, delta));
+	if (s->l4_cksum_at == 0)
+		return;
+	if (s->flags & SLOT_L4_PSEUDO) {
+		l4 = tg_cksum_fold(s->l4_cksum0 + delta);
+	} else {
+		l4 = tg_cksum_update(s->l4_cksum0, delta);
+		if (l4 == 0 && (s->flags & SLOT_UDP))
+			l4 = 0xffff;	/* zero would mean "none" */
 	}
-	if (s->flags & SLOT_IP_CKSUM)
-		store_be16(frame + s->l3 + 10,
-			   moved_cksum(s->ip_cksum0, delta, true, false));
-	if (s->l4_cksum)
-		store_be16(frame + s->l4_cksum,
-			   moved_cksum(s->l4_cksum0, delta,
-				       !(s->flags & SLOT_L4_PSEUDO),
-				       s->flags & SLOT_UDP));
-}
-
-void
-tg_reel_frame(const struct tg_reel *r, uint32_t slot, struct tg_reel_frame *f)
-{
-	const struct slot *s = &r->slots[slot];
-
-	f->frame = r->frames + s->off;
-	f->len = s->len;
-	f->proto = s->flags & SLOT_TCP ? TG_PROTO_TCP
-		   : s->flags & SLOT_UDP ? TG_PROTO_UDP : 0;
-	f->ip_version = s->flags & SLOT_V6 ? 6 : 4;
-	f->l2_len = s->l3;
-	f->l3_len = s->flags & SLOT_V6 ? 40 : 20;
+	store_be16(frame + s->l4_cksum_at, l4);
 }
 
 /* The frames are far too many for any cache and their sizes vary, so
@@ -548,7 +616,7 @@ prefetch_ahead(const struct tg_reel *r, uint32_t pos)
 		ahead -= r->n_slots;
 	frame = r->frames + r->slots[ahead].off;
 	__builtin_prefetch(frame, 1);
-	if (r->slots[ahead].flags & SLOT_V6)
+	if (r->slots[ahead].flags & SLOT_V6)	/* the TCP checksum */
 		__builtin_prefetch(frame + TG_REEL_ALIGN, 1);
 }
 
@@ -573,6 +641,11 @@ tg_reel_play(struct tg_reel *r, struct tg_reel_cursor *cur,
 			p->slot = cur->pos;
 			p->shift = cur->shift[s->flags & SLOT_V6][s->back];
 			p->len = s->len;
+			p->proto = s->flags & SLOT_TCP ? TG_PROTO_TCP
+				   : s->flags & SLOT_UDP ? TG_PROTO_UDP : 0;
+			p->ip_version = s->flags & SLOT_V6 ? 6 : 4;
+			p->l2_len = s->l3;
+			p->l3_len = s->flags & SLOT_V6 ? 40 : 20;
 		}
 		if (++cur->pos == r->n_slots) {
 			cur->pos = 0;

@@ -58,6 +58,12 @@ void tg_reel_get_info(const struct tg_reel *reel, struct tg_reel_info *info);
  * for a NIC); the reel frees its own copy. Call once, before playing. */
 void tg_reel_place(struct tg_reel *reel, uint8_t *arena);
 
+/* Memory for an arena (or any large table read in order): anonymous,
+ * 2 MiB aligned and advised for transparent huge pages, which spare the
+ * TLB a miss every 4 KiB. NULL when there is none. Freed with its size. */
+void *tg_reel_mem_alloc(size_t size);
+void tg_reel_mem_free(void *p, size_t size);
+
 /* A flow may run on for this many turns after the one it began in. */
 #define TG_REEL_MAX_BACK 255
 
@@ -72,19 +78,14 @@ struct tg_reel_cursor {
 /* Put the cursor before the first packet of the first turn. */
 void tg_reel_start(const struct tg_reel *reel, struct tg_reel_cursor *cur);
 
-/* One played packet: its frame in the arena as the last turn left it, and
- * what tg_reel_patch needs to give it this turn's addresses. */
+/* One played packet: its frame in the arena as the last turn left it,
+ * what tg_reel_patch needs to give it this turn's addresses, and what a
+ * NIC's offloads need to know of it. */
 struct tg_reel_pkt {
 	uint8_t *frame;
 	uint64_t ts_ns;		/* model time (turn * T + place on the circle) */
 	uint32_t slot;		/* its place in the reel, 0 .. info.packets - 1 */
 	uint32_t shift;		/* hosts its clients move by this turn */
-	uint16_t len;
-};
-
-/* What a packet of the reel is, for a NIC's offloads. */
-struct tg_reel_frame {
-	uint8_t *frame;
 	uint16_t len;
 	uint8_t proto;		/* TG_PROTO_TCP, _UDP, or 0 (other) */
 	uint8_t ip_version;
@@ -106,9 +107,5 @@ unsigned tg_reel_play(struct tg_reel *reel, struct tg_reel_cursor *cur,
  * arena is still on its way out. A few stores; no division. */
 void tg_reel_patch(const struct tg_reel *reel, const struct tg_reel_pkt *p,
 		   uint8_t *frame);
-
-/* What packet `slot` (0 .. info.packets - 1) is. */
-void tg_reel_frame(const struct tg_reel *reel, uint32_t slot,
-		   struct tg_reel_frame *f);
 
 #endif /* TG_REEL_H */

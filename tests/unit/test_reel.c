@@ -3,8 +3,10 @@
  * played frame is parsed back and its checksums recomputed here (not with
  * lib/pkt); client addresses must stay in their pool and the same within
  * a flow across the seam of two turns (every TCP conversation opens with
- * its SYN), and move from turn to turn (no conversation opens twice); a
- * patched copy of a frame equals the frame patched in place.
+ * its SYN), and move from turn to turn (every client address a frame
+ * carries changes each time it is played again, both ends where servers
+ * are in the clients' pool too); a patched copy of a frame equals the
+ * frame patched in place.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -215,8 +217,22 @@ track_tcp(struct conv *convs, const uint8_t *f, const struct parsed *p)
 	}
 }
 
+/* Every client-pool address of a frame played before has moved. */
 static void
-play_and_check(uint32_t offload)
+check_moved(const struct parsed *p, const uint8_t *src_before,
+	    const uint8_t *dst_before, unsigned *both)
+{
+	bool src = in_pool(p->src, p->alen), dst = in_pool(p->dst, p->alen);
+
+	if (src)
+		assert_memory_not_equal(p->src, src_before, p->alen);
+	if (dst)
+		assert_memory_not_equal(p->dst, dst_before, p->alen);
+	*both += src && dst;
+}
+
+static void
+play_and_check(uint32_t offload, bool servers_in_pool)
 {
 	struct tg_port_cfg port;
 	struct tg_reel_pkt pkts[BURST];
@@ -226,8 +242,17 @@ play_and_check(uint32_t offload)
 	struct tg_reel *r;
 	uint64_t played[TG_REEL_MAX_BACK + 2] = { 0 }, last_ts = 0;
 	struct conv *convs = calloc(TRACKED, sizeof(*convs));
+	uint8_t *seen;
+	unsigned both = 0;
 
 	make_port(&port);
+	if (servers_in_pool) {
+		/* Conversations between two clients: both ends move. */
+		assert_int_equal(tg_cidr_parse("10.1.0.0/20",
+					       &port.servers.v4), 0);
+		assert_int_equal(tg_cidr_parse("fd00:1::/116",
+					       &port.servers.v6), 0);
+	}
 	r = record(&port, offload, &arena);
 	tg_reel_get_info(r, &info);
 	assert_true(info.packets >= PACKETS);
@@ -235,6 +260,8 @@ play_and_check(uint32_t offload)
 	assert_true(info.flows > 0 && info.flows_live > 0);
 	assert_non_null(cur);
 	assert_non_null(convs);
+	seen = calloc(info.packets, 1);
+	assert_non_null(seen);
 	tg_reel_start(r, cur);
 	/* Turn 0 leaves out the flows of earlier turns; from turn max_back
 	 * on every turn plays the whole reel. */
@@ -246,8 +273,11 @@ play_and_check(uint32_t offload)
 		for (unsigned i = 0; i < n; i++) {
 			struct parsed p;
 			uint64_t t = pkts[i].ts_ns / info.period_ns;
-			uint8_t copy[2048];
+			uint8_t copy[2048], src[16], dst[16];
 
+			parse(pkts[i].frame, pkts[i].len, &p);
+			memcpy(src, p.src, p.alen);
+			memcpy(dst, p.dst, p.alen);
 			/* A copy patched (a frame still on its way out) is
 			 * the frame patched where it lies. */
 			assert_true(pkts[i].len <= sizeof(copy));
@@ -258,7 +288,9 @@ play_and_check(uint32_t offload)
 
 			assert_true(pkts[i].ts_ns >= last_ts);
 			last_ts = pkts[i].ts_ns;
-			parse(pkts[i].frame, pkts[i].len, &p);
+			if (seen[pkts[i].slot])
+				check_moved(&p, src, dst, &both);
+			seen[pkts[i].slot] = 1;
 			check_cksums(pkts[i].frame, &p, offload != 0);
 			assert_true(in_pool(p.src, p.alen) ||
 				    in_pool(p.dst, p.alen));
@@ -272,6 +304,9 @@ play_and_check(uint32_t offload)
 	assert_int_equal(played[info.max_back], info.packets);
 	assert_int_equal(played[info.max_back + 1], info.packets);
 	assert_true(info.max_back > 0);	/* flows do cross the seam */
+	if (servers_in_pool)
+		assert_true(both > info.packets / 2);
+	free(seen);
 	free(convs);
 	free(cur);
 	tg_reel_free(r);
@@ -282,14 +317,22 @@ static void
 test_play_checksums(void **state)
 {
 	(void)state;
-	play_and_check(0);
+	play_and_check(0, false);
 }
 
 static void
 test_play_offload(void **state)
 {
 	(void)state;
-	play_and_check(TG_PKT_OFFLOAD_IPV4_CKSUM | TG_PKT_OFFLOAD_L4_CKSUM);
+	play_and_check(TG_PKT_OFFLOAD_IPV4_CKSUM | TG_PKT_OFFLOAD_L4_CKSUM,
+		       false);
+}
+
+static void
+test_play_both_ends_move(void **state)
+{
+	(void)state;
+	play_and_check(0, true);
 }
 
 int
@@ -298,6 +341,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_play_checksums),
 		cmocka_unit_test(test_play_offload),
+		cmocka_unit_test(test_play_both_ends_move),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
