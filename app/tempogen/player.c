@@ -17,6 +17,10 @@
 /* Carriers: at least this many, and twice as many as may be out at once,
  * so that a carrier is home when its place comes round. */
 #define MIN_CARRIERS 1024u
+/* Carriers set aside are looked at once in this many bursts (their
+ * lines are in the capture core's cache until it lets go), or when the
+ * reserve runs low. */
+#define COLLECT_EVERY 16
 
 /* The arena's shared info lost its last reference: only when the player
  * frees its carriers. */
@@ -41,7 +45,7 @@ arena_alloc(struct tg_player *pl, const char *name, bool dma, int socket,
 	char zone[RTE_MEMZONE_NAMESIZE];
 
 	pl->arena_size = size;
-	if (!dma) {
+	if (!dma || name == NULL) {
 		pl->arena = tg_reel_mem_alloc(size);
 		/* IOVA as VA: nothing reads it by bus address. */
 		pl->arena_iova = (uint64_t)(uintptr_t)pl->arena;
@@ -90,14 +94,15 @@ pow2_at_least(uint64_t n)
 	return p;
 }
 
-/* The ring of carriers, as many again to take the place of those set
- * aside, and a bit per frame for those still out in one. */
+/* The ring of carriers, as many again in reserve to take the place of
+ * those set aside, and a bit per frame for those still out in one. All
+ * are made here: playing allocates none. */
 static int
 make_carriers(struct tg_player *pl, const char *name, int socket,
 	      uint32_t in_flight, char *err, size_t errlen)
 {
-	uint64_t want = (uint64_t)in_flight;
-	uint32_t n = pow2_at_least(want > MIN_CARRIERS ? want : MIN_CARRIERS);
+	uint32_t n = pow2_at_least(in_flight > MIN_CARRIERS ? in_flight
+							    : MIN_CARRIERS);
 	uint64_t words = (pl->info.packets + 63) / 64;
 	char pool[RTE_MEMPOOL_NAMESIZE];
 
@@ -105,24 +110,28 @@ make_carriers(struct tg_player *pl, const char *name, int socket,
 	pl->shinfo->free_cb = frame_freed;
 	pl->shinfo->fcb_opaque = pl->shinfo;
 	rte_mbuf_ext_refcnt_set(pl->shinfo, 1);
+	/* Places beyond the reel's slots would never be used. */
 	if (n > pow2_at_least(pl->info.packets))
 		n = pow2_at_least(pl->info.packets);
 	pl->carrier_mask = n - 1;
-	pl->max_held = n;
 	snprintf(pool, sizeof(pool), "reelm_%s", name);
 	pl->carriers = calloc(n, sizeof(*pl->carriers));
 	pl->carried = calloc(n, sizeof(*pl->carried));
 	pl->held = calloc(n, sizeof(*pl->held));
 	pl->held_slot = calloc(n, sizeof(*pl->held_slot));
+	pl->spare = calloc(n, sizeof(*pl->spare));
 	pl->out = calloc(words, sizeof(*pl->out));
 	pl->carrier_pool = rte_pktmbuf_pool_create(pool, 2 * n, 0, 0, 0,
 						   socket);
 	if (pl->carriers == NULL || pl->carried == NULL || pl->held == NULL ||
-	    pl->held_slot == NULL || pl->out == NULL ||
+	    pl->held_slot == NULL || pl->spare == NULL || pl->out == NULL ||
 	    pl->carrier_pool == NULL)
 		goto nomem;
 	for (uint32_t i = 0; i < n; i++)
 		if ((pl->carriers[i] = new_carrier(pl)) == NULL)
+			goto nomem;
+	for (; pl->n_spare < n; pl->n_spare++)
+		if ((pl->spare[pl->n_spare] = new_carrier(pl)) == NULL)
 			goto nomem;
 	return 0;
 nomem:
@@ -165,13 +174,16 @@ tg_player_free(struct tg_player *pl)
 	if (pl->carriers != NULL)
 		for (uint32_t i = 0; i <= pl->carrier_mask; i++)
 			rte_pktmbuf_free(pl->carriers[i]);
-	for (uint32_t i = 0; i < pl->n_held; i++)
-		rte_pktmbuf_free(pl->held[i]);
+	for (uint32_t i = pl->held_head; i != pl->held_tail; i++)
+		rte_pktmbuf_free(pl->held[i & pl->carrier_mask]);
+	for (uint32_t i = 0; i < pl->n_spare; i++)
+		rte_pktmbuf_free(pl->spare[i]);
 	rte_mempool_free(pl->carrier_pool);
 	free(pl->carriers);
 	free(pl->carried);
 	free(pl->held);
 	free(pl->held_slot);
+	free(pl->spare);
 	free(pl->out);
 	tg_reel_free(pl->reel);
 	free(pl->cursor);
@@ -188,39 +200,41 @@ frame_out(const struct tg_player *pl, uint32_t slot)
 	return pl->out[slot / 64] >> (slot % 64) & 1;
 }
 
-/* Carriers set aside that are home again: back to the pool, their frames
- * free to change. */
+/* Carriers set aside that are home again, oldest first (NICs and taps
+ * let go in the order they took them): back to the reserve, their frames
+ * free to change. Stops at the first still out, so a burst pays for no
+ * more than it collects. */
 static void
 collect_held(struct tg_player *pl)
 {
-	uint32_t kept = 0;
-
-	for (uint32_t i = 0; i < pl->n_held; i++) {
+	while (pl->held_head != pl->held_tail) {
+		uint32_t i = pl->held_head & pl->carrier_mask;
 		uint32_t slot = pl->held_slot[i];
 
-		if (rte_mbuf_refcnt_read(pl->held[i]) == 1) {
-			pl->out[slot / 64] &= ~(1ull << (slot % 64));
-			rte_pktmbuf_free(pl->held[i]);
-			continue;
-		}
-		pl->held[kept] = pl->held[i];
-		pl->held_slot[kept++] = slot;
+		if (rte_mbuf_refcnt_read(pl->held[i]) != 1)
+			return;
+		pl->out[slot / 64] &= ~(1ull << (slot % 64));
+		pl->spare[pl->n_spare++] = pl->held[i];
+		pl->held_head++;
 	}
-	pl->n_held = kept;
 }
 
 /* The carrier at `place` is still out: set it aside, its frame marked
- * out, and put a new one in its place. NULL when there is none. */
+ * out, and put one from the reserve in its place. NULL when the reserve
+ * is empty. */
 static struct rte_mbuf *
 replace_carrier(struct tg_player *pl, uint32_t place)
 {
 	uint32_t slot = pl->carried[place];
+	uint32_t i = pl->held_tail & pl->carrier_mask;
 	struct rte_mbuf *fresh;
 
-	if (pl->n_held == pl->max_held || (fresh = new_carrier(pl)) == NULL)
-		return NULL;
-	pl->held[pl->n_held] = pl->carriers[place];
-	pl->held_slot[pl->n_held++] = slot;
+	if (pl->n_spare == 0)
+		return NULL;	/* the queue is as long as the reserve */
+	fresh = pl->spare[--pl->n_spare];
+	pl->held[i] = pl->carriers[place];
+	pl->held_slot[i] = slot;
+	pl->held_tail++;
 	pl->out[slot / 64] |= 1ull << (slot % 64);
 	pl->carriers[place] = fresh;
 	return fresh;
@@ -271,6 +285,13 @@ carry(struct tg_player *pl, struct rte_mbuf *m, const struct tg_reel_pkt *p)
 	rte_mbuf_refcnt_set(m, 2);
 }
 
+/* For writing: the player sets its reference count and fields. */
+static inline void
+prefetch_carrier(const struct tg_player *pl, uint32_t slot)
+{
+	__builtin_prefetch(pl->carriers[slot & pl->carrier_mask], 1);
+}
+
 uint64_t
 tg_player_next_time(const struct tg_player *pl)
 {
@@ -290,10 +311,16 @@ tg_player_fill(struct tg_player *pl, struct rte_mbuf **out, uint64_t *ts,
 	double model_per_reel = 1 / pl->pace;
 	unsigned k, sent = 0;
 
-	if (unlikely(pl->n_held != 0))
+	if (unlikely(pl->held_head != pl->held_tail) &&
+	    (++pl->bursts % COLLECT_EVERY == 0 ||
+	     pl->n_spare < (pl->carrier_mask + 1) / 4))
 		collect_held(pl);
 	k = tg_reel_play(pl->reel, pl->cursor, pkts,
 			 n < PLAYER_BURST ? n : PLAYER_BURST, reel_until);
+	/* All at once: a carrier a capture tap let go of was last written
+	 * by the capture's core, and the fetches overlap. */
+	for (unsigned i = 0; i < k; i++)
+		prefetch_carrier(pl, pkts[i].slot);
 	for (unsigned i = 0; i < k; i++) {
 		const struct tg_reel_pkt *p = &pkts[i];
 		uint32_t place = p->slot & pl->carrier_mask;
@@ -305,7 +332,8 @@ tg_player_fill(struct tg_player *pl, struct rte_mbuf **out, uint64_t *ts,
 		if (unlikely(rte_mbuf_refcnt_read(m) != 1))
 			m = replace_carrier(pl, place);
 		if (likely(m != NULL) &&
-		    likely(pl->n_held == 0 || !frame_out(pl, p->slot))) {
+		    likely(pl->held_head == pl->held_tail ||
+			   !frame_out(pl, p->slot))) {
 			tg_reel_patch(pl->reel, p, p->frame);
 			carry(pl, m, p);
 			pl->carried[place] = p->slot;

@@ -42,11 +42,15 @@ struct tg_player {
 	struct rte_mbuf **carriers;
 	uint32_t *carried;
 	uint32_t carrier_mask;
-	/* Carriers set aside while still out, with the slots they carry,
-	 * whose bits are set in `out`. */
+	/* Carriers set aside while still out, with the slots they carry
+	 * (whose bits are set in `out`): a queue as long as the ring,
+	 * entries held_head .. held_tail - 1 (& carrier_mask). */
 	struct rte_mbuf **held;
 	uint32_t *held_slot;
-	uint32_t n_held, max_held;
+	uint32_t held_head, held_tail;
+	struct rte_mbuf **spare;	/* the reserve */
+	uint32_t n_spare;
+	uint32_t bursts;
 	uint64_t *out;
 	struct rte_mbuf_ext_shared_info *shinfo;	/* of the arena */
 	double pace;			/* reel ns per model ns: 1 but for
