@@ -14,8 +14,9 @@
 #include "tg_pkt.h"
 
 #define PLAYER_BURST 512
-/* Carriers: at least this many, and twice as many as may be out at once,
- * so that a carrier is home when its place comes round. */
+/* Carriers in the ring: as many as may be out at once (NIC ring, capture
+ * tap, a burst), so that most are home when their place comes round, and
+ * at least this many. */
 #define MIN_CARRIERS 1024u
 /* Carriers set aside are looked at once in this many bursts (their
  * lines are in the capture core's cache until it lets go), or when the
@@ -250,13 +251,13 @@ tx_fields(struct rte_mbuf *m, const struct tg_reel_pkt *p, uint32_t offload)
 			  offload);
 }
 
-/* The frame is still out: a copy from `spare` goes in its place, with
- * this turn's addresses. NULL when there is no mbuf to copy into. */
+/* The frame is still out: a copy from `copy_pool` goes in its place,
+ * with this turn's addresses. NULL when there is no mbuf to copy into. */
 static struct rte_mbuf *
 copy_out(struct tg_player *pl, const struct tg_reel_pkt *p,
-	 struct rte_mempool *spare)
+	 struct rte_mempool *copy_pool)
 {
-	struct rte_mbuf *m = rte_pktmbuf_alloc(spare);
+	struct rte_mbuf *m = rte_pktmbuf_alloc(copy_pool);
 	uint8_t *frame;
 
 	if (m == NULL) {
@@ -302,7 +303,7 @@ tg_player_next_time(const struct tg_player *pl)
 
 unsigned
 tg_player_fill(struct tg_player *pl, struct rte_mbuf **out, uint64_t *ts,
-	       unsigned n, uint64_t until_ns, struct rte_mempool *spare)
+	       unsigned n, uint64_t until_ns, struct rte_mempool *copy_pool)
 {
 	struct tg_reel_pkt pkts[PLAYER_BURST];
 	uint64_t reel_until = pl->pace == 1 || until_ns == UINT64_MAX
@@ -337,7 +338,7 @@ tg_player_fill(struct tg_player *pl, struct rte_mbuf **out, uint64_t *ts,
 			tg_reel_patch(pl->reel, p, p->frame);
 			carry(pl, m, p);
 			pl->carried[place] = p->slot;
-		} else if ((m = copy_out(pl, p, spare)) == NULL) {
+		} else if ((m = copy_out(pl, p, copy_pool)) == NULL) {
 			continue;
 		}
 		out[sent] = m;

@@ -9,8 +9,8 @@
  * allocated, reset or freed, and no byte copied, and the carriers stay in
  * cache however long the reel. A carrier still out when its place comes
  * round again (a capture tap holds it, or a long NIC ring) is set aside
- * for a new one; its frame, should its turn come while it is still out,
- * goes as a copy.
+ * for one from a reserve made at start; its frame, should its turn come
+ * while it is still out, goes as a copy.
  */
 #ifndef TG_PLAYER_H
 #define TG_PLAYER_H
@@ -48,10 +48,11 @@ struct tg_player {
 	struct rte_mbuf **held;
 	uint32_t *held_slot;
 	uint32_t held_head, held_tail;
-	struct rte_mbuf **spare;	/* the reserve */
+	uint64_t *out;			/* a bit per slot */
+	struct rte_mbuf **spare;	/* the reserve: as many as the ring */
 	uint32_t n_spare;
-	uint32_t bursts;
-	uint64_t *out;
+	uint32_t bursts;		/* fills, to look at `held` now and
+					 * then */
 	struct rte_mbuf_ext_shared_info *shinfo;	/* of the arena */
 	double pace;			/* reel ns per model ns: 1 but for
 					 * a rate target */
@@ -78,11 +79,11 @@ void tg_player_free(struct tg_player *pl);
  * times faster. */
 
 /* The mbufs of the packets due at or before until_ns, at most n, into
- * out; ts[i] gets each one's time. Copies come from `spare`. Returns how
- * many; adds their frame bytes to pl->bytes. */
+ * out; ts[i] gets each one's time. Copies come from `copy_pool`. Returns
+ * how many; adds their frame bytes to pl->bytes. */
 unsigned tg_player_fill(struct tg_player *pl, struct rte_mbuf **out,
 			uint64_t *ts, unsigned n, uint64_t until_ns,
-			struct rte_mempool *spare);
+			struct rte_mempool *copy_pool);
 
 /* Time of the next packet. */
 uint64_t tg_player_next_time(const struct tg_player *pl);
