@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "tg_cksum.h"
+#include "tg_bytes.h"
 #include "tg_pkt.h"
 
 #define TCP_OPT_NOP 1
@@ -16,21 +17,18 @@
 #define TCP_OPT_TIMESTAMP 8
 #define IPV4_FLAG_DF 0x4000
 
+/* Header fields one after another: store and step past. */
 static inline uint8_t *
 put16(uint8_t *p, uint16_t v)
 {
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
+	tg_put_be16(p, v);
 	return p + 2;
 }
 
 static inline uint8_t *
 put32(uint8_t *p, uint32_t v)
 {
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
+	tg_put_be32(p, v);
 	return p + 4;
 }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "tg_bytes.h"
 #include "tg_cksum.h"
 #include "tg_hosts.h"
 #include "tg_reel.h"
@@ -71,39 +72,6 @@ struct tg_reel {
 	uint32_t offload;	/* TG_PKT_OFFLOAD_* the frames were made for */
 };
 
-/* Big-endian words of a frame, one load or store each. */
-static inline uint32_t
-load_be32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return __builtin_bswap32(v);
-}
-
-static inline void
-store_be32(uint8_t *p, uint32_t v)
-{
-	v = __builtin_bswap32(v);
-	memcpy(p, &v, sizeof(v));
-}
-
-static inline uint16_t
-load_be16(const uint8_t *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return __builtin_bswap16(v);
-}
-
-static inline void
-store_be16(uint8_t *p, uint16_t v)
-{
-	v = __builtin_bswap16(v);
-	memcpy(p, &v, sizeof(v));
-}
-
 /* Hosts move by `step` a turn: a multiple of the worker count (host k
  * belongs to worker k mod n) and otherwise coprime with the hosts, near
  * the golden section, so a flow's own addresses come back only after
@@ -123,7 +91,7 @@ mover_init(struct mover *m, const struct tg_cidr *pool, uint32_t n_workers)
 	tg_hosts_addr(pool, 0, &first);
 	m->pool = *pool;
 	m->version = pool->version;
-	m->first_low = load_be32(first.b + (pool->version == 4 ? 0 : 12));
+	m->first_low = tg_get_be32(first.b + (pool->version == 4 ? 0 : 12));
 	/* Low 32 bits without a carry beyond them (a v6 base whose host
 	 * part is zero, as the config makes it, never carries). */
 	if (pool->version == 6 && m->first_low + (uint64_t)count > UINT32_MAX) {
@@ -146,7 +114,7 @@ mover_host(const struct mover *m, const uint8_t *addr)
 
 	if (m->version == 0)
 		return NO_HOST;
-	idx = load_be32(addr + len - 4) - m->first_low;
+	idx = tg_get_be32(addr + len - 4) - m->first_low;
 	if (idx >= m->hosts)
 		return NO_HOST;
 	tg_hosts_addr(&m->pool, idx, &back);
@@ -217,7 +185,7 @@ describe(const struct tg_reel *r, struct slot *s, const struct tg_synth_pkt *p)
 	s->ip_cksum0 = 0;
 	if (!v6 && !(r->offload & TG_PKT_OFFLOAD_IPV4_CKSUM)) {
 		s->ip_cksum_at = (uint8_t)(s->l3 + 10);
-		s->ip_cksum0 = load_be16(p->buf + s->ip_cksum_at);
+		s->ip_cksum0 = tg_get_be16(p->buf + s->ip_cksum_at);
 	}
 	s->l4_cksum_at = 0;
 	if (p->proto == TG_PROTO_TCP || p->proto == TG_PROTO_UDP) {
@@ -230,7 +198,7 @@ describe(const struct tg_reel *r, struct slot *s, const struct tg_synth_pkt *p)
 		/* ICMPv6 covers the pseudo-header; ICMPv4 does not. */
 		s->l4_cksum_at = (uint8_t)(l4 + 2);
 	}
-	s->l4_cksum0 = s->l4_cksum_at ? load_be16(p->buf + s->l4_cksum_at) : 0;
+	s->l4_cksum0 = s->l4_cksum_at ? tg_get_be16(p->buf + s->l4_cksum_at) : 0;
 	/* A UDP datagram sent without a checksum stays without one. */
 	if ((s->flags & (SLOT_UDP | SLOT_L4_PSEUDO)) == SLOT_UDP &&
 	    s->l4_cksum0 == 0)
@@ -565,7 +533,7 @@ move_host(const struct mover *m, uint8_t *frame, unsigned at, uint32_t host,
 
 	if (moved >= m->hosts)
 		moved -= m->hosts;
-	store_be32(frame + at, m->first_low + moved);
+	tg_put_be32(frame + at, m->first_low + moved);
 	return tg_cksum_delta32(m->first_low + host, m->first_low + moved);
 }
 
@@ -587,7 +555,7 @@ tg_reel_patch(const struct tg_reel *r, const struct tg_reel_pkt *p,
 	if (s->addr2_at != 0)
 		delta += move_host(m, frame, s->addr2_at, s->host2, p->shift);
 	if (s->ip_cksum_at != 0)
-		store_be16(frame + s->ip_cksum_at,
+		tg_put_be16(frame + s->ip_cksum_at,
 			   tg_cksum_update(s->ip_cksum0, delta));
 	if (s->l4_cksum_at == 0)
 		return;
@@ -598,7 +566,7 @@ tg_reel_patch(const struct tg_reel *r, const struct tg_reel_pkt *p,
 		if (l4 == 0 && (s->flags & SLOT_UDP))
 			l4 = 0xffff;	/* zero would mean "none" */
 	}
-	store_be16(frame + s->l4_cksum_at, l4);
+	tg_put_be16(frame + s->l4_cksum_at, l4);
 }
 
 /* The frames are far too many for any cache and their sizes vary, so

@@ -11,6 +11,7 @@
 
 #include <pcap/dlt.h>
 
+#include "tg_bytes.h"
 #include "tg_trace.h"
 
 #define LINKTYPE_RAW 101	/* what DLT_RAW is called in pcap files */
@@ -82,19 +83,6 @@ struct cursor {
 	uint32_t wire;		/* >= cap */
 };
 
-static inline uint16_t
-rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline uint32_t
-rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
 static inline uint32_t
 rd32le(const uint8_t *p)
 {
@@ -155,7 +143,7 @@ option_value(const uint8_t *o, uint8_t olen, struct tg_trace_tcp_opts *out)
 	case 2:
 		if (olen == 4) {
 			out->has_mss = true;
-			out->mss = rd16(o + 2);
+			out->mss = tg_get_be16(o + 2);
 		}
 		break;
 	case 3:
@@ -168,8 +156,8 @@ option_value(const uint8_t *o, uint8_t olen, struct tg_trace_tcp_opts *out)
 	case 8:
 		if (olen == 10) {
 			out->has_ts = true;
-			out->tsval = rd32(o + 2);
-			out->tsecr = rd32(o + 6);
+			out->tsval = tg_get_be32(o + 2);
+			out->tsecr = tg_get_be32(o + 6);
 		}
 		break;
 	}
@@ -218,12 +206,12 @@ decode_tcp(struct cursor *c, uint32_t len, struct tg_trace_pkt *out)
 		return TG_TRACE_BAD_L4;
 	if (!has(c, hlen))
 		return missing(c, hlen, TG_TRACE_BAD_L4);
-	out->sport = rd16(h);
-	out->dport = rd16(h + 2);
-	out->seq = rd32(h + 4);
-	out->ack = rd32(h + 8);
+	out->sport = tg_get_be16(h);
+	out->dport = tg_get_be16(h + 2);
+	out->seq = tg_get_be32(h + 4);
+	out->ack = tg_get_be32(h + 8);
 	out->tcp_flags = h[13];
-	out->window = rd16(h + 14);
+	out->window = tg_get_be16(h + 14);
 	parse_tcp_options(h + 20, hlen - 20, &out->tcp_opts);
 	out->payload_len = len - hlen;
 	advance(c, hlen);
@@ -237,10 +225,10 @@ decode_udp(struct cursor *c, uint32_t len, struct tg_trace_pkt *out)
 		return TG_TRACE_BAD_L4;
 	if (!has(c, 8))
 		return missing(c, 8, TG_TRACE_BAD_L4);
-	uint32_t ulen = rd16(c->p + 4);
+	uint32_t ulen = tg_get_be16(c->p + 4);
 
-	out->sport = rd16(c->p);
-	out->dport = rd16(c->p + 2);
+	out->sport = tg_get_be16(c->p);
+	out->dport = tg_get_be16(c->p + 2);
 	/* A first fragment's UDP length is the whole datagram's; a zero one
 	 * is a jumbogram or a segmentation-offload capture. */
 	if (out->first_fragment || ulen == 0)
@@ -272,8 +260,8 @@ decode_icmp(struct cursor *c, uint32_t len, struct tg_trace_pkt *out)
 	out->icmp_code = c->p[1];
 	out->icmp_echo = is_echo(out->proto, out->icmp_type);
 	if (out->icmp_echo) {
-		out->icmp_id = rd16(c->p + 4);
-		out->icmp_seq = rd16(c->p + 6);
+		out->icmp_id = tg_get_be16(c->p + 4);
+		out->icmp_seq = tg_get_be16(c->p + 6);
 	}
 	out->payload_len = len - 8;
 	advance(c, 8);
@@ -295,7 +283,7 @@ is_teredo(const uint8_t *p, uint32_t n, uint32_t len)
 	if (n < skip + 6 || len < skip + 40)
 		return false;
 	p += skip;
-	return (p[0] >> 4) == 6 && 40u + rd16(p + 4) == len - skip;
+	return (p[0] >> 4) == 6 && 40u + tg_get_be16(p + 4) == len - skip;
 }
 
 /* UDP ports of tunnels whose inner packets we would otherwise count as
@@ -314,11 +302,11 @@ is_udp_tunnel(uint16_t port, const uint8_t *p, uint32_t n, uint32_t len)
 		return n >= 8 && (p[0] & 0xf0) == 0 && (p[0] & 0x0c) == 0x0c;
 	case 6081:	/* Geneve: version 0, Ethernet or IP inside */
 		return n >= 8 && (p[0] >> 6) == 0 &&
-		       (rd16(p + 2) == 0x6558 || rd16(p + 2) == 0x0800 ||
-			rd16(p + 2) == 0x86dd);
+		       (tg_get_be16(p + 2) == 0x6558 || tg_get_be16(p + 2) == 0x0800 ||
+			tg_get_be16(p + 2) == 0x86dd);
 	case 2152:	/* GTP-U version 1, a G-PDU, its length exact */
 		return n >= 8 && (p[0] >> 5) == 1 && (p[0] & 0x10) &&
-		       p[1] == 0xff && 8u + rd16(p + 2) == len;
+		       p[1] == 0xff && 8u + tg_get_be16(p + 2) == len;
 	case 3544:
 		return is_teredo(p, n, len);
 	case 1701:	/* L2TPv2 data message (T bit clear): PPP inside */
@@ -340,7 +328,7 @@ classify_udp(const struct tg_trace_pkt *p)
 	/* ESP in UDP (RFC 3948): a non-zero SPI where IKE has zeros; the
 	 * one-byte 0xff keepalive stays UDP. */
 	if ((p->sport == 4500 || p->dport == 4500) && p->payload_cap >= 4 &&
-	    rd32(p->payload) != 0)
+	    tg_get_be32(p->payload) != 0)
 		return TG_TRACE_ENCRYPTED;
 	if (is_udp_tunnel(p->dport, p->payload, p->payload_cap,
 			  p->payload_len) ||
@@ -444,7 +432,7 @@ decode_after_ip(struct cursor *c, uint8_t next, uint32_t len, bool v6,
 		if (!has(c, hlen))
 			return missing(c, hlen, TG_TRACE_BAD_IP);
 		if (next == IP_FRAGMENT) {
-			if (rd16(c->p + 2) >> 3)	/* offset */
+			if (tg_get_be16(c->p + 2) >> 3)	/* offset */
 				return TG_TRACE_FRAGMENT;
 			out->first_fragment = c->p[3] & 1;	/* M flag */
 		}
@@ -462,8 +450,8 @@ decode_ipv4(struct cursor *c, struct tg_trace_pkt *out)
 		return missing(c, 20, TG_TRACE_BAD_IP);
 	const uint8_t *h = c->p;
 	uint32_t hlen = (uint32_t)(h[0] & 0x0f) * 4;
-	uint32_t total = rd16(h + 2);
-	uint16_t frag = rd16(h + 6);
+	uint32_t total = tg_get_be16(h + 2);
+	uint16_t frag = tg_get_be16(h + 6);
 
 	if ((h[0] >> 4) != 4 || hlen < 20)
 		return TG_TRACE_BAD_IP;
@@ -477,7 +465,7 @@ decode_ipv4(struct cursor *c, struct tg_trace_pkt *out)
 	out->l3_off = (uint32_t)(h - c->frame);
 	out->tos = h[1];
 	out->ip_len = total;
-	out->ip_id = rd16(h + 4);
+	out->ip_id = tg_get_be16(h + 4);
 	out->df = frag & 0x4000;
 	out->ttl = h[8];
 	memcpy(out->src.b, h + 12, 4);
@@ -495,7 +483,7 @@ decode_ipv6(struct cursor *c, struct tg_trace_pkt *out)
 	if (!has(c, 40))
 		return missing(c, 40, TG_TRACE_BAD_IP);
 	const uint8_t *h = c->p;
-	uint32_t payload = rd16(h + 4);
+	uint32_t payload = tg_get_be16(h + 4);
 
 	if ((h[0] >> 4) != 6)
 		return TG_TRACE_BAD_IP;
@@ -505,8 +493,8 @@ decode_ipv6(struct cursor *c, struct tg_trace_pkt *out)
 		return TG_TRACE_BAD_IP;
 	out->ip_version = 6;
 	out->l3_off = (uint32_t)(h - c->frame);
-	out->tos = (uint8_t)(rd16(h) >> 4);
-	out->flow_label = rd32(h) & 0xfffff;
+	out->tos = (uint8_t)(tg_get_be16(h) >> 4);
+	out->flow_label = tg_get_be32(h) & 0xfffff;
 	out->ttl = h[7];
 	out->ip_len = 40 + payload;
 	memcpy(out->src.b, h + 8, 16);
@@ -580,19 +568,19 @@ decode_ethertype(struct cursor *c, uint16_t type, struct tg_trace_pkt *out)
 		case ETHERTYPE_QINQ_9200:
 			if (!has(c, 4))
 				return missing(c, 4, TG_TRACE_OTHER);
-			type = rd16(c->p + 2);
+			type = tg_get_be16(c->p + 2);
 			advance(c, 4);
 			continue;
 		case ETHERTYPE_PBB:
 			if (!has(c, 18))
 				return missing(c, 18, TG_TRACE_OTHER);
-			type = rd16(c->p + 16);
+			type = tg_get_be16(c->p + 16);
 			advance(c, 18);
 			continue;
 		case ETHERTYPE_FABRICPATH:
 			if (!has(c, 16))
 				return missing(c, 16, TG_TRACE_OTHER);
-			type = rd16(c->p + 14);
+			type = tg_get_be16(c->p + 14);
 			advance(c, 16);
 			continue;
 		default:
@@ -609,7 +597,7 @@ decode_ethernet(struct cursor *c, struct tg_trace_pkt *out)
 
 	if (!has(c, 14))
 		return missing(c, 14, TG_TRACE_OTHER);
-	uint16_t type = rd16(c->p + 12);
+	uint16_t type = tg_get_be16(c->p + 12);
 
 	advance(c, 14);
 	if (type > ETHER_MAX_LENGTH_FIELD)
@@ -619,7 +607,7 @@ decode_ethernet(struct cursor *c, struct tg_trace_pkt *out)
 		return missing(c, 8, TG_TRACE_NOT_IP);
 	if (memcmp(c->p, snap, sizeof(snap)) != 0)
 		return TG_TRACE_NOT_IP;
-	type = rd16(c->p + 6);
+	type = tg_get_be16(c->p + 6);
 	advance(c, 8);
 	return decode_ethertype(c, type, out);
 }
@@ -645,7 +633,7 @@ decode_ppp(struct cursor *c, struct tg_trace_pkt *out)
 	} else {
 		if (!has(c, 2))
 			return missing(c, 2, TG_TRACE_OTHER);
-		proto = rd16(c->p);
+		proto = tg_get_be16(c->p);
 		advance(c, 2);
 	}
 	switch (proto) {
@@ -669,7 +657,7 @@ decode_chdlc(struct cursor *c, struct tg_trace_pkt *out)
 {
 	if (!has(c, 4))
 		return missing(c, 4, TG_TRACE_OTHER);
-	uint16_t type = rd16(c->p + 2);
+	uint16_t type = tg_get_be16(c->p + 2);
 
 	advance(c, 4);
 	return decode_ethertype(c, type, out);
@@ -701,10 +689,10 @@ decode_null(struct cursor *c, bool network_order, struct tg_trace_pkt *out)
 {
 	if (!has(c, 4))
 		return missing(c, 4, TG_TRACE_OTHER);
-	uint32_t af = network_order ? rd32(c->p) : rd32le(c->p);
+	uint32_t af = network_order ? tg_get_be32(c->p) : rd32le(c->p);
 
 	if (!network_order && (af & 0xffff) == 0)
-		af = rd32(c->p);
+		af = tg_get_be32(c->p);
 	advance(c, 4);
 	if (af == 2)
 		return decode_ipv4(c, out);
@@ -744,7 +732,7 @@ decode_cooked(struct cursor *c, uint32_t hlen, uint32_t type_at,
 {
 	if (!has(c, hlen))
 		return missing(c, hlen, TG_TRACE_OTHER);
-	uint16_t type = rd16(c->p + type_at);
+	uint16_t type = tg_get_be16(c->p + type_at);
 
 	advance(c, hlen);
 	return decode_ethertype(c, type, out);

@@ -6,16 +6,11 @@
  * A checksum verifies when the one's complement sum over what it covers,
  * the checksum field included, folds to 0xffff (RFC 1071).
  */
+#include "tg_bytes.h"
 #include "tg_cksum.h"
 #include "tg_trace.h"
 
 #define VERIFIED 0xffff
-
-static inline uint16_t
-rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
 
 /* The decoder checked that the whole IPv4 header was captured. */
 static enum tg_trace_cksum
@@ -61,9 +56,9 @@ verify_l4(const uint8_t *frame, const struct tg_trace_pkt *p)
 	if (p->first_fragment || end > p->cap_len)
 		return TG_TRACE_CKSUM_CUT;
 	if (p->proto == TG_PROTO_UDP) {
-		uint32_t ulen = rd16(l4 + 4);
+		uint32_t ulen = tg_get_be16(l4 + 4);
 
-		if (rd16(l4 + 6) == 0)	/* IPv6 makes it mandatory */
+		if (tg_get_be16(l4 + 6) == 0)	/* IPv6 makes it mandatory */
 			return p->ip_version == 4 ? TG_TRACE_CKSUM_ABSENT
 						  : TG_TRACE_CKSUM_BAD;
 		if (ulen != 0 && ulen <= len)	/* 0: jumbogram/offload */
