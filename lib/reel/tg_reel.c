@@ -198,7 +198,8 @@ describe(const struct tg_reel *r, struct slot *s, const struct tg_synth_pkt *p)
 		/* ICMPv6 covers the pseudo-header; ICMPv4 does not. */
 		s->l4_cksum_at = (uint8_t)(l4 + 2);
 	}
-	s->l4_cksum0 = s->l4_cksum_at ? tg_get_be16(p->buf + s->l4_cksum_at) : 0;
+	s->l4_cksum0 = s->l4_cksum_at ? tg_get_be16(p->buf + s->l4_cksum_at)
+				      : 0;
 	/* A UDP datagram sent without a checksum stays without one. */
 	if ((s->flags & (SLOT_UDP | SLOT_L4_PSEUDO)) == SLOT_UDP &&
 	    s->l4_cksum0 == 0)

@@ -302,7 +302,8 @@ is_udp_tunnel(uint16_t port, const uint8_t *p, uint32_t n, uint32_t len)
 		return n >= 8 && (p[0] & 0xf0) == 0 && (p[0] & 0x0c) == 0x0c;
 	case 6081:	/* Geneve: version 0, Ethernet or IP inside */
 		return n >= 8 && (p[0] >> 6) == 0 &&
-		       (tg_get_be16(p + 2) == 0x6558 || tg_get_be16(p + 2) == 0x0800 ||
+		       (tg_get_be16(p + 2) == 0x6558 ||
+			tg_get_be16(p + 2) == 0x0800 ||
 			tg_get_be16(p + 2) == 0x86dd);
 	case 2152:	/* GTP-U version 1, a G-PDU, its length exact */
 		return n >= 8 && (p[0] >> 5) == 1 && (p[0] & 0x10) &&
