@@ -85,16 +85,6 @@ new_carrier(struct tg_player *pl)
 	return m;
 }
 
-static uint32_t
-pow2_at_least(uint64_t n)
-{
-	uint32_t p = 1;
-
-	while (p < n && p < (1u << 31))
-		p <<= 1;
-	return p;
-}
-
 /* The ring of carriers, as many again in reserve to take the place of
  * those set aside, and a bit per frame for those still out in one. All
  * are made here: playing allocates none. */
@@ -102,8 +92,10 @@ static int
 make_carriers(struct tg_player *pl, const char *name, int socket,
 	      uint32_t in_flight, char *err, size_t errlen)
 {
-	uint32_t n = pow2_at_least(in_flight > MIN_CARRIERS ? in_flight
-							    : MIN_CARRIERS);
+	uint32_t n = rte_align32pow2(RTE_MAX(in_flight, MIN_CARRIERS));
+	/* Places beyond the reel's slots would never be used (a reel holds
+	 * far fewer than 2^31 packets). */
+	uint32_t enough = rte_align32pow2((uint32_t)pl->info.packets);
 	uint64_t words = (pl->info.packets + 63) / 64;
 	char pool[RTE_MEMPOOL_NAMESIZE];
 
@@ -111,9 +103,8 @@ make_carriers(struct tg_player *pl, const char *name, int socket,
 	pl->shinfo->free_cb = frame_freed;
 	pl->shinfo->fcb_opaque = pl->shinfo;
 	rte_mbuf_ext_refcnt_set(pl->shinfo, 1);
-	/* Places beyond the reel's slots would never be used. */
-	if (n > pow2_at_least(pl->info.packets))
-		n = pow2_at_least(pl->info.packets);
+	if (n > enough)
+		n = enough;
 	pl->carrier_mask = n - 1;
 	snprintf(pool, sizeof(pool), "reelm_%s", name);
 	pl->carriers = calloc(n, sizeof(*pl->carriers));
