@@ -30,18 +30,6 @@
 /* After the stop, how long a worker may take to close its outputs. */
 #define STOP_GRACE_S 30.0
 
-struct port_totals {
-	uint64_t packets;
-	uint64_t bytes;
-	uint64_t drops;
-	uint64_t flows_active;
-	uint64_t flows_started;
-	uint64_t flows_refused;
-	uint64_t sessions;
-	uint64_t pacing_p99_ns;	/* the worst worker's */
-	uint64_t elapsed_ns;	/* the longest worker's run */
-};
-
 static double
 now_seconds(void)
 {
@@ -51,39 +39,18 @@ now_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static uint64_t
-load(const atomic_uint_fast64_t *v)
+/* Add up what every worker serving port `p` has counted. */
+void
+tg_run_port_counts(const struct tg_run *run, const struct tg_port *p,
+		   struct tg_counts *sum)
 {
-	return atomic_load_explicit(v, memory_order_relaxed);
-}
-
-/* Sum what every worker serving port `p` has counted. */
-static void
-port_totals(const struct tg_run *run, const struct tg_port *p,
-	    struct port_totals *t)
-{
-	memset(t, 0, sizeof(*t));
+	memset(sum, 0, sizeof(*sum));
 	for (unsigned w = 0; w < run->cfg->n_workers; w++) {
 		const struct tg_worker *wk = &run->workers[w];
 
-		for (unsigned i = 0; i < wk->n_ports; i++) {
-			const struct tg_worker_counters *c =
-				&wk->ports[i].counters;
-
-			if (wk->ports[i].port != p)
-				continue;
-			t->packets += load(&c->packets);
-			t->bytes += load(&c->bytes);
-			t->drops += load(&c->drops);
-			t->flows_active += load(&c->flows_active);
-			t->flows_started += load(&c->flows_started);
-			t->flows_refused += load(&c->flows_refused);
-			t->sessions += load(&c->sessions);
-			if (load(&c->pacing_p99_ns) > t->pacing_p99_ns)
-				t->pacing_p99_ns = load(&c->pacing_p99_ns);
-			if (load(&c->elapsed_ns) > t->elapsed_ns)
-				t->elapsed_ns = load(&c->elapsed_ns);
-		}
+		for (unsigned i = 0; i < wk->n_ports; i++)
+			if (wk->ports[i].port == p)
+				tg_counts_add(sum, &wk->ports[i].counters);
 	}
 }
 
@@ -98,12 +65,16 @@ clamp(double v, double lo, double hi)
 static void
 rate_step(struct tg_worker_port *wp, struct tg_rate_ctl *rc)
 {
-	const struct tg_worker_counters *c = &wp->counters;
+	struct tg_counts c = { 0 };
 	double target = wp->rate_share;
-	uint64_t sent = wp->port->cfg->rate.kind == TG_RATE_PPS
-			? load(&c->packets) : load(&c->bytes) * 8;
-	uint64_t t = load(&c->elapsed_ns), model = load(&c->model_ns);
+	uint64_t sent, t, model;
 	double behind_s, kept;
+
+	tg_counts_add(&c, &wp->counters);
+	sent = wp->port->cfg->rate.kind == TG_RATE_PPS ? c.packets
+						       : c.bytes * 8;
+	t = c.elapsed_ns;
+	model = c.model_ns;
 
 	if (rc->sessions == 0) {
 		rc->sessions = (uint32_t)atomic_load_explicit(
@@ -166,7 +137,8 @@ watch_workers(struct tg_run *run, double now)
 	for (unsigned w = 0; w < run->cfg->n_workers; w++) {
 		const struct tg_worker *wk = &run->workers[w];
 		struct tg_watch *wt = &run->watch[w];
-		uint64_t beat = load(&wk->heartbeat);
+		uint64_t beat = atomic_load_explicit(&wk->heartbeat,
+						     memory_order_relaxed);
 
 		if (wt->since == 0 || beat != wt->heartbeat) {
 			wt->heartbeat = beat;
@@ -195,13 +167,13 @@ all_finished(const struct tg_run *run)
 }
 
 static void
-print_live(const struct tg_run *run, struct port_totals *last,
+print_live(const struct tg_run *run, struct tg_counts *last,
 	   double elapsed, double interval)
 {
 	for (unsigned i = 0; i < run->cfg->n_ports; i++) {
-		struct port_totals t;
+		struct tg_counts t;
 
-		port_totals(run, &run->ports[i], &t);
+		tg_run_port_counts(run, &run->ports[i], &t);
 		printf("[%7.1fs] %-10s %12.0f pkt/s %10.2f Mbit/s  "
 		       "flows %8" PRIu64 "  drops %" PRIu64,
 		       elapsed, run->cfg->ports[i].name,
@@ -247,7 +219,7 @@ wait_workers(struct tg_run *run)
 double
 tg_control_loop(struct tg_run *run, const volatile sig_atomic_t *signalled)
 {
-	struct port_totals last[TG_MAX_PORTS] = { 0 };
+	struct tg_counts last[TG_MAX_PORTS] = { 0 };
 	const struct timespec poll = { 0, POLL_NS };
 	double start = now_seconds(), next = start + run->cfg->stats_interval;
 	double prev = start, next_step = start + RATE_STEP_S;
@@ -304,7 +276,7 @@ print_pacing(const struct tg_run *run, const struct tg_port *p)
 
 /* A rate target against what the port did over its workers' run time. */
 static void
-print_rate(const struct tg_port_cfg *pc, const struct port_totals *t)
+print_rate(const struct tg_port_cfg *pc, const struct tg_counts *t)
 {
 	bool pps = pc->rate.kind == TG_RATE_PPS;
 	double seconds = (double)t->elapsed_ns * 1e-9, done;
@@ -382,9 +354,9 @@ tg_control_summary(const struct tg_run *run, double seconds)
 	printf("summary: %.2f s\n", seconds);
 	for (unsigned i = 0; i < run->cfg->n_ports; i++) {
 		const struct tg_port_cfg *pc = &run->cfg->ports[i];
-		struct port_totals t;
+		struct tg_counts t;
 
-		port_totals(run, &run->ports[i], &t);
+		tg_run_port_counts(run, &run->ports[i], &t);
 		printf("  %-10s packets %" PRIu64 "  bytes %" PRIu64
 		       "  flows %" PRIu64 " (refused %" PRIu64 ")  drops %"
 		       PRIu64 "  avg %.0f pkt/s %.2f Mbit/s\n",

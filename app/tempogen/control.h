@@ -42,6 +42,10 @@ struct tg_run {
 	unsigned hung;			/* workers that stopped responding */
 };
 
+/* Add up what every worker serving port `p` has counted. */
+void tg_run_port_counts(const struct tg_run *run, const struct tg_port *p,
+			struct tg_counts *sum);
+
 /* A worker whose loop has not gone round for this long is reported as
  * not responding, and the run stops. */
 #define TG_WORKER_HUNG_S 3.0

@@ -9,15 +9,12 @@
 
 #include "telemetry.h"
 
-/* The published counters, by name: a new field of struct
- * tg_worker_counters is one more line here. Over several workers counts
- * add up; times (pacing percentiles, backlog) report the worst worker. */
-#define COUNTER(f) { #f, offsetof(struct tg_worker_counters, f), false }
-#define WORST(f) { #f, offsetof(struct tg_worker_counters, f), true }
+/* The published counters, by name (struct tg_counts, worker.h, says
+ * how they add up over several workers). */
+#define COUNTER(f) { #f, offsetof(struct tg_counts, f) }
 static const struct {
 	const char *name;
 	size_t off;
-	bool worst;
 } counters[] = {
 	COUNTER(packets),
 	COUNTER(bytes),
@@ -26,10 +23,10 @@ static const struct {
 	COUNTER(flows_started),
 	COUNTER(flows_refused),
 	COUNTER(sessions),
-	WORST(backlog_ns),
-	WORST(pacing_p50_ns),
-	WORST(pacing_p99_ns),
-	WORST(pacing_max_ns),
+	COUNTER(backlog_ns),
+	COUNTER(pacing_p50_ns),
+	COUNTER(pacing_p99_ns),
+	COUNTER(pacing_max_ns),
 };
 #define N_COUNTERS (sizeof(counters) / sizeof(counters[0]))
 
@@ -41,55 +38,49 @@ static const struct {
 static _Atomic(const struct tg_run *) tel_run;
 
 struct sums {
-	uint64_t v[N_COUNTERS];
+	struct tg_counts counts;
 	uint64_t capture_drops;
 };
 
 static void
-add_counters(struct sums *s, const struct tg_worker_port *wp)
-{
-	for (size_t i = 0; i < N_COUNTERS; i++) {
-		uint64_t v = atomic_load_explicit(
-			(const atomic_uint_fast64_t *)((const char *)&wp->counters +
-						       counters[i].off),
-			memory_order_relaxed);
-
-		if (!counters[i].worst)
-			s->v[i] += v;
-		else if (v > s->v[i])
-			s->v[i] = v;
-	}
-}
-
-static void
 port_sums(const struct tg_run *run, unsigned port, struct sums *s)
 {
-	memset(s, 0, sizeof(*s));
-	for (unsigned w = 0; w < run->cfg->n_workers; w++)
-		for (unsigned i = 0; i < run->workers[w].n_ports; i++)
-			if (run->workers[w].ports[i].port == &run->ports[port])
-				add_counters(s, &run->workers[w].ports[i]);
+	tg_run_port_counts(run, &run->ports[port], &s->counts);
 	s->capture_drops = tg_capture_port_drops(run->capture, port);
 }
 
 static void
 worker_sums(const struct tg_worker *wk, struct sums *s)
 {
-	memset(s, 0, sizeof(*s));
 	for (unsigned i = 0; i < wk->n_ports; i++) {
-		add_counters(s, &wk->ports[i]);
+		tg_counts_add(&s->counts, &wk->ports[i].counters);
 		if (wk->ports[i].tap != NULL)
 			s->capture_drops += tg_tap_drops(wk->ports[i].tap);
 	}
+}
+
+/* Every port's: the times the worst over all ports, the capture's drops
+ * with those of its files. */
+static void
+total_sums(const struct tg_run *run, struct sums *s)
+{
+	for (unsigned w = 0; w < run->cfg->n_workers; w++)
+		worker_sums(&run->workers[w], s);
+	s->capture_drops = 0;
+	for (unsigned p = 0; p < run->cfg->n_ports; p++)
+		s->capture_drops += tg_capture_port_drops(run->capture, p);
 }
 
 static void
 put_sums(struct rte_tel_data *d, const struct sums *s)
 {
 	for (size_t i = 0; i < N_COUNTERS; i++) {
-		rte_tel_data_add_dict_u64(d, counters[i].name, s->v[i]);
+		uint64_t v = *(const uint64_t *)((const char *)&s->counts +
+						 counters[i].off);
+
+		rte_tel_data_add_dict_u64(d, counters[i].name, v);
 		if (strcmp(counters[i].name, "bytes") == 0)
-			rte_tel_data_add_dict_u64(d, "bits", s->v[i] * 8);
+			rte_tel_data_add_dict_u64(d, "bits", v * 8);
 	}
 	rte_tel_data_add_dict_u64(d, "capture_drops", s->capture_drops);
 }
@@ -117,7 +108,7 @@ static int
 cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	const struct tg_run *run = atomic_load(&tel_run);
-	struct sums total, s;
+	struct sums total;
 
 	(void)cmd;
 	rte_tel_data_start_dict(d);
@@ -126,12 +117,7 @@ cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	if (params != NULL && params[0] != '\0')
 		return one_port(run, params, d);
 	memset(&total, 0, sizeof(total));
-	for (unsigned p = 0; p < run->cfg->n_ports; p++) {
-		port_sums(run, p, &s);
-		for (size_t i = 0; i < N_COUNTERS; i++)
-			total.v[i] += s.v[i];
-		total.capture_drops += s.capture_drops;
-	}
+	total_sums(run, &total);
 	put_sums(d, &total);
 	return 0;
 }
@@ -149,7 +135,7 @@ cmd_worker(const char *cmd, const char *params, struct rte_tel_data *d)
 		return -1;
 	lcore = strtoul(params, &end, 10);
 	for (unsigned w = 0; *end == '\0' && w < run->cfg->n_workers; w++) {
-		struct sums s;
+		struct sums s = { 0 };
 
 		if (run->workers[w].lcore != lcore)
 			continue;

@@ -694,6 +694,36 @@ close_pcaps(struct tg_worker *w)
 	}
 }
 
+static uint64_t
+load(const atomic_uint_fast64_t *v)
+{
+	return atomic_load_explicit(v, memory_order_relaxed);
+}
+
+static void
+keep_worst(uint64_t *worst, const atomic_uint_fast64_t *v)
+{
+	*worst = RTE_MAX(*worst, load(v));
+}
+
+void
+tg_counts_add(struct tg_counts *sum, const struct tg_worker_counters *c)
+{
+	sum->packets += load(&c->packets);
+	sum->bytes += load(&c->bytes);
+	sum->drops += load(&c->drops);
+	sum->flows_active += load(&c->flows_active);
+	sum->flows_started += load(&c->flows_started);
+	sum->flows_refused += load(&c->flows_refused);
+	sum->sessions += load(&c->sessions);
+	keep_worst(&sum->elapsed_ns, &c->elapsed_ns);
+	keep_worst(&sum->model_ns, &c->model_ns);
+	keep_worst(&sum->backlog_ns, &c->backlog_ns);
+	keep_worst(&sum->pacing_p50_ns, &c->pacing_p50_ns);
+	keep_worst(&sum->pacing_p99_ns, &c->pacing_p99_ns);
+	keep_worst(&sum->pacing_max_ns, &c->pacing_max_ns);
+}
+
 int
 tg_worker_main(void *arg)
 {

@@ -44,6 +44,28 @@ struct tg_worker_counters {
 	atomic_uint_fast64_t pacing_max_ns;
 } __rte_cache_aligned;
 
+/* What counters said at one moment, over one or several workers: counts
+ * add up, times (run, model clock, backlog, lateness) are the worst
+ * worker's. */
+struct tg_counts {
+	uint64_t packets;
+	uint64_t bytes;
+	uint64_t drops;
+	uint64_t flows_active;
+	uint64_t flows_started;
+	uint64_t flows_refused;
+	uint64_t sessions;
+	uint64_t elapsed_ns;
+	uint64_t model_ns;
+	uint64_t backlog_ns;
+	uint64_t pacing_p50_ns;
+	uint64_t pacing_p99_ns;
+	uint64_t pacing_max_ns;
+};
+
+/* Add what one worker counted for one port to `sum` (zeroed to begin). */
+void tg_counts_add(struct tg_counts *sum, const struct tg_worker_counters *c);
+
 /* Written by the control lcore, read by the worker: the population a
  * rate target asks for. Its own cache line, read-mostly. */
 struct tg_worker_setting {
