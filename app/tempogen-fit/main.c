@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tg_clock.h"
 #include "tg_fit.h"
 #include "tg_flows.h"
 #include "tg_model.h"
@@ -165,15 +166,6 @@ parse_args(int argc, char **argv, struct fit_opts *o)
 }
 
 static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t
 file_size(const struct tg_trace *t, uint32_t index)
 {
 	const struct tg_trace_file *f = tg_trace_file(t, index);
@@ -186,7 +178,7 @@ static void
 progress_print(struct progress *pr, const struct tg_trace *t, bool last)
 {
 	const struct tg_trace_stats *st = tg_trace_stats(t);
-	double secs = (double)(now_ns() - pr->start_ns) / 1e9;
+	double secs = (double)(tg_clock_ns(CLOCK_MONOTONIC) - pr->start_ns) / 1e9;
 	double mb = (double)pr->bytes_done / 1e6;
 
 	fprintf(stderr, "\rfiles %u/%u  packets %llu  %.1f MB  %.1f MB/s ",
@@ -203,8 +195,8 @@ progress_file(struct progress *pr, const struct tg_trace *t, uint32_t file)
 {
 	while (pr->file < file)
 		pr->bytes_done += file_size(t, pr->file++);
-	if (pr->show && now_ns() - pr->last_ns >= PROGRESS_EVERY_NS) {
-		pr->last_ns = now_ns();
+	if (pr->show && tg_clock_ns(CLOCK_MONOTONIC) - pr->last_ns >= PROGRESS_EVERY_NS) {
+		pr->last_ns = tg_clock_ns(CLOCK_MONOTONIC);
 		progress_print(pr, t, false);
 	}
 }
@@ -399,7 +391,7 @@ fit(const char *prog, const struct fit_opts *o)
 		fprintf(stderr, "%s: out of memory\n", prog);
 		goto out;
 	}
-	pr.start_ns = pr.last_ns = now_ns();
+	pr.start_ns = pr.last_ns = tg_clock_ns(CLOCK_MONOTONIC);
 	if (read_captures(prog, t, flows, &pr) != 0) {
 		status = o->strict ? EXIT_USAGE : EXIT_RUNTIME;
 		goto out;
@@ -418,7 +410,7 @@ fit(const char *prog, const struct fit_opts *o)
 		goto out;
 	print_summary(strcmp(o->output, "-") ? stdout : stderr, t, flows,
 		      &fstats, &model,
-		      (double)(now_ns() - pr.start_ns) / 1e9, pr.bytes_done);
+		      (double)(tg_clock_ns(CLOCK_MONOTONIC) - pr.start_ns) / 1e9, pr.bytes_done);
 	status = 0;
 out:
 	tg_model_free(&model);

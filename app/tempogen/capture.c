@@ -17,6 +17,7 @@
 #include <rte_ring.h>
 
 #include "capture.h"
+#include "tg_clock.h"
 #include "tg_pcap.h"
 #include "worker.h"
 
@@ -130,15 +131,6 @@ tg_capture_mbufs(const struct tg_port_cfg *pc)
 	return pc->capture_path[0] ? TAP_RING + TAP_CACHE_SLACK : 0;
 }
 
-static uint64_t
-realtime_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static int
 register_ts_field(struct tg_capture *c, char *err, size_t errlen)
 {
@@ -208,7 +200,7 @@ tg_capture_create(const struct tg_config *cfg, struct tg_capture **out,
 		}
 	}
 	c->base_tsc = rte_rdtsc();
-	c->base_ns = realtime_ns();
+	c->base_ns = tg_clock_ns(CLOCK_REALTIME);
 	c->ns_per_tick = 1e9 / (double)rte_get_tsc_hz();
 	return 0;
 }

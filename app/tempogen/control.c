@@ -8,6 +8,7 @@
 #include <rte_lcore.h>
 
 #include "control.h"
+#include "tg_clock.h"
 
 #define POLL_NS 10000000L	/* look at the workers every 10 ms */
 /* Rate targets. The worker's model clock holds whenever the port is at
@@ -33,10 +34,7 @@
 static double
 now_seconds(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+	return (double)tg_clock_ns(CLOCK_MONOTONIC) * 1e-9;
 }
 
 /* Add up what every worker serving port `p` has counted. */

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tg_clock.h"
 #include "tg_pcap.h"
 
 #define PCAP_MAGIC_NSEC 0xa1b23c4du
@@ -87,15 +88,6 @@ whole_records(const uint8_t *buf, size_t len, uint64_t *frames)
 	return off;
 }
 
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* Write all of buf, holding `frames` records (0: the file header). A
  * short write (disk full, file size limit) may leave part of buf on disk:
  * the file keeps the whole records of that part and is cut back after the
@@ -104,7 +96,7 @@ static int
 write_all(struct disk *d, const uint8_t *buf, size_t len, uint64_t frames)
 {
 	size_t done = 0, keep;
-	uint64_t kept = 0, t0 = now_ns();
+	uint64_t kept = 0, t0 = tg_clock_ns(CLOCK_MONOTONIC);
 	ssize_t n = 0;
 
 	while (done < len) {
@@ -116,7 +108,7 @@ write_all(struct disk *d, const uint8_t *buf, size_t len, uint64_t frames)
 			goto failed;
 		done += (size_t)n;
 	}
-	d->write_ns += now_ns() - t0;
+	d->write_ns += tg_clock_ns(CLOCK_MONOTONIC) - t0;
 	d->bytes += len;
 	d->frames += frames;
 	return 0;
