@@ -22,7 +22,7 @@
  * does (a stall of milliseconds to seconds with millions of entries);
  * only a period that runs out of entries first moves the rest at once.
  * The entries of the current near bucket, and any pushed before it, wait
- * in a small binary heap that orders them by time and start order.
+ * in a binary heap that orders them by time and start order.
  */
 #ifndef TG_TIMERWHEEL_H
 #define TG_TIMERWHEEL_H
@@ -47,6 +47,15 @@ _Static_assert(sizeof(struct tg_tw_node) == 16,
 
 #define TG_TW_IDLE 0	/* link of a slot that is not queued (calloc'd) */
 
+/* An entry of the due heap: its own copy of the slot's keys, so that
+ * ordering the heap reads only the heap (contiguous, in cache) and never
+ * the nodes, which with millions of flows are scattered far out of it. */
+struct tg_tw_due {
+	uint64_t time_ns;
+	uint32_t seq;
+	uint32_t slot;
+};
+
 /* A ring's list heads and occupancy: bit i of bits[i / 64], and bit j of
  * sum[j / 64] when bits[j] has any. */
 struct tg_tw_ring {
@@ -63,12 +72,15 @@ struct tg_timerwheel {
 	uint32_t n;			/* slots queued */
 	uint64_t cur;			/* start of the current near bucket */
 	uint64_t period;		/* the current period */
-	uint32_t *due;			/* heap of slots before cur's bucket end */
+	struct tg_tw_due *due;		/* heap of slots before cur's bucket
+					 * end */
 	uint32_t n_due;
 	uint32_t due_cap;
 	uint32_t due_limit;		/* the heap grows no further (tests) */
 	uint32_t spill;			/* due slots the heap could not take */
 	uint32_t first;			/* the slot that pops next */
+	uint64_t first_time;		/* ... and its time: the node of
+					 * `first` is seldom in cache */
 	uint32_t moving;		/* next period's far list, on its way
 					 * to the near ring */
 	uint32_t overflow;		/* beyond the far ring */
@@ -133,7 +145,7 @@ tg_timerwheel_first(const struct tg_timerwheel *w)
 static inline uint64_t
 tg_timerwheel_first_time(const struct tg_timerwheel *w)
 {
-	return w->node[w->first].time_ns;
+	return w->first_time;
 }
 
 #endif /* TG_TIMERWHEEL_H */

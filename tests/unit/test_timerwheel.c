@@ -3,8 +3,8 @@
  * workloads it pops in the same order as a plain reference (the earliest
  * by time, ties by serial start order, found by a scan), with equal times,
  * times at and before the last pop, far-future times, start orders that
- * wrap, times lowered in place and rebuilt, and a due heap that cannot
- * grow.
+ * wrap, times lowered in place and rebuilt, a due heap that cannot
+ * grow, and one that grows deep.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -273,6 +273,61 @@ test_next_period_on_its_way(void **state)
 	tg_timerwheel_free(&w);
 }
 
+/* Many flows make a bucket of many entries, so the due heap grows deep
+ * (and is copied as it grows): pushed in a random order, interleaved with
+ * pops, they still come out by time, then start order. */
+#define CROWD 200000
+
+struct crowd_key {
+	uint64_t time;
+	uint32_t seq;
+	uint32_t slot;
+};
+
+static int
+crowd_cmp(const void *a, const void *b)
+{
+	const struct crowd_key *x = a, *y = b;
+
+	if (x->time != y->time)
+		return x->time < y->time ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void
+test_crowded_bucket(void **state)
+{
+	struct crowd_key *keys = malloc(CROWD * sizeof(*keys));
+	struct tg_timerwheel w;
+	struct tg_rng rng;
+	uint32_t popped = 0;
+
+	(void)state;
+	assert_non_null(keys);
+	tg_rng_seed(&rng, 11, 0);
+	assert_int_equal(tg_timerwheel_init(&w, CROWD), 0);
+	for (uint32_t i = 0; i < CROWD; i++) {
+		/* Within one 16 us bucket, many times equal. */
+		keys[i] = (struct crowd_key){
+			.time = 1000000 + tg_rng_below(&rng, 4000),
+			.seq = i, .slot = (uint32_t)((i * 7919ull) % CROWD) };
+		tg_timerwheel_push(&w, keys[i].slot, keys[i].time, keys[i].seq);
+	}
+	qsort(keys, CROWD, sizeof(*keys), crowd_cmp);
+	for (; popped < CROWD / 2; popped++)
+		assert_int_equal(tg_timerwheel_pop(&w), keys[popped].slot);
+	/* Pushed back at their own keys, they come out again in place. */
+	for (uint32_t i = popped - 1000; i < popped; i++)
+		tg_timerwheel_push(&w, keys[i].slot, keys[i].time, keys[i].seq);
+	for (popped -= 1000; popped < CROWD; popped++) {
+		assert_true(tg_timerwheel_first_time(&w) == keys[popped].time);
+		assert_int_equal(tg_timerwheel_pop(&w), keys[popped].slot);
+	}
+	assert_true(tg_timerwheel_empty(&w));
+	tg_timerwheel_free(&w);
+	free(keys);
+}
+
 static void
 test_clear(void **state)
 {
@@ -309,6 +364,7 @@ main(void)
 		cmocka_unit_test(test_equal_times_wrap),
 		cmocka_unit_test(test_push_before_current),
 		cmocka_unit_test(test_clear),
+		cmocka_unit_test(test_crowded_bucket),
 		cmocka_unit_test(test_next_period_on_its_way),
 	};
 
