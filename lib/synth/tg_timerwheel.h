@@ -22,7 +22,7 @@
  * does (a stall of milliseconds to seconds with millions of entries);
  * only a period that runs out of entries first moves the rest at once.
  * The entries of the current near bucket, and any pushed before it, wait
- * in a binary heap that orders them by time and start order.
+ * in a 4-ary heap that orders them by time and start order.
  */
 #ifndef TG_TIMERWHEEL_H
 #define TG_TIMERWHEEL_H
