@@ -2476,6 +2476,17 @@ fx_event(struct tg_synth *s, struct flow *f, uint64_t now, uint64_t *next,
 	return ok;
 }
 
+/* Every line of a flow's state: its 176 bytes span three or four. */
+static void
+prefetch_flow(const struct flow *f)
+{
+	const char *p = (const char *)f;
+
+	for (size_t at = 0; at < sizeof(*f); at += 64)
+		__builtin_prefetch(p + at);
+	__builtin_prefetch(p + sizeof(*f) - 1);
+}
+
 unsigned
 tg_synth_burst(struct tg_synth *s, struct tg_synth_pkt *pkts, unsigned n,
 	       uint64_t until_ns)
@@ -2523,8 +2534,7 @@ tg_synth_burst(struct tg_synth *s, struct tg_synth_pkt *pkts, unsigned n,
 		 * flows its state is far out of cache, so it is fetched
 		 * while this packet is written. */
 		if (!tg_timerwheel_empty(&s->wheel))
-			__builtin_prefetch(
-				&s->flows[tg_timerwheel_first(&s->wheel)]);
+			prefetch_flow(&s->flows[tg_timerwheel_first(&s->wheel)]);
 		if (f->action == ACT_EFFECT) {
 			wrote = fx_event(s, f, now, &next, &pkts[count]);
 		} else {

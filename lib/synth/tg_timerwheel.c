@@ -274,9 +274,11 @@ place(struct tg_timerwheel *w, uint32_t slot)
 {
 	uint64_t t = w->node[slot].time_ns;
 	uint64_t p = period_of(t);
-	uint64_t end = w->cur + (1ULL << TG_TW_BUCKET_SHIFT);
+	/* A bucket on its way to the heap takes its late comers there. */
+	uint64_t from = w->ahead != LINK_END ? w->ahead_start : w->cur;
+	uint64_t end = from + (1ULL << TG_TW_BUCKET_SHIFT);
 
-	if (t < end || end < w->cur) {
+	if (t < end || end < from) {
 		due_add(w, slot);
 	} else if (p <= w->period + 1) {
 		ring_add(w, &w->near, near_index(t), slot);
@@ -397,24 +399,55 @@ advance(struct tg_timerwheel *w)
 	}
 }
 
-/* After a change: the due heap takes what it can from the spill list, the
- * next period's far entries move on a few at a time, the current bucket
- * moves on if nothing is due, and `first` is the slot that pops next. */
+/* Move up to `n` entries of the bucket on its way into the due heap; the
+ * last one in makes it the current bucket. Each fetches the node after
+ * it, which the next step, a push or pop later, finds in cache. */
 static void
-settle(struct tg_timerwheel *w)
+send_ahead(struct tg_timerwheel *w, uint32_t n)
 {
-	uint32_t best;
+	for (; n > 0 && w->ahead != LINK_END; n--) {
+		uint32_t slot = slot_of(w->ahead);
 
-	while (w->spill != LINK_END && w->n_due < w->due_cap) {
-		uint32_t slot = slot_of(w->spill);
-
-		w->spill = w->node[slot].link;
+		w->ahead = w->node[slot].link;
+		if (w->ahead != LINK_END)
+			__builtin_prefetch(&w->node[slot_of(w->ahead)]);
 		due_add(w, slot);
+		if (w->ahead == LINK_END)
+			enter(w, w->ahead_start);
 	}
-	move_next_period(w, MOVE_STEP);
-	if (!due_any(w) && w->n > 0)
-		advance(w);
-	best = w->n_due > 0 ? w->due[0].slot : SLOT_NONE;
+}
+
+/* Once the heap pops from the current bucket, the next occupied bucket of
+ * the same period (a later period's waits for the far entries that move
+ * first) starts on its way. Looked for once per current bucket. */
+static void
+look_ahead(struct tg_timerwheel *w)
+{
+	uint32_t ci = near_index(w->cur), i;
+	uint64_t start;
+
+	if (w->ahead != LINK_END || w->looked_from == w->cur ||
+	    w->first_time < w->cur || w->first_time == UINT64_MAX)
+		return;
+	w->looked_from = w->cur;
+	i = ring_next(&w->near, (ci + 1) & (TG_TW_NEAR - 1));
+	if (i == UINT32_MAX || i == ci)
+		return;
+	start = w->cur + ((uint64_t)((i - ci) & (TG_TW_NEAR - 1))
+			  << TG_TW_BUCKET_SHIFT);
+	if (period_of(start) != w->period)
+		return;
+	w->ahead_start = start;
+	w->ahead = ring_take(&w->near, i);
+	__builtin_prefetch(&w->node[slot_of(w->ahead)]);
+}
+
+/* The slot that pops next and its time. */
+static void
+find_first(struct tg_timerwheel *w)
+{
+	uint32_t best = w->n_due > 0 ? w->due[0].slot : SLOT_NONE;
+
 	w->first_time = w->n_due > 0 ? w->due[0].time_ns : UINT64_MAX;
 	for (uint32_t l = w->spill; l != LINK_END; l = w->node[slot_of(l)].link) {
 		if (best == SLOT_NONE || slot_earlier(w, slot_of(l), best)) {
@@ -423,6 +456,35 @@ settle(struct tg_timerwheel *w)
 		}
 	}
 	w->first = best;
+	/* Its pop marks the node idle, and its next push writes it. */
+	if (best != SLOT_NONE)
+		__builtin_prefetch(&w->node[best], 1);
+}
+
+/* After a change: the due heap takes what it can from the spill list, the
+ * next period's far entries move on a few at a time, and so does the next
+ * bucket (all at once when the heap needs it), the current bucket moves
+ * on if nothing is due, and `first` is the slot that pops next. */
+static void
+settle(struct tg_timerwheel *w)
+{
+	while (w->spill != LINK_END && w->n_due < w->due_cap) {
+		uint32_t slot = slot_of(w->spill);
+
+		w->spill = w->node[slot].link;
+		due_add(w, slot);
+	}
+	move_next_period(w, MOVE_STEP);
+	send_ahead(w, 1);
+	if (!due_any(w) && w->n > 0 && w->ahead == LINK_END)
+		advance(w);
+	find_first(w);
+	/* What is still on its way comes before what the heap has left. */
+	if (w->ahead != LINK_END && w->first_time >= w->ahead_start) {
+		send_ahead(w, UINT32_MAX);
+		find_first(w);
+	}
+	look_ahead(w);
 }
 
 /* Everything empty, the current bucket the one of time `t`. */
@@ -435,6 +497,8 @@ reset(struct tg_timerwheel *w, uint64_t t)
 	w->spill = LINK_END;
 	w->moving = LINK_END;
 	w->overflow = LINK_END;
+	w->ahead = LINK_END;
+	w->looked_from = UINT64_MAX;
 	w->first = SLOT_NONE;
 	w->first_time = UINT64_MAX;
 	w->cur = t >> TG_TW_BUCKET_SHIFT << TG_TW_BUCKET_SHIFT;

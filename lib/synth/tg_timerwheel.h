@@ -22,7 +22,10 @@
  * does (a stall of milliseconds to seconds with millions of entries);
  * only a period that runs out of entries first moves the rest at once.
  * The entries of the current near bucket, and any pushed before it, wait
- * in a 4-ary heap that orders them by time and start order.
+ * in a 4-ary heap that orders them by time and start order. While they
+ * pop, the next occupied bucket of the period moves into the heap one
+ * entry per push or pop, the node after it fetched ahead: a bucket taken
+ * at once is a walk of its list, a cache miss per entry in a row.
  */
 #ifndef TG_TIMERWHEEL_H
 #define TG_TIMERWHEEL_H
@@ -84,6 +87,11 @@ struct tg_timerwheel {
 	uint32_t moving;		/* next period's far list, on its way
 					 * to the near ring */
 	uint32_t overflow;		/* beyond the far ring */
+	uint32_t ahead;			/* the next near bucket's list, on its
+					 * way to the due heap */
+	uint64_t ahead_start;		/* ... that bucket's start */
+	uint64_t looked_from;		/* `cur` when a bucket to send ahead
+					 * was last looked for */
 	struct tg_tw_ring near;
 	struct tg_tw_ring far;
 };
