@@ -11,6 +11,7 @@
  * the flows are that many) misses the cache half as often as a binary
  * heap's. */
 #define DUE_ARITY 4
+#define DUE_SHRINK_FROM (1u << 16)	/* entries; a smaller heap stays */
 #define DUE_PAD (64 / sizeof(struct tg_tw_due) - 1)
 _Static_assert(DUE_ARITY * sizeof(struct tg_tw_due) == 64,
 	       "a node's children fill one cache line");
@@ -99,16 +100,12 @@ due_sift_down(struct tg_timerwheel *w, uint32_t i, struct tg_tw_due e)
 	w->due[i] = e;
 }
 
+/* Room for `want` entries (at least n_due), aligned for DUE_ARITY. */
 static bool
-due_grow(struct tg_timerwheel *w)
+due_resize(struct tg_timerwheel *w, uint64_t want)
 {
-	uint64_t want = w->due_cap ? 2 * (uint64_t)w->due_cap : DUE_MIN;
 	struct tg_tw_due *p;
 
-	if (want > w->due_limit)
-		want = w->due_limit;
-	if (want <= w->due_cap)
-		return false;
 	p = aligned_alloc(64, ((want + DUE_PAD) * sizeof(*p) + 63) & ~63ull);
 	if (p == NULL)
 		return false;
@@ -119,6 +116,25 @@ due_grow(struct tg_timerwheel *w)
 	w->due = p + DUE_PAD;
 	w->due_cap = (uint32_t)want;
 	return true;
+}
+
+static bool
+due_grow(struct tg_timerwheel *w)
+{
+	uint64_t want = w->due_cap ? 2 * (uint64_t)w->due_cap : DUE_MIN;
+
+	if (want > w->due_limit)
+		want = w->due_limit;
+	return want > w->due_cap && due_resize(w, want);
+}
+
+/* A heap that held millions at once (every flow of a crowd starting at
+ * the same time) gives the memory back as it empties. */
+static void
+due_shrink(struct tg_timerwheel *w)
+{
+	if (w->due_cap > DUE_SHRINK_FROM && w->n_due < w->due_cap / 8)
+		due_resize(w, w->due_cap / 2);
 }
 
 /* Into the due heap; if it cannot grow (out of memory), into the spill
@@ -145,6 +161,7 @@ due_pop_top(struct tg_timerwheel *w)
 
 	if (w->n_due > 0)
 		due_sift_down(w, 0, last);
+	due_shrink(w);
 }
 
 static void
@@ -312,6 +329,9 @@ move_next_period(struct tg_timerwheel *w, uint32_t n)
 		w->moving = w->node[slot].link;
 		place(w, slot);
 	}
+	/* The walk goes on at the next push or pop: its node on its way. */
+	if (w->moving != LINK_END)
+		__builtin_prefetch(&w->node[slot_of(w->moving)]);
 }
 
 /* The current bucket becomes the one starting at `cur`. In a new period
@@ -449,7 +469,8 @@ find_first(struct tg_timerwheel *w)
 	uint32_t best = w->n_due > 0 ? w->due[0].slot : SLOT_NONE;
 
 	w->first_time = w->n_due > 0 ? w->due[0].time_ns : UINT64_MAX;
-	for (uint32_t l = w->spill; l != LINK_END; l = w->node[slot_of(l)].link) {
+	for (uint32_t l = w->spill; l != LINK_END;
+	     l = w->node[slot_of(l)].link) {
 		if (best == SLOT_NONE || slot_earlier(w, slot_of(l), best)) {
 			best = slot_of(l);
 			w->first_time = w->node[best].time_ns;
