@@ -178,7 +178,8 @@ static void
 progress_print(struct progress *pr, const struct tg_trace *t, bool last)
 {
 	const struct tg_trace_stats *st = tg_trace_stats(t);
-	double secs = (double)(tg_clock_ns(CLOCK_MONOTONIC) - pr->start_ns) / 1e9;
+	double secs =
+		(double)(tg_clock_ns(CLOCK_MONOTONIC) - pr->start_ns) / 1e9;
 	double mb = (double)pr->bytes_done / 1e6;
 
 	fprintf(stderr, "\rfiles %u/%u  packets %llu  %.1f MB  %.1f MB/s ",
@@ -195,7 +196,8 @@ progress_file(struct progress *pr, const struct tg_trace *t, uint32_t file)
 {
 	while (pr->file < file)
 		pr->bytes_done += file_size(t, pr->file++);
-	if (pr->show && tg_clock_ns(CLOCK_MONOTONIC) - pr->last_ns >= PROGRESS_EVERY_NS) {
+	if (pr->show &&
+	    tg_clock_ns(CLOCK_MONOTONIC) - pr->last_ns >= PROGRESS_EVERY_NS) {
 		pr->last_ns = tg_clock_ns(CLOCK_MONOTONIC);
 		progress_print(pr, t, false);
 	}
@@ -410,7 +412,8 @@ fit(const char *prog, const struct fit_opts *o)
 		goto out;
 	print_summary(strcmp(o->output, "-") ? stdout : stderr, t, flows,
 		      &fstats, &model,
-		      (double)(tg_clock_ns(CLOCK_MONOTONIC) - pr.start_ns) / 1e9, pr.bytes_done);
+		      (double)(tg_clock_ns(CLOCK_MONOTONIC) - pr.start_ns) / 1e9,
+		      pr.bytes_done);
 	status = 0;
 out:
 	tg_model_free(&model);

@@ -11,6 +11,7 @@
 
 #include "player.h"
 #include "port.h"
+#include "tg_mem.h"
 #include "tg_pkt.h"
 
 #define PLAYER_BURST 512
@@ -47,7 +48,7 @@ arena_alloc(struct tg_player *pl, const char *name, bool dma, int socket,
 
 	pl->arena_size = size;
 	if (!dma || name == NULL) {
-		pl->arena = tg_reel_mem_alloc(size);
+		pl->arena = tg_mem_alloc(size);
 		/* IOVA as VA: nothing reads it by bus address. */
 		pl->arena_iova = (uint64_t)(uintptr_t)pl->arena;
 		if (pl->arena != NULL)
@@ -182,7 +183,7 @@ tg_player_free(struct tg_player *pl)
 	if (pl->zone != NULL)
 		rte_memzone_free(pl->zone);
 	else
-		tg_reel_mem_free(pl->arena, pl->arena_size);
+		tg_mem_free(pl->arena, pl->arena_size);
 	memset(pl, 0, sizeof(*pl));
 }
 

@@ -3,11 +3,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "tg_bytes.h"
 #include "tg_cksum.h"
 #include "tg_hosts.h"
+#include "tg_mem.h"
 #include "tg_reel.h"
 #include "tg_sample.h"
 
@@ -62,7 +62,7 @@ struct mover {
 };
 
 struct tg_reel {
-	struct slot *slots;	/* staging, then tg_reel_mem_alloc's */
+	struct slot *slots;	/* staging, then tg_mem_alloc's */
 	uint32_t n_slots;
 	bool slots_settled;
 	uint8_t *frames;	/* staging (record) or the caller's arena */
@@ -321,51 +321,12 @@ wind(struct tg_reel *r)
 	return 0;
 }
 
-#define HUGE_PAGE (2u << 20)
-
-static size_t
-huge_round(size_t size)
-{
-	return (size + HUGE_PAGE - 1) & ~(size_t)(HUGE_PAGE - 1);
-}
-
-void *
-tg_reel_mem_alloc(size_t size)
-{
-	size_t len = huge_round(size ? size : 1);
-	uint8_t *map = mmap(NULL, len + HUGE_PAGE, PROT_READ | PROT_WRITE,
-			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	uint8_t *p;
-	size_t head;
-
-	if (map == MAP_FAILED)
-		return NULL;
-	/* Keep the 2 MiB-aligned part: a huge page needs the alignment. */
-	p = (uint8_t *)(((uintptr_t)map + HUGE_PAGE - 1) &
-			~(uintptr_t)(HUGE_PAGE - 1));
-	head = (size_t)(p - map);
-	if (head)
-		munmap(map, head);
-	munmap(p + len, HUGE_PAGE - head);
-#ifdef MADV_HUGEPAGE
-	madvise(p, len, MADV_HUGEPAGE);	/* advice: no harm if refused */
-#endif
-	return p;
-}
-
-void
-tg_reel_mem_free(void *p, size_t size)
-{
-	if (p != NULL)
-		munmap(p, huge_round(size ? size : 1));
-}
-
 /* The slots, in play order, into memory of their own where there is
  * some: read in order while playing, one TLB entry per 2 MiB. */
 static void
 settle_slots(struct tg_reel *r)
 {
-	struct slot *slots = tg_reel_mem_alloc((size_t)r->n_slots *
+	struct slot *slots = tg_mem_alloc((size_t)r->n_slots *
 					       sizeof(*slots));
 
 	if (slots == NULL)
@@ -458,7 +419,7 @@ tg_reel_free(struct tg_reel *r)
 	if (!r->placed)
 		free(r->frames);
 	if (r->slots_settled)
-		tg_reel_mem_free(r->slots, (size_t)r->n_slots *
+		tg_mem_free(r->slots, (size_t)r->n_slots *
 					   sizeof(*r->slots));
 	else
 		free(r->slots);

@@ -58,12 +58,6 @@ void tg_reel_get_info(const struct tg_reel *reel, struct tg_reel_info *info);
  * for a NIC); the reel frees its own copy. Call once, before playing. */
 void tg_reel_place(struct tg_reel *reel, uint8_t *arena);
 
-/* Memory for an arena (or any large table read in order): anonymous,
- * 2 MiB aligned and advised for transparent huge pages, which spare the
- * TLB a miss every 4 KiB. NULL when there is none. Freed with its size. */
-void *tg_reel_mem_alloc(size_t size);
-void tg_reel_mem_free(void *p, size_t size);
-
 /* A flow may run on for this many turns after the one it began in. */
 #define TG_REEL_MAX_BACK 255
 

@@ -5,6 +5,7 @@
 
 #include "tg_dissected_ports.h"
 #include "tg_effects.h"
+#include "tg_mem.h"
 #include "tg_timerwheel.h"
 #include "tg_hosts.h"
 #include "tg_keystream.h"
@@ -477,7 +478,7 @@ sessions_create(struct tg_synth *s, uint32_t n, uint32_t active)
 {
 	s->n_sessions = n;
 	s->active_sessions = active < n ? active : n;
-	s->sessions = calloc(n, sizeof(*s->sessions));
+	s->sessions = tg_mem_alloc((size_t)n * sizeof(*s->sessions));
 	s->eq = malloc(EQ_GAPS * sizeof(*s->eq));
 	if (s->sessions == NULL || s->eq == NULL ||
 	    tg_timerwheel_init(&s->arrivals, n) != 0)
@@ -544,7 +545,7 @@ tg_synth_create(const struct tg_synth_params *p, char *err, size_t errlen)
 		tg_synth_free(s);
 		return NULL;
 	}
-	s->flows = calloc(max, sizeof(*s->flows));
+	s->flows = tg_mem_alloc((size_t)max * sizeof(*s->flows));
 	if (s->flows == NULL ||
 	    tg_timerwheel_init(&s->wheel, max) != 0)
 		goto nomem;
@@ -600,9 +601,9 @@ tg_synth_free(struct tg_synth *s)
 	tg_keystream_free(s->ks);
 	tg_timerwheel_free(&s->wheel);
 	tg_timerwheel_free(&s->arrivals);
-	free(s->sessions);
+	tg_mem_free(s->sessions, (size_t)s->n_sessions * sizeof(*s->sessions));
 	free(s->eq);
-	free(s->flows);
+	tg_mem_free(s->flows, (size_t)s->max_flows * sizeof(*s->flows));
 	free(s->labels);
 	free(s->truth);
 	free(s->fx);
@@ -2534,7 +2535,8 @@ tg_synth_burst(struct tg_synth *s, struct tg_synth_pkt *pkts, unsigned n,
 		 * flows its state is far out of cache, so it is fetched
 		 * while this packet is written. */
 		if (!tg_timerwheel_empty(&s->wheel))
-			prefetch_flow(&s->flows[tg_timerwheel_first(&s->wheel)]);
+			prefetch_flow(
+				&s->flows[tg_timerwheel_first(&s->wheel)]);
 		if (f->action == ACT_EFFECT) {
 			wrote = fx_event(s, f, now, &next, &pkts[count]);
 		} else {

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tg_mem.h"
 #include "tg_timerwheel.h"
 
 #define DUE_MIN 64		/* the due heap's first size */
@@ -532,9 +533,9 @@ tg_timerwheel_init(struct tg_timerwheel *w, uint32_t cap)
 	*w = (struct tg_timerwheel){ .cap = cap, .due_limit = UINT32_MAX };
 	if (cap > UINT32_MAX - LINK_BASE)
 		return -1;
-	/* calloc: every node TG_TW_IDLE, and pages are only touched as
+	/* zeroed: every node TG_TW_IDLE, and pages are only touched as
 	 * slots are first used. */
-	w->node = calloc(cap ? cap : 1, sizeof(*w->node));
+	w->node = tg_mem_alloc((size_t)(cap ? cap : 1) * sizeof(*w->node));
 	if (w->node == NULL || ring_init(&w->near, TG_TW_NEAR) != 0 ||
 	    ring_init(&w->far, TG_TW_FAR) != 0 || !due_grow(w)) {
 		tg_timerwheel_free(w);
@@ -547,7 +548,7 @@ tg_timerwheel_init(struct tg_timerwheel *w, uint32_t cap)
 void
 tg_timerwheel_free(struct tg_timerwheel *w)
 {
-	free(w->node);
+	tg_mem_free(w->node, (size_t)(w->cap ? w->cap : 1) * sizeof(*w->node));
 	if (w->due != NULL)
 		free(w->due - DUE_PAD);
 	ring_free(&w->near);
