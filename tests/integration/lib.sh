@@ -31,12 +31,19 @@ count_matching() {
 # malformed packets, zero TCP analysis problems.
 assert_valid_pcap() {
 	local pcap=$1 n
-	n=$(count_matching "$pcap" 'ip.checksum.status == "Bad" || tcp.checksum.status == "Bad" || udp.checksum.status == "Bad" || icmp.checksum.status == "Bad" || icmpv6.checksum.status == "Bad"')
+	local bad_checksum='ip.checksum.status == "Bad" || tcp.checksum.status == "Bad" || udp.checksum.status == "Bad" || icmp.checksum.status == "Bad" || icmpv6.checksum.status == "Bad"'
+	local malformed='_ws.malformed || _ws.expert.severity == "Error"'
+	local tcp_problem='tcp.analysis.flags'
+
+	# One read when the capture is valid; the kind of fault named if not.
+	n=$(count_matching "$pcap" "($bad_checksum) || ($malformed) || ($tcp_problem)")
+	[ "$n" -eq 0 ] && return 0
+	n=$(count_matching "$pcap" "$bad_checksum")
 	[ "$n" -eq 0 ] || fail "$pcap: $n packets with bad checksums"
-	n=$(count_matching "$pcap" '_ws.malformed || _ws.expert.severity == "Error"')
+	n=$(count_matching "$pcap" "$malformed")
 	[ "$n" -eq 0 ] || fail "$pcap: $n malformed packets or errors"
-	n=$(count_matching "$pcap" 'tcp.analysis.flags')
-	[ "$n" -eq 0 ] || fail "$pcap: $n packets with TCP analysis problems"
+	n=$(count_matching "$pcap" "$tcp_problem")
+	fail "$pcap: $n packets with TCP analysis problems"
 }
 
 # Point the config $1 (a copy in $tmp) at model file $2.
