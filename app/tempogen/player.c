@@ -187,10 +187,20 @@ tg_player_free(struct tg_player *pl)
 	memset(pl, 0, sizeof(*pl));
 }
 
+/* The bit per frame of `out`: set while a carrier set aside holds it. */
 static inline bool
 frame_out(const struct tg_player *pl, uint32_t slot)
 {
 	return pl->out[slot / 64] >> (slot % 64) & 1;
+}
+
+static inline void
+mark_out(struct tg_player *pl, uint32_t slot, bool out)
+{
+	uint64_t bit = 1ull << (slot % 64);
+
+	pl->out[slot / 64] = out ? pl->out[slot / 64] | bit
+				 : pl->out[slot / 64] & ~bit;
 }
 
 /* Carriers set aside that are home again, oldest first (NICs and taps
@@ -206,7 +216,7 @@ collect_held(struct tg_player *pl)
 
 		if (rte_mbuf_refcnt_read(pl->held[i]) != 1)
 			return;
-		pl->out[slot / 64] &= ~(1ull << (slot % 64));
+		mark_out(pl, slot, false);
 		pl->spare[pl->n_spare++] = pl->held[i];
 		pl->held_head++;
 	}
@@ -228,7 +238,7 @@ replace_carrier(struct tg_player *pl, uint32_t place)
 	pl->held[i] = pl->carriers[place];
 	pl->held_slot[i] = slot;
 	pl->held_tail++;
-	pl->out[slot / 64] |= 1ull << (slot % 64);
+	mark_out(pl, slot, true);
 	pl->carriers[place] = fresh;
 	return fresh;
 }
