@@ -1,24 +1,31 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 
 #include "tg_mem.h"
 
 static size_t
-huge_round(size_t size)
+round_up(size_t size, size_t to)
 {
-	return (size + TG_MEM_HUGE - 1) & ~(size_t)(TG_MEM_HUGE - 1);
+	return (size + to - 1) & ~(to - 1);
 }
 
 void *
 tg_mem_alloc(size_t size)
 {
-	size_t len = huge_round(size), head;
+	size_t len = round_up(size, TG_MEM_HUGE), head;
 	uint8_t *map, *p;
 
-	if (size < TG_MEM_HUGE)
-		return calloc(1, size ? size : 1);
+	if (size < TG_MEM_HUGE) {
+		size_t lines = round_up(size ? size : 1, TG_MEM_LINE);
+
+		p = aligned_alloc(TG_MEM_LINE, lines);
+		if (p != NULL)
+			memset(p, 0, lines);
+		return p;
+	}
 	map = mmap(NULL, len + TG_MEM_HUGE, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (map == MAP_FAILED)
@@ -44,5 +51,5 @@ tg_mem_free(void *p, size_t size)
 	if (size < TG_MEM_HUGE)
 		free(p);
 	else
-		munmap(p, huge_round(size));
+		munmap(p, round_up(size, TG_MEM_HUGE));
 }
