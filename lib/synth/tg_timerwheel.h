@@ -48,7 +48,7 @@ struct tg_tw_node {
 _Static_assert(sizeof(struct tg_tw_node) == 16,
 	       "a wheel node is part of every flow's state");
 
-#define TG_TW_IDLE 0	/* link of a slot that is not queued (calloc'd) */
+#define TG_TW_IDLE 0	/* link of a slot that is not queued (zeroed) */
 
 /* An entry of the due heap: its own copy of the slot's keys, so that
  * ordering the heap reads only the heap (contiguous, in cache) and never
