@@ -60,13 +60,14 @@ worker_sums(const struct tg_worker *wk, struct sums *s)
 }
 
 /* Every port's: the times the worst over all ports, the capture's drops
- * with those of its files. */
+ * with those of its files (which no tap counts). */
 static void
 total_sums(const struct tg_run *run, struct sums *s)
 {
 	for (unsigned w = 0; w < run->cfg->n_workers; w++)
-		worker_sums(&run->workers[w], s);
-	s->capture_drops = 0;
+		for (unsigned i = 0; i < run->workers[w].n_ports; i++)
+			tg_counts_add(&s->counts,
+				      &run->workers[w].ports[i].counters);
 	for (unsigned p = 0; p < run->cfg->n_ports; p++)
 		s->capture_drops += tg_capture_port_drops(run->capture, p);
 }

@@ -327,7 +327,7 @@ static void
 settle_slots(struct tg_reel *r)
 {
 	struct slot *slots = tg_mem_alloc((size_t)r->n_slots *
-					       sizeof(*slots));
+					  sizeof(*slots));
 
 	if (slots == NULL)
 		return;		/* they stay where they are */
@@ -420,7 +420,7 @@ tg_reel_free(struct tg_reel *r)
 		free(r->frames);
 	if (r->slots_settled)
 		tg_mem_free(r->slots, (size_t)r->n_slots *
-					   sizeof(*r->slots));
+				      sizeof(*r->slots));
 	else
 		free(r->slots);
 	free(r);
@@ -518,7 +518,7 @@ tg_reel_patch(const struct tg_reel *r, const struct tg_reel_pkt *p,
 		delta += move_host(m, frame, s->addr2_at, s->host2, p->shift);
 	if (s->ip_cksum_at != 0)
 		tg_put_be16(frame + s->ip_cksum_at,
-			   tg_cksum_update(s->ip_cksum0, delta));
+			    tg_cksum_update(s->ip_cksum0, delta));
 	if (s->l4_cksum_at == 0)
 		return;
 	if (s->flags & SLOT_L4_PSEUDO) {
