@@ -60,6 +60,7 @@ struct capture_file {
 	uint64_t accepted;		/* taken by the pcap writer */
 	uint64_t frames;		/* on disk, once closed */
 	uint64_t bytes;
+	uint64_t direct_bytes;		/* of bytes, past the page cache */
 	double write_s;			/* in write(2), once closed */
 };
 
@@ -283,6 +284,7 @@ close_file(struct tg_capture *c, struct capture_file *f)
 			 f->path, strerror(errno));
 	f->frames = tg_pcap_frames(f->pcap);
 	f->bytes = tg_pcap_file_bytes(f->pcap);
+	f->direct_bytes = tg_pcap_direct_bytes(f->pcap);
 	f->write_s = tg_pcap_write_seconds(f->pcap);
 	if (tg_pcap_close(f->pcap) != 0 && c->error[0] == '\0')
 		snprintf(c->error, sizeof(c->error), "capture: closing %s: %s",
@@ -422,12 +424,13 @@ int
 tg_capture_summary(const struct tg_capture *c)
 {
 	double hz = (double)rte_get_tsc_hz(), write_s = 0;
-	uint64_t bytes = 0;
+	uint64_t bytes = 0, direct = 0;
 
 	if (c == NULL || !c->launched)
 		return 0;
 	for (unsigned i = 0; i < TG_MAX_PORTS; i++) {
 		bytes += c->files[i].bytes;
+		direct += c->files[i].direct_bytes;
 		write_s += c->files[i].write_s;
 	}
 	/* For scripts/bench-capture: the lcore's speed while it had work,
@@ -435,7 +438,8 @@ tg_capture_summary(const struct tg_capture *c)
 	 * one is what drops packets). */
 	printf("capture writer: %" PRIu64 " bytes in %.2f s (%.1f MB/s); "
 	       "lcore busy %.2f s (%.1f MB/s), longest pass %.1f ms; "
-	       "write(2) %.2f s (%.1f MB/s); tap peak %u of %u\n",
+	       "write(2) %.2f s (%.1f MB/s, %.0f%% direct); "
+	       "tap peak %u of %u\n",
 	       bytes, (double)c->run_tsc / hz,
 	       c->run_tsc ? (double)bytes * 1e-6 * hz / (double)c->run_tsc
 			  : 0.0,
@@ -443,7 +447,8 @@ tg_capture_summary(const struct tg_capture *c)
 	       c->busy_tsc ? (double)bytes * 1e-6 * hz / (double)c->busy_tsc
 			   : 0.0,
 	       (double)c->longest_tsc * 1e3 / hz, write_s,
-	       write_s > 0 ? (double)bytes * 1e-6 / write_s : 0.0, c->peak,
+	       write_s > 0 ? (double)bytes * 1e-6 / write_s : 0.0,
+	       bytes ? 100.0 * (double)direct / (double)bytes : 0.0, c->peak,
 	       TAP_RING - 1);
 	for (unsigned i = 0; i < TG_MAX_PORTS; i++)
 		if (c->files[i].path != NULL)

@@ -15,6 +15,8 @@
 #define PCAP_MAGIC_NSEC 0xa1b23c4du
 #define PCAP_FILE_HDR_LEN 24
 #define PCAP_REC_HDR_LEN 16
+/* Buffers, and with direct I/O every write(2)'s length and file offset,
+ * are multiples of this (a page: at least any device's logical block). */
 #define BUF_ALIGN 4096
 
 /* The part of a writer that touches the file: the caller's, or the I/O
@@ -22,9 +24,24 @@
 struct disk {
 	int fd;
 	int error;		/* first errno seen; writes stop after it */
+	bool direct;		/* O_DIRECT: writes bypass the page cache */
 	uint64_t frames;	/* records known to be on disk */
 	uint64_t bytes;		/* bytes known to be on disk */
+	uint64_t whole_end;	/* file offset after the last whole record */
+	uint64_t direct_bytes;	/* bytes written with O_DIRECT */
 	uint64_t write_ns;	/* time spent in write(2) */
+};
+
+/* One write(2)'s worth of a buffer: buf[0, len). Records may run across
+ * chunks (direct I/O cuts buffers at BUF_ALIGN): the chunk's first record
+ * starts at `first`, and the bytes before it end a record begun in the
+ * previous chunk if `tail` (else they are the file header, or none). */
+struct chunk {
+	size_t len;
+	size_t first;
+	size_t last;		/* where the chunk's last whole record ends */
+	uint64_t frames;	/* records that end in this chunk */
+	bool tail;
 };
 
 /* Buffers handed to the I/O thread, written in the order they were
@@ -35,8 +52,7 @@ struct io_queue {
 	pthread_cond_t cond;	/* a buffer queued or written, or stop */
 	unsigned n;
 	uint8_t **bufs;
-	size_t *len;
-	uint64_t *frames;
+	struct chunk *chunks;
 	unsigned head;		/* the next buffer to write */
 	unsigned queued;	/* full buffers not yet written */
 	int error;		/* disk.error as of the last buffer written */
@@ -48,8 +64,10 @@ struct tg_pcap_writer {
 	int error;		/* the caller's view of disk.error */
 	uint8_t *buf;		/* the buffer being filled */
 	size_t cap;
-	size_t used;		/* bytes of whole records in buf */
-	uint64_t frames_buffered;
+	size_t used;		/* bytes in buf, up to the end of a record */
+	size_t first;		/* where buf's first record starts */
+	bool tail;		/* buf[0, first) ends a record */
+	size_t cut;		/* queued chunks are multiples of this */
 	struct io_queue *io;	/* NULL: write(2) in the caller */
 	unsigned cur;		/* with io: the slot of buf */
 };
@@ -68,6 +86,15 @@ put16(uint8_t *p, uint16_t v)
 	memcpy(p, &v, 2);
 }
 
+static uint32_t
+caplen_at(const uint8_t *rec)
+{
+	uint32_t caplen;
+
+	memcpy(&caplen, rec + 8, 4);
+	return caplen;
+}
+
 /* Bytes of the whole records at the start of buf[0..len), and how many
  * records they are. */
 static size_t
@@ -77,9 +104,8 @@ whole_records(const uint8_t *buf, size_t len, uint64_t *frames)
 
 	*frames = 0;
 	while (off + PCAP_REC_HDR_LEN <= len) {
-		uint32_t caplen;
+		uint32_t caplen = caplen_at(buf + off);
 
-		memcpy(&caplen, buf + off + 8, 4);
 		if (caplen > len - off - PCAP_REC_HDR_LEN)
 			break;
 		off += PCAP_REC_HDR_LEN + caplen;
@@ -88,38 +114,103 @@ whole_records(const uint8_t *buf, size_t len, uint64_t *frames)
 	return off;
 }
 
-/* Write all of buf, holding `frames` records (0: the file header). A
- * short write (disk full, file size limit) may leave part of buf on disk:
- * the file keeps the whole records of that part and is cut back after the
- * last of them, so it never ends in half a record. */
-static int
-write_all(struct disk *d, const uint8_t *buf, size_t len, uint64_t frames)
+/* The chunk buf[0, len) of the buffer being filled (len >= w->first), and
+ * where the record that runs past it ends, counted from len (0: none
+ * does). */
+static struct chunk
+chunk_of(const struct tg_pcap_writer *w, size_t len, size_t *next_first)
 {
-	size_t done = 0, keep;
-	uint64_t kept = 0, t0 = tg_clock_ns(CLOCK_MONOTONIC);
-	ssize_t n = 0;
+	struct chunk c = { .len = len, .first = w->first, .tail = w->tail };
 
-	while (done < len) {
-		n = write(d->fd, buf + done, len - done);
+	c.last = c.first + whole_records(w->buf + c.first, len - c.first,
+					 &c.frames);
+	c.frames += c.tail;
+	*next_first = c.last == len ? 0 :
+		c.last + PCAP_REC_HDR_LEN + caplen_at(w->buf + c.last) - len;
+	return c;
+}
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			goto failed;
-		done += (size_t)n;
+/* Go on through the page cache: the file system refused a direct write,
+ * or what is left is not a multiple of BUF_ALIGN. */
+static void
+stop_direct(struct disk *d)
+{
+	int flags = fcntl(d->fd, F_GETFL);
+
+	if (flags >= 0)
+		fcntl(d->fd, F_SETFL, flags & ~O_DIRECT);
+	d->direct = false;
+}
+
+/* The longest direct write that can start `done` bytes into a chunk of
+ * `len`; 0 if none can. */
+static size_t
+direct_len(const struct disk *d, size_t done, size_t len)
+{
+	if (((d->bytes + done) & (BUF_ALIGN - 1)) != 0)
+		return 0;
+	return (len - done) & ~(size_t)(BUF_ALIGN - 1);
+}
+
+/* The file after a write of chunk c cut short at `done` bytes keeps the
+ * whole records of that part and is cut back after the last of them, so
+ * it never ends in half a record. */
+static void
+keep_whole_records(struct disk *d, const uint8_t *buf, const struct chunk *c,
+		   size_t done)
+{
+	uint64_t end = d->whole_end, kept = 0;
+
+	if (done >= c->first) {
+		end = d->bytes + c->first +
+		      whole_records(buf + c->first, done - c->first, &kept);
+		kept += c->tail;
 	}
-	d->write_ns += tg_clock_ns(CLOCK_MONOTONIC) - t0;
-	d->bytes += len;
-	d->frames += frames;
-	return 0;
-failed:
-	d->error = n < 0 ? errno : ENOSPC;	/* 0 bytes: no room */
-	keep = frames ? whole_records(buf, done, &kept) : 0;
-	if (ftruncate(d->fd, (off_t)(d->bytes + keep)) == 0) {
-		d->bytes += keep;
+	if (ftruncate(d->fd, (off_t)end) == 0) {
+		d->bytes = end;
+		d->whole_end = end;
 		d->frames += kept;
 	}
 	/* else nothing more can be done: the first error is kept. */
+}
+
+/* Write all of chunk c. A short write (disk full, file size limit) may
+ * leave part of it on disk: see keep_whole_records. */
+static int
+write_chunk(struct disk *d, const uint8_t *buf, const struct chunk *c)
+{
+	size_t done = 0;
+	uint64_t t0 = tg_clock_ns(CLOCK_MONOTONIC);
+	ssize_t n = 0;
+
+	while (done < c->len) {
+		size_t want = c->len - done;
+
+		if (d->direct && (want = direct_len(d, done, c->len)) == 0) {
+			stop_direct(d);
+			continue;
+		}
+		n = write(d->fd, buf + done, want);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EINVAL && d->direct) {
+			stop_direct(d);
+			continue;
+		}
+		if (n <= 0)
+			goto failed;
+		done += (size_t)n;
+		if (d->direct)
+			d->direct_bytes += (uint64_t)n;
+	}
+	d->write_ns += tg_clock_ns(CLOCK_MONOTONIC) - t0;
+	d->whole_end = d->bytes + c->last;
+	d->bytes += c->len;
+	d->frames += c->frames;
+	return 0;
+failed:
+	d->error = n < 0 ? errno : ENOSPC;	/* 0 bytes: no room */
+	keep_whole_records(d, buf, c, done);
 	errno = d->error;
 	return -1;
 }
@@ -129,23 +220,26 @@ alloc_buffer(size_t size)
 {
 	void *p;
 
-	/* Page-aligned, so each write(2) copies from whole pages. */
+	/* Page-aligned, so each write(2) copies from whole pages, and
+	 * direct I/O can take the buffer as it is. */
 	return posix_memalign(&p, BUF_ALIGN, size) == 0 ? p : NULL;
 }
 
-struct tg_pcap_writer *
-tg_pcap_open(const char *path, size_t buffer_size, char *err, size_t errlen)
+/* Create the file and put its header in the first buffer. */
+static struct tg_pcap_writer *
+open_writer(const char *path, size_t buffer_size, char *err, size_t errlen)
 {
 	struct tg_pcap_writer *w = calloc(1, sizeof(*w));
-	uint8_t hdr[PCAP_FILE_HDR_LEN];
+	uint8_t *hdr;
 
 	if (w == NULL) {
 		snprintf(err, errlen, "%s: out of memory", path);
 		return NULL;
 	}
+	/* Room for the largest record after what a cut carries over. */
 	w->cap = buffer_size ? buffer_size : TG_PCAP_DEFAULT_BUFFER;
-	if (w->cap < PCAP_REC_HDR_LEN + TG_PCAP_SNAPLEN)
-		w->cap = PCAP_REC_HDR_LEN + TG_PCAP_SNAPLEN;
+	if (w->cap < BUF_ALIGN + PCAP_REC_HDR_LEN + TG_PCAP_SNAPLEN)
+		w->cap = BUF_ALIGN + PCAP_REC_HDR_LEN + TG_PCAP_SNAPLEN;
 	w->buf = alloc_buffer(w->cap);
 	w->disk.fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 			  0644);
@@ -158,7 +252,8 @@ tg_pcap_open(const char *path, size_t buffer_size, char *err, size_t errlen)
 		free(w);
 		return NULL;
 	}
-
+	w->cut = 1;
+	hdr = w->buf;
 	put32(hdr, PCAP_MAGIC_NSEC);
 	put16(hdr + 4, 2);	/* version 2.4 */
 	put16(hdr + 6, 4);
@@ -166,11 +261,20 @@ tg_pcap_open(const char *path, size_t buffer_size, char *err, size_t errlen)
 	put32(hdr + 12, 0);	/* sigfigs */
 	put32(hdr + 16, TG_PCAP_SNAPLEN);
 	put32(hdr + 20, TG_PCAP_LINKTYPE_ETHERNET);
-	if (write_all(&w->disk, hdr, sizeof(hdr), 0) != 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(w->disk.error));
-		close(w->disk.fd);
-		free(w->buf);
-		free(w);
+	w->used = w->first = PCAP_FILE_HDR_LEN;
+	return w;
+}
+
+struct tg_pcap_writer *
+tg_pcap_open(const char *path, size_t buffer_size, char *err, size_t errlen)
+{
+	struct tg_pcap_writer *w = open_writer(path, buffer_size, err,
+					       errlen);
+
+	/* The header goes out now, so that an unwritable file fails here. */
+	if (w != NULL && tg_pcap_flush(w) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		tg_pcap_close(w);
 		return NULL;
 	}
 	return w;
@@ -196,11 +300,10 @@ io_main(void *arg)
 		/* After an error nothing more is written, as without a
 		 * thread: the file ends at its last whole record. */
 		if (w->disk.error == 0)
-			write_all(&w->disk, io->bufs[i], io->len[i],
-				  io->frames[i]);
+			write_chunk(&w->disk, io->bufs[i], &io->chunks[i]);
 		pthread_mutex_lock(&io->lock);
 		io->error = w->disk.error;
-		io->len[i] = 0;
+		io->chunks[i].len = 0;
 		io->head = (i + 1) % io->n;
 		io->queued--;
 		pthread_cond_broadcast(&io->cond);
@@ -209,27 +312,34 @@ io_main(void *arg)
 	return NULL;
 }
 
-/* Hand the filled buffer to the I/O thread and go on with the next one,
- * waiting only while every buffer is queued. */
+/* Hand the buffer to the I/O thread, all of it or (`all` false) as much
+ * as is a multiple of w->cut, and go on with the next buffer, waiting
+ * only while every buffer is queued. What is not handed over (less than
+ * w->cut: the open record's first part and any records after it) is
+ * carried to the start of the next buffer. */
 static int
-queue_buffer(struct tg_pcap_writer *w)
+queue_buffer(struct tg_pcap_writer *w, bool all)
 {
 	struct io_queue *io = w->io;
 	unsigned next = (w->cur + 1) % io->n;
+	size_t len = all ? w->used : w->used & ~(w->cut - 1), next_first;
+	struct chunk c = chunk_of(w, len, &next_first);
 
 	pthread_mutex_lock(&io->lock);
-	io->len[w->cur] = w->used;
-	io->frames[w->cur] = w->frames_buffered;
+	io->chunks[w->cur] = c;
 	io->queued++;
 	pthread_cond_broadcast(&io->cond);
-	while (io->len[next] != 0)
+	while (io->chunks[next].len != 0)
 		pthread_cond_wait(&io->cond, &io->lock);
 	w->error = io->error;
 	pthread_mutex_unlock(&io->lock);
+	/* The I/O thread reads only buf[0, len) of the queued buffer. */
+	memcpy(io->bufs[next], w->buf + len, w->used - len);
 	w->cur = next;
 	w->buf = io->bufs[next];
-	w->used = 0;
-	w->frames_buffered = 0;
+	w->used -= len;
+	w->first = next_first;
+	w->tail = next_first > 0;
 	if (w->error) {
 		errno = w->error;
 		return -1;
@@ -262,8 +372,7 @@ free_io(struct io_queue *io, const uint8_t *keep)
 		if (io->bufs[i] != keep)
 			free(io->bufs[i]);
 	free(io->bufs);
-	free(io->len);
-	free(io->frames);
+	free(io->chunks);
 	free(io);
 }
 
@@ -276,9 +385,8 @@ start_io(struct tg_pcap_writer *w, unsigned n_buffers)
 		return -1;
 	io->n = n_buffers;
 	io->bufs = calloc(n_buffers, sizeof(*io->bufs));
-	io->len = calloc(n_buffers, sizeof(*io->len));
-	io->frames = calloc(n_buffers, sizeof(*io->frames));
-	if (io->bufs == NULL || io->len == NULL || io->frames == NULL)
+	io->chunks = calloc(n_buffers, sizeof(*io->chunks));
+	if (io->bufs == NULL || io->chunks == NULL)
 		goto fail;
 	io->bufs[0] = w->buf;
 	for (unsigned i = 1; i < n_buffers; i++)
@@ -297,15 +405,31 @@ fail:
 	return -1;
 }
 
+/* The I/O thread's writes bypass the page cache where the file system
+ * allows it: the kernel's copy into the cache would take as much of the
+ * writer's core as filling the buffers does. */
+static void
+try_direct(struct tg_pcap_writer *w)
+{
+	int flags = fcntl(w->disk.fd, F_GETFL);
+
+	if (flags >= 0 && fcntl(w->disk.fd, F_SETFL, flags | O_DIRECT) == 0) {
+		w->disk.direct = true;
+		w->cut = BUF_ALIGN;
+	}
+}
+
 struct tg_pcap_writer *
 tg_pcap_open_async(const char *path, size_t buffer_size, unsigned n_buffers,
 		   char *err, size_t errlen)
 {
-	struct tg_pcap_writer *w = tg_pcap_open(path, buffer_size, err,
-						errlen);
+	struct tg_pcap_writer *w;
 
-	if (w == NULL || n_buffers < 2)
-		return w;
+	if (n_buffers < 2)
+		return tg_pcap_open(path, buffer_size, err, errlen);
+	if ((w = open_writer(path, buffer_size, err, errlen)) == NULL)
+		return NULL;
+	try_direct(w);
 	if (start_io(w, n_buffers) != 0) {
 		snprintf(err, errlen, "%s: cannot start its writer thread",
 			 path);
@@ -320,6 +444,8 @@ tg_pcap_open_async(const char *path, size_t buffer_size, unsigned n_buffers,
 int
 tg_pcap_flush(struct tg_pcap_writer *w)
 {
+	struct chunk c;
+	size_t next_first;
 	int rc;
 
 	if (w->error) {
@@ -327,17 +453,19 @@ tg_pcap_flush(struct tg_pcap_writer *w)
 		return -1;
 	}
 	if (w->io != NULL) {
-		if (w->used > 0 && queue_buffer(w) != 0)
+		if (w->used > 0 && queue_buffer(w, true) != 0)
 			return -1;
 		return drain_queue(w);
 	}
 	if (w->used == 0)
 		return 0;
-	rc = write_all(&w->disk, w->buf, w->used, w->frames_buffered);
+	c = chunk_of(w, w->used, &next_first);
+	rc = write_chunk(&w->disk, w->buf, &c);
 	w->error = w->disk.error;
 	/* Whatever did not reach the disk is lost, not retried. */
 	w->used = 0;
-	w->frames_buffered = 0;
+	w->first = 0;
+	w->tail = false;
 	return rc;
 }
 
@@ -353,7 +481,7 @@ tg_pcap_write(struct tg_pcap_writer *w, uint64_t ts_ns, const void *frame,
 		return -1;
 	}
 	if (w->used + PCAP_REC_HDR_LEN + caplen > w->cap &&
-	    (w->io ? queue_buffer(w) : tg_pcap_flush(w)) != 0)
+	    (w->io ? queue_buffer(w, false) : tg_pcap_flush(w)) != 0)
 		return -1;
 
 	rec = w->buf + w->used;
@@ -363,7 +491,6 @@ tg_pcap_write(struct tg_pcap_writer *w, uint64_t ts_ns, const void *frame,
 	put32(rec + 12, len);
 	memcpy(rec + PCAP_REC_HDR_LEN, frame, caplen);
 	w->used += PCAP_REC_HDR_LEN + caplen;
-	w->frames_buffered++;
 	return 0;
 }
 
@@ -416,4 +543,10 @@ double
 tg_pcap_write_seconds(const struct tg_pcap_writer *w)
 {
 	return (double)w->disk.write_ns * 1e-9;
+}
+
+uint64_t
+tg_pcap_direct_bytes(const struct tg_pcap_writer *w)
+{
+	return w->disk.direct_bytes;
 }

@@ -10,7 +10,11 @@
  * A writer opened with tg_pcap_open_async has n buffers and a thread of
  * its own that does the write(2) calls, so a slow write (page cache
  * throttling, a busy disk) stalls tg_pcap_write only when every buffer
- * is full; the file is the same.
+ * is full; the file is the same. Where the file system allows, that
+ * thread writes with O_DIRECT (buffers cut at page multiples, the few
+ * bytes after the cut carried to the next buffer; the last ones of the
+ * file go through the page cache), so no core spends its time copying
+ * the capture into the page cache.
  */
 #ifndef TG_PCAP_H
 #define TG_PCAP_H
@@ -56,5 +60,8 @@ uint64_t tg_pcap_file_bytes(const struct tg_pcap_writer *w);
 
 /* Seconds spent in write(2) so far (for throughput figures). */
 double tg_pcap_write_seconds(const struct tg_pcap_writer *w);
+
+/* Of tg_pcap_file_bytes, those written past the page cache (O_DIRECT). */
+uint64_t tg_pcap_direct_bytes(const struct tg_pcap_writer *w);
 
 #endif /* TG_PCAP_H */
