@@ -94,7 +94,7 @@ tg_tap_hold(struct tg_tap *t, struct rte_mbuf **m, unsigned n)
 	 * tg_tap_sent, so whatever is held here fits there. */
 	t->held = n < room ? n : room;
 	for (unsigned i = 0; i < t->held; i++) {
-		rte_mbuf_refcnt_update(m[i], 1);
+		rte_pktmbuf_refcnt_update(m[i], 1);	/* every segment */
 		*RTE_MBUF_DYNFIELD(m[i], t->ts_off, uint64_t *) = tsc;
 	}
 }
@@ -309,13 +309,17 @@ drain_tap(struct tg_capture *c, struct tg_tap *t)
 		uint64_t tsc = *RTE_MBUF_DYNFIELD(m[i], c->ts_off, uint64_t *);
 		int64_t dt = (int64_t)(tsc - c->base_tsc);
 
-		/* Frames are single segments: the worker writes each into
-		 * one mbuf. */
+		/* A frame is one segment, or two: a reel's frame head and
+		 * fresh body. */
+		const struct rte_mbuf *body = m[i]->next;
+
 		if (f->pcap != NULL &&
-		    tg_pcap_write(f->pcap, c->base_ns + (uint64_t)((double)dt *
-							   c->ns_per_tick),
-				  rte_pktmbuf_mtod(m[i], void *),
-				  m[i]->data_len) == 0)
+		    tg_pcap_write_split(
+			    f->pcap, c->base_ns + (uint64_t)((double)dt *
+							     c->ns_per_tick),
+			    rte_pktmbuf_mtod(m[i], void *), m[i]->data_len,
+			    body ? rte_pktmbuf_mtod(body, void *) : NULL,
+			    body ? body->data_len : 0) == 0)
 			f->accepted++;
 		else if (f->pcap != NULL)
 			close_file(c, f);	/* the first error ends it */

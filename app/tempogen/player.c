@@ -74,9 +74,8 @@ arena_alloc(struct tg_player *pl, const char *name, bool dma, int socket,
 	return 0;
 }
 
-/* A carrier: an mbuf attached to the arena, to be pointed at a frame. */
 static struct rte_mbuf *
-new_carrier(struct tg_player *pl)
+attached(struct tg_player *pl)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(pl->carrier_pool);
 
@@ -84,6 +83,16 @@ new_carrier(struct tg_player *pl)
 		rte_pktmbuf_attach_extbuf(m, pl->arena, pl->arena_iova, 0,
 					  pl->shinfo);
 	return m;
+}
+
+/* A carrier: mbufs attached to the arena, to be pointed at a frame and,
+ * with bodies, at a body. */
+static int
+new_carrier(struct tg_player *pl, struct tg_carrier *c)
+{
+	c->head = attached(pl);
+	c->body = pl->bodies ? attached(pl) : NULL;
+	return c->head == NULL || (pl->bodies && c->body == NULL) ? -1 : 0;
 }
 
 /* The ring of carriers, as many again in reserve to take the place of
@@ -114,31 +123,32 @@ make_carriers(struct tg_player *pl, const char *name, int socket,
 	pl->held_slot = calloc(n, sizeof(*pl->held_slot));
 	pl->spare = calloc(n, sizeof(*pl->spare));
 	pl->out = calloc(words, sizeof(*pl->out));
-	pl->carrier_pool = rte_pktmbuf_pool_create(pool, 2 * n, 0, 0, 0,
-						   socket);
+	pl->carrier_pool = rte_pktmbuf_pool_create(pool,
+						   (pl->bodies ? 4 : 2) * n,
+						   0, 0, 0, socket);
 	if (pl->carriers == NULL || pl->carried == NULL || pl->held == NULL ||
 	    pl->held_slot == NULL || pl->spare == NULL || pl->out == NULL ||
 	    pl->carrier_pool == NULL)
 		goto nomem;
 	for (uint32_t i = 0; i < n; i++)
-		if ((pl->carriers[i] = new_carrier(pl)) == NULL)
+		if (new_carrier(pl, &pl->carriers[i]) != 0)
 			goto nomem;
 	for (; pl->n_spare < n; pl->n_spare++)
-		if ((pl->spare[pl->n_spare] = new_carrier(pl)) == NULL)
+		if (new_carrier(pl, &pl->spare[pl->n_spare]) != 0)
 			goto nomem;
 	return 0;
 nomem:
 	snprintf(err, errlen, "reel: no DPDK memory for the %u mbufs that "
 		 "carry its frames: give EAL more (eal.memory_mb, hugepages)",
-		 2 * n);
+		 (pl->bodies ? 4 : 2) * n);
 	return -1;
 }
 
 int
 tg_player_init(struct tg_player *pl, const struct tg_synth_params *params,
 	       uint32_t packets, const char *name, int socket,
-	       bool dma, uint32_t offload, uint32_t in_flight, char *err,
-	       size_t errlen)
+	       bool dma, uint32_t offload, bool bodies, uint32_t in_flight,
+	       char *err, size_t errlen)
 {
 	memset(pl, 0, sizeof(*pl));
 	pl->pace = 1;
@@ -155,10 +165,20 @@ tg_player_init(struct tg_player *pl, const struct tg_synth_params *params,
 	if (arena_alloc(pl, name, dma, socket, err, errlen) != 0)
 		return -1;
 	tg_reel_place(pl->reel, pl->arena);
-	tg_reel_start(pl->reel, pl->cursor);
+	tg_reel_start(pl->reel, pl->cursor, bodies);
+	pl->bodies = pl->cursor->bodies;
 	return name == NULL ? 0
 			    : make_carriers(pl, name, socket, in_flight, err,
 					    errlen);
+}
+
+/* A carrier's mbufs, whether chained or not. */
+static void
+free_carrier(struct tg_carrier *c)
+{
+	if (c->head != NULL && c->head->next == NULL)
+		rte_pktmbuf_free(c->body);
+	rte_pktmbuf_free(c->head);
 }
 
 void
@@ -166,11 +186,11 @@ tg_player_free(struct tg_player *pl)
 {
 	if (pl->carriers != NULL)
 		for (uint32_t i = 0; i <= pl->carrier_mask; i++)
-			rte_pktmbuf_free(pl->carriers[i]);
+			free_carrier(&pl->carriers[i]);
 	for (uint32_t i = pl->held_head; i != pl->held_tail; i++)
-		rte_pktmbuf_free(pl->held[i & pl->carrier_mask]);
+		free_carrier(&pl->held[i & pl->carrier_mask]);
 	for (uint32_t i = 0; i < pl->n_spare; i++)
-		rte_pktmbuf_free(pl->spare[i]);
+		free_carrier(&pl->spare[i]);
 	rte_mempool_free(pl->carrier_pool);
 	free(pl->carriers);
 	free(pl->carried);
@@ -214,7 +234,7 @@ collect_held(struct tg_player *pl)
 		uint32_t i = pl->held_head & pl->carrier_mask;
 		uint32_t slot = pl->held_slot[i];
 
-		if (rte_mbuf_refcnt_read(pl->held[i]) != 1)
+		if (rte_mbuf_refcnt_read(pl->held[i].head) != 1)
 			return;
 		mark_out(pl, slot, false);
 		pl->spare[pl->n_spare++] = pl->held[i];
@@ -225,22 +245,20 @@ collect_held(struct tg_player *pl)
 /* The carrier at `place` is still out: set it aside, its frame marked
  * out, and put one from the reserve in its place. NULL when the reserve
  * is empty. */
-static struct rte_mbuf *
+static struct tg_carrier *
 replace_carrier(struct tg_player *pl, uint32_t place)
 {
 	uint32_t slot = pl->carried[place];
 	uint32_t i = pl->held_tail & pl->carrier_mask;
-	struct rte_mbuf *fresh;
 
 	if (pl->n_spare == 0)
 		return NULL;	/* the queue is as long as the reserve */
-	fresh = pl->spare[--pl->n_spare];
 	pl->held[i] = pl->carriers[place];
 	pl->held_slot[i] = slot;
 	pl->held_tail++;
 	mark_out(pl, slot, true);
-	pl->carriers[place] = fresh;
-	return fresh;
+	pl->carriers[place] = pl->spare[--pl->n_spare];
+	return &pl->carriers[place];
 }
 
 static void
@@ -267,32 +285,61 @@ copy_out(struct tg_player *pl, const struct tg_reel_pkt *p,
 		return NULL;
 	}
 	frame = rte_pktmbuf_mtod(m, uint8_t *);
-	rte_memcpy(frame, p->frame, p->len);
-	tg_reel_patch(pl->reel, p, frame);
+	tg_reel_write(pl->reel, p, frame);
 	tx_fields(m, p, pl->offload);
 	pl->copies++;
 	return m;
 }
 
-/* Point a carrier that is home at the frame, and take one more reference
- * for the NIC (no atomic needed: nobody else holds it). */
 static inline void
-carry(struct tg_player *pl, struct rte_mbuf *m, const struct tg_reel_pkt *p)
+point(struct tg_player *pl, struct rte_mbuf *m, const uint8_t *at,
+      uint16_t len)
 {
-	m->buf_addr = p->frame;
-	m->buf_iova = pl->arena_iova + (uint64_t)(p->frame - pl->arena);
-	m->buf_len = p->len;
-	if (pl->offload != 0)
-		m->ol_flags = RTE_MBUF_F_EXTERNAL;
-	tx_fields(m, p, pl->offload);
+	m->buf_addr = (void *)(uintptr_t)at;
+	m->buf_iova = pl->arena_iova + (uint64_t)(at - pl->arena);
+	m->buf_len = len;
 	rte_mbuf_refcnt_set(m, 2);
 }
 
-/* For writing: the player sets its reference count and fields. */
+/* Point a carrier that is home at the frame (and at a fresh body), and
+ * take one more reference on its mbufs for the NIC (no atomic needed:
+ * nobody else holds them). Returns the mbuf to send. */
+static inline struct rte_mbuf *
+carry(struct tg_player *pl, const struct tg_carrier *c,
+      const struct tg_reel_pkt *p)
+{
+	struct rte_mbuf *m = c->head;
+
+	if (pl->offload != 0)
+		m->ol_flags = RTE_MBUF_F_EXTERNAL;
+	tx_fields(m, p, pl->offload);
+	if (p->body == NULL) {
+		point(pl, m, p->frame, p->len);
+		m->nb_segs = 1;
+		m->next = NULL;
+		return m;
+	}
+	point(pl, m, p->frame, p->body_at);
+	point(pl, c->body, p->body, (uint16_t)(p->len - p->body_at));
+	m->data_len = p->body_at;
+	c->body->data_len = (uint16_t)(p->len - p->body_at);
+	m->nb_segs = 2;
+	m->next = c->body;
+	return m;
+}
+
+/* For writing: the player sets their reference counts and fields (and
+ * the head's next, on its second line). */
 static inline void
 prefetch_carrier(const struct tg_player *pl, uint32_t slot)
 {
-	__builtin_prefetch(pl->carriers[slot & pl->carrier_mask], 1);
+	const struct tg_carrier *c = &pl->carriers[slot & pl->carrier_mask];
+
+	__builtin_prefetch(c->head, 1);
+	if (c->body != NULL) {
+		__builtin_prefetch(&c->head->next, 1);
+		__builtin_prefetch(c->body, 1);
+	}
 }
 
 uint64_t
@@ -327,18 +374,19 @@ tg_player_fill(struct tg_player *pl, struct rte_mbuf **out, uint64_t *ts,
 	for (unsigned i = 0; i < k; i++) {
 		const struct tg_reel_pkt *p = &pkts[i];
 		uint32_t place = p->slot & pl->carrier_mask;
-		struct rte_mbuf *m = pl->carriers[place];
+		struct tg_carrier *c = &pl->carriers[place];
+		struct rte_mbuf *m;
 
 		/* A frame only ever goes out in the carrier at its place:
 		 * if it is still out, that carrier is, or was set aside
 		 * with the frame's bit. */
-		if (unlikely(rte_mbuf_refcnt_read(m) != 1))
-			m = replace_carrier(pl, place);
-		if (likely(m != NULL) &&
+		if (unlikely(rte_mbuf_refcnt_read(c->head) != 1))
+			c = replace_carrier(pl, place);
+		if (likely(c != NULL) &&
 		    likely(pl->held_head == pl->held_tail ||
 			   !frame_out(pl, p->slot))) {
 			tg_reel_patch(pl->reel, p, p->frame);
-			carry(pl, m, p);
+			m = carry(pl, c, p);
 			pl->carried[place] = p->slot;
 		} else if ((m = copy_out(pl, p, copy_pool)) == NULL) {
 			continue;

@@ -10,7 +10,9 @@
  * cache however long the reel. A carrier still out when its place comes
  * round again (a capture tap holds it, or a long NIC ring) is set aside
  * for one from a reserve made at start; its frame, should its turn come
- * while it is still out, goes as a copy.
+ * while it is still out, goes as a copy. A packet with a fresh body goes
+ * in two segments: the carrier with the frame's head, chained to a body
+ * carrier of its own pointed at the body.
  */
 #ifndef TG_PLAYER_H
 #define TG_PLAYER_H
@@ -26,6 +28,14 @@ struct rte_mempool;
 struct rte_memzone;
 struct rte_mbuf_ext_shared_info;
 
+/* A carrier: an mbuf for the frame's head (all of it without a body)
+ * and, on a player with bodies, one for the body; they go out chained
+ * and come home together. */
+struct tg_carrier {
+	struct rte_mbuf *head;
+	struct rte_mbuf *body;		/* NULL without bodies */
+};
+
 struct tg_player {
 	struct tg_reel *reel;		/* NULL: the port synthesizes live */
 	struct tg_reel_info info;
@@ -36,20 +46,21 @@ struct tg_player {
 					 * (its address but for DMA) */
 	const struct rte_memzone *zone;	/* device ports: the arena's memory */
 	uint32_t offload;		/* TG_PKT_OFFLOAD_* of the port */
+	bool bodies;			/* packets get fresh bodies */
 	/* Device ports: the frame of slot s goes in the carrier at place
 	 * s & carrier_mask, which last carried slot carried[place]. */
 	struct rte_mempool *carrier_pool;
-	struct rte_mbuf **carriers;
+	struct tg_carrier *carriers;
 	uint32_t *carried;
 	uint32_t carrier_mask;
 	/* Carriers set aside while still out, with the slots they carry
 	 * (whose bits are set in `out`): a queue as long as the ring,
 	 * entries held_head .. held_tail - 1 (& carrier_mask). */
-	struct rte_mbuf **held;
+	struct tg_carrier *held;
 	uint32_t *held_slot;
 	uint32_t held_head, held_tail;
 	uint64_t *out;			/* a bit per slot */
-	struct rte_mbuf **spare;	/* the reserve: as many as the ring */
+	struct tg_carrier *spare;	/* the reserve: as many as the ring */
 	uint32_t n_spare;
 	uint32_t bursts;		/* fills, to look at `held` now and
 					 * then */
@@ -66,12 +77,13 @@ struct tg_player {
  * for the DPDK memory of a device port's frames on `socket`; dma: its NIC
  * reads them by DMA (else they need not be DPDK memory); in_flight:
  * how many of its mbufs may be out at once (NIC ring, capture tap, a
- * burst), which sizes the carriers' ring. 0, or -1 with a message in
- * err. */
+ * burst), which sizes the carriers' ring; bodies: packets get fresh
+ * bodies (tg_reel.h), sent in two segments on a device port. 0, or -1
+ * with a message in err. */
 int tg_player_init(struct tg_player *pl, const struct tg_synth_params *params,
 		   uint32_t packets, const char *name, int socket, bool dma,
-		   uint32_t offload, uint32_t in_flight, char *err,
-		   size_t errlen);
+		   uint32_t offload, bool bodies, uint32_t in_flight,
+		   char *err, size_t errlen);
 
 void tg_player_free(struct tg_player *pl);
 

@@ -49,6 +49,16 @@ pick_offload(const struct tg_port_cfg *cfg,
 	return offload;
 }
 
+/* Whether the device sends a frame in a chain of mbufs. net_null
+ * advertises no offload at all, yet only counts and frees what it is
+ * given, chains included. */
+static bool
+sends_chains(const struct rte_eth_dev_info *info)
+{
+	return (info->tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) ||
+	       strcmp(info->driver_name, "net_null") == 0;
+}
+
 static int
 start_one(struct tg_port *port, unsigned index, char *err, size_t errlen)
 {
@@ -90,6 +100,13 @@ start_one(struct tg_port *port, unsigned index, char *err, size_t errlen)
 	}
 	memset(&conf, 0, sizeof(conf));
 	port->offload = pick_offload(cfg, &info, &tx_offloads);
+	/* Only a reel sends chains; a NIC that cannot keeps its frames as
+	 * recorded. */
+	if (cfg->reel && sends_chains(&info)) {
+		if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
+			tx_offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+		port->segments = true;
+	}
 	conf.txmode.offloads = tx_offloads;
 	rc = rte_eth_dev_configure(port->port_id, 1, port->n_queues, &conf);
 	if (rc != 0) {

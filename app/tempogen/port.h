@@ -17,6 +17,7 @@ struct tg_port {
 	uint16_t port_id;	/* DPDK port id (device ports only) */
 	uint16_t n_queues;	/* TX queues, one per serving worker */
 	uint32_t offload;	/* TG_PKT_OFFLOAD_* enabled on this port */
+	bool segments;		/* sends mbuf chains (reels' fresh bodies) */
 	bool started;
 };
 

@@ -104,6 +104,8 @@ init_player(struct tg_worker *w, struct tg_worker_port *wp,
 	if (tg_player_init(pl, params, pc->reel, pc->is_pcap ? NULL : name,
 			   (int)rte_lcore_to_socket_id(w->lcore), dma,
 			   wp->port->offload,
+			   pc->fresh_ciphertext &&
+			   (pc->is_pcap || wp->port->segments),
 			   pc->tx_desc + 2u * pc->burst + tg_capture_mbufs(pc),
 			   err, errlen) != 0)
 		return -1;
@@ -113,10 +115,12 @@ init_player(struct tg_worker *w, struct tg_worker_port *wp,
 	if (tg_port_has_rate_target(pc) && per_s > 0)
 		pl->pace = wp->rate_share / per_s;
 	printf("reel %s/%u: %" PRIu64 " packets, %" PRIu64 " flows, %.3f s "
-	       "of model time a turn, %.1f MiB of frames, pace %.3g\n",
+	       "of model time a turn, %.1f MiB of frames, pace %.3g, %s\n",
 	       pc->name, w->lcore, pl->info.packets, pl->info.flows,
 	       (double)pl->info.period_ns * 1e-9,
-	       (double)pl->info.arena_bytes / (1 << 20), pl->pace);
+	       (double)pl->info.arena_bytes / (1 << 20), pl->pace,
+	       pl->bodies ? "fresh ciphertext bodies"
+			  : "payloads as recorded");
 	return 0;
 }
 
@@ -493,7 +497,7 @@ run_pcap_reel(struct tg_worker *w, struct tg_worker_port *wp)
 
 	k = n ? tg_reel_play(pl->reel, pl->cursor, pkts, n, until) : 0;
 	for (unsigned i = 0; i < k; i++) {
-		tg_reel_patch(pl->reel, &pkts[i], pkts[i].frame);
+		tg_reel_write(pl->reel, &pkts[i], pkts[i].frame);
 		if (tg_pcap_write(wp->pcap, PCAP_EPOCH_NS + pkts[i].ts_ns,
 				  pkts[i].frame, pkts[i].len) != 0) {
 			pcap_failed(w, wp);

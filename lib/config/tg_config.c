@@ -661,6 +661,7 @@ port_defaults(struct tg_port_cfg *pc, int line)
 	pc->sessions = 1;
 	pc->max_flows = TG_MAX_FLOWS_DEFAULT;
 	pc->offload = true;
+	pc->fresh_ciphertext = true;
 	pc->tx_desc = DEFAULT_TX_DESC;
 	pc->burst = DEFAULT_BURST;
 }
@@ -729,14 +730,25 @@ parse_effects(struct parse *p, const config_setting_t *port,
 	return 0;
 }
 
-/* reel = N (optional): record N packets and play them in a loop. */
+/* reel = N (optional): record N packets and play them in a loop;
+ * fresh_ciphertext (a reel's only): new keystream in every packet. */
 static int
 parse_reel(struct parse *p, const config_setting_t *port,
 	   struct tg_port_cfg *pc)
 {
+	const config_setting_t *fresh = config_setting_get_member(
+		port, "fresh_ciphertext");
+
 	if (get_unsigned(p, port, "reel", TG_REEL_PACKETS_MIN,
-			 TG_REEL_PACKETS_MAX, &pc->reel))
+			 TG_REEL_PACKETS_MAX, &pc->reel) ||
+	    tg_cfgfile_bool(&p->f, port, "fresh_ciphertext", false,
+			    &pc->fresh_ciphertext))
 		return -1;
+	if (fresh != NULL && !pc->reel)
+		return tg_cfgfile_fail(&p->f, fresh, "fresh_ciphertext",
+				       "only a reel port has it (live "
+				       "synthesis makes every packet anew): "
+				       "add `reel` or remove it");
 	if (pc->reel && pc->labels_path[0] != '\0')
 		return tg_cfgfile_fail(&p->f,
 				       config_setting_get_member(port, "reel"),
@@ -755,7 +767,7 @@ parse_port(struct parse *p, const config_setting_t *port,
 		"vlan_pcp", "clients", "servers", "ipv6_share", "rate",
 		"time_factor", "model", "sessions", "workers", "offload",
 		"tx_desc", "burst", "labels", "effects", "capture", "max_flows",
-		"reel", NULL
+		"reel", "fresh_ciphertext", NULL
 	};
 	bool share_given = config_setting_get_member(port, "ipv6_share");
 	unsigned sessions = 1;

@@ -100,6 +100,8 @@ struct tg_port_cfg {
 	uint32_t max_flows;	/* concurrent flows of each of its workers */
 	uint32_t reel;		/* packets each worker records and plays in
 				 * a loop (lib/reel); 0: live synthesis */
+	bool fresh_ciphertext;	/* a reel's packets get fresh keystream
+				 * bodies (tg_reel.h) */
 	unsigned workers[TG_MAX_WORKERS];	/* lcore ids serving this port */
 	unsigned n_workers;
 	bool offload;		/* use NIC checksum offload if advertised */

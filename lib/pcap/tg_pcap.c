@@ -473,7 +473,17 @@ int
 tg_pcap_write(struct tg_pcap_writer *w, uint64_t ts_ns, const void *frame,
 	      uint32_t len)
 {
+	return tg_pcap_write_split(w, ts_ns, frame, len, NULL, 0);
+}
+
+int
+tg_pcap_write_split(struct tg_pcap_writer *w, uint64_t ts_ns,
+		    const void *head, uint32_t head_len, const void *tail,
+		    uint32_t tail_len)
+{
+	uint32_t len = head_len + tail_len;
 	uint32_t caplen = len < TG_PCAP_SNAPLEN ? len : TG_PCAP_SNAPLEN;
+	uint32_t from_head = head_len < caplen ? head_len : caplen;
 	uint8_t *rec;
 
 	if (w->error) {
@@ -489,7 +499,10 @@ tg_pcap_write(struct tg_pcap_writer *w, uint64_t ts_ns, const void *frame,
 	put32(rec + 4, (uint32_t)(ts_ns % 1000000000u));
 	put32(rec + 8, caplen);
 	put32(rec + 12, len);
-	memcpy(rec + PCAP_REC_HDR_LEN, frame, caplen);
+	memcpy(rec + PCAP_REC_HDR_LEN, head, from_head);
+	if (caplen > from_head)
+		memcpy(rec + PCAP_REC_HDR_LEN + from_head, tail,
+		       caplen - from_head);
 	w->used += PCAP_REC_HDR_LEN + caplen;
 	return 0;
 }

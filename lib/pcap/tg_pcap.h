@@ -47,6 +47,11 @@ struct tg_pcap_writer *tg_pcap_open_async(const char *path,
 int tg_pcap_write(struct tg_pcap_writer *w, uint64_t ts_ns,
 		  const void *frame, uint32_t len);
 
+/* The same for a frame in two pieces: head_len bytes, then tail_len. */
+int tg_pcap_write_split(struct tg_pcap_writer *w, uint64_t ts_ns,
+			const void *head, uint32_t head_len, const void *tail,
+			uint32_t tail_len);
+
 /* Write out whatever is buffered. Returns 0 or -1 with errno set. */
 int tg_pcap_flush(struct tg_pcap_writer *w);
 

@@ -7,8 +7,10 @@
 #include "tg_bytes.h"
 #include "tg_cksum.h"
 #include "tg_hosts.h"
+#include "tg_keystream.h"
 #include "tg_mem.h"
 #include "tg_reel.h"
+#include "tg_rng.h"
 #include "tg_sample.h"
 
 #define RECORD_BURST 256
@@ -18,6 +20,12 @@
 #define TAIL_PERIODS 3
 #define TAIL_MIN_NS (30ull * 1000000000ull)
 #define NO_HOST UINT32_MAX
+/* Bodies: keystream a played packet's opaque tail is taken from, at a
+ * fresh even offset each time, with its partial sums. Tails shorter than
+ * BODY_MIN keep their recorded bytes (a second segment costs more than
+ * they are worth). */
+#define BODY_POOL (1u << 18)
+#define BODY_MIN 64
 
 /* Slot flags */
 #define SLOT_V6 0x1
@@ -26,7 +34,7 @@
 #define SLOT_UDP 0x8		/* UDP: a zero field means "no checksum" */
 #define SLOT_TCP 0x10
 
-/* One packet of the reel: 40 bytes, read in order while playing. Where
+/* One packet of the reel: 48 bytes, read in order while playing. Where
  * its fields are was worked out when it was recorded, so that patching
  * it takes no branch on its direction or protocol. */
 struct slot {
@@ -49,6 +57,9 @@ struct slot {
 	 * them and the addresses alone, so patching a frame only stores. */
 	uint16_t ip_cksum0;
 	uint16_t l4_cksum0;
+	uint16_t body_at;	/* bytes [body_at, len) are keystream a turn
+				 * may swap; 0: none */
+	uint16_t body_sum0;	/* their sum as recorded, as placed in L4 */
 };
 
 /* The clients of a pool move through it turn by turn. */
@@ -70,6 +81,14 @@ struct tg_reel {
 	struct tg_reel_info info;
 	struct mover movers[2];	/* IPv4, IPv6 clients */
 	uint32_t offload;	/* TG_PKT_OFFLOAD_* the frames were made for */
+	uint64_t seed, stream;	/* the synth's: the cursor's draws */
+	/* Bodies: BODY_POOL + FRAME_CAP bytes (the pool and its first
+	 * FRAME_CAP again, so any offset has a whole body) after the frames
+	 * in the arena, and the sums of their first 2k bytes, k up to
+	 * BODY_POOL / 2. NULL: no packet has a body. */
+	uint8_t *bodies;
+	uint16_t *body_sums;
+	uint64_t bodies_at;	/* their offset in the arena */
 };
 
 /* Hosts move by `step` a turn: a multiple of the worker count (host k
@@ -157,6 +176,24 @@ grow(void **p, uint64_t *cap, uint64_t need, size_t size)
 	return 0;
 }
 
+/* Byte-swapped: the sum of bytes that start at an odd offset of the
+ * segment (RFC 1071, byte order independence). */
+static inline uint16_t
+swap16(uint16_t v)
+{
+	return (uint16_t)(v << 8 | v >> 8);
+}
+
+/* The sum of a body of n bytes that starts `at` bytes into the frame, as
+ * the L4 checksum sees it (L4 headers start at even offsets). */
+static uint16_t
+body_sum(const uint8_t *body, uint32_t n, uint32_t at)
+{
+	uint16_t sum = tg_cksum_fold(tg_cksum_add(0, body, n));
+
+	return at & 1 ? swap16(sum) : sum;
+}
+
 /* Where a packet's moving addresses and checksums are. */
 static void
 describe(const struct tg_reel *r, struct slot *s, const struct tg_synth_pkt *p)
@@ -204,6 +241,14 @@ describe(const struct tg_reel *r, struct slot *s, const struct tg_synth_pkt *p)
 	if ((s->flags & (SLOT_UDP | SLOT_L4_PSEUDO)) == SLOT_UDP &&
 	    s->l4_cksum0 == 0)
 		s->l4_cksum_at = 0;
+	s->body_at = 0;
+	s->body_sum0 = 0;
+	if ((s->flags & (SLOT_TCP | SLOT_UDP)) && p->opaque_at != 0 &&
+	    p->len - p->opaque_at >= BODY_MIN) {
+		s->body_at = p->opaque_at;
+		s->body_sum0 = body_sum(p->buf + p->opaque_at,
+					p->len - p->opaque_at, p->opaque_at);
+	}
 }
 
 static int
@@ -346,9 +391,57 @@ reel_new(const struct tg_synth_params *params)
 	if (r == NULL)
 		return NULL;
 	r->offload = params->offload;
+	r->seed = params->seed;
+	r->stream = params->stream;
 	mover_init(&r->movers[0], &params->port->clients.v4, workers);
 	mover_init(&r->movers[1], &params->port->clients.v6, workers);
 	return r;
+}
+
+#define BODY_BYTES (BODY_POOL + FRAME_CAP)
+#define BODY_STREAM 0xb0d1e5ull	/* other bytes than the synth's */
+
+static bool
+has_bodies(const struct tg_reel *r)
+{
+	for (uint32_t i = 0; i < r->n_slots; i++)
+		if (r->slots[i].body_at != 0)
+			return true;
+	return false;
+}
+
+/* The bodies' keystream (staged until tg_reel_place) and their sums:
+ * body_sums[k] is the sum of the first k 16-bit words. */
+static int
+make_bodies(struct tg_reel *r, char *err, size_t errlen)
+{
+	struct tg_keystream *ks = tg_keystream_create(r->seed,
+						      r->stream ^ BODY_STREAM,
+						      err, errlen);
+	const uint8_t *b;
+
+	if (ks == NULL)
+		return -1;
+	r->bodies = malloc(BODY_BYTES);
+	r->body_sums = tg_mem_alloc((BODY_BYTES / 2 + 1) *
+				    sizeof(*r->body_sums));
+	if (r->bodies == NULL || r->body_sums == NULL) {
+		tg_keystream_free(ks);
+		snprintf(err, errlen, "reel: out of memory");
+		return -1;
+	}
+	memcpy(r->bodies, tg_keystream_pool(ks), BODY_POOL);
+	memcpy(r->bodies + BODY_POOL, r->bodies, FRAME_CAP);
+	tg_keystream_free(ks);
+	b = r->bodies;
+	r->body_sums[0] = 0;
+	for (uint32_t k = 0; k < BODY_BYTES / 2; k++)
+		r->body_sums[k + 1] = tg_cksum_fold(
+			(uint32_t)r->body_sums[k] +
+			((uint32_t)b[2 * k] << 8 | b[2 * k + 1]));
+	r->bodies_at = r->info.arena_bytes;
+	r->info.arena_bytes += BODY_BYTES;
+	return 0;
 }
 
 struct tg_reel *
@@ -398,6 +491,8 @@ tg_reel_record(const struct tg_synth_params *params, uint32_t packets,
 			 TG_REEL_MAX_BACK);
 		goto fail;
 	}
+	if (has_bodies(rec.reel) && make_bodies(rec.reel, err, errlen) != 0)
+		goto fail;
 	settle_slots(rec.reel);
 	tg_synth_free(synth);
 	free(scratch);
@@ -416,8 +511,13 @@ tg_reel_free(struct tg_reel *r)
 {
 	if (r == NULL)
 		return;
-	if (!r->placed)
+	if (!r->placed) {
 		free(r->frames);
+		free(r->bodies);
+	}
+	if (r->body_sums != NULL)
+		tg_mem_free(r->body_sums, (BODY_BYTES / 2 + 1) *
+					  sizeof(*r->body_sums));
 	if (r->slots_settled)
 		tg_mem_free(r->slots, (size_t)r->n_slots *
 				      sizeof(*r->slots));
@@ -447,6 +547,11 @@ tg_reel_place(struct tg_reel *r, uint8_t *arena)
 	}
 	free(r->frames);
 	r->frames = arena;
+	if (r->bodies != NULL) {
+		memcpy(arena + r->bodies_at, r->bodies, BODY_BYTES);
+		free(r->bodies);
+		r->bodies = arena + r->bodies_at;
+	}
 	r->placed = true;
 }
 
@@ -473,10 +578,13 @@ cursor_turn(const struct tg_reel *r, struct tg_reel_cursor *cur)
 }
 
 void
-tg_reel_start(const struct tg_reel *r, struct tg_reel_cursor *cur)
+tg_reel_start(const struct tg_reel *r, struct tg_reel_cursor *cur,
+	      bool bodies)
 {
 	memset(cur, 0, sizeof(*cur));
 	cursor_turn(r, cur);
+	cur->bodies = bodies && r->bodies != NULL;
+	tg_rng_seed(&cur->rng, r->seed, r->stream ^ BODY_STREAM);
 }
 
 uint64_t
@@ -502,25 +610,50 @@ move_host(const struct mover *m, uint8_t *frame, unsigned at, uint32_t host,
 /* The client addresses and checksums are stored, computed from the ones
  * recorded; nothing is read from the frame, so a frame not in cache does
  * not stall the player (the stores wait in the store buffer). */
+/* The change to the L4 sum when the recorded body gives way to p's:
+ * from the partial sums, without reading either body (but its last byte
+ * when it has an odd length). */
+static inline uint32_t
+body_delta(const struct tg_reel *r, const struct slot *s,
+	   const struct tg_reel_pkt *p)
+{
+	uint32_t at = (uint32_t)(p->body - r->bodies), n = s->len - s->body_at;
+	uint32_t sum = (uint32_t)r->body_sums[(at + n) / 2] +
+		       (uint16_t)~r->body_sums[at / 2];
+	uint16_t folded;
+
+	if (n & 1)
+		sum += (uint32_t)p->body[n - 1] << 8;
+	folded = tg_cksum_fold(sum);
+	if (s->body_at & 1)
+		folded = swap16(folded);
+	return (uint32_t)folded + (uint16_t)~s->body_sum0;
+}
+
 void
 tg_reel_patch(const struct tg_reel *r, const struct tg_reel_pkt *p,
 	      uint8_t *frame)
 {
 	const struct slot *s = &r->slots[p->slot];
 	const struct mover *m = &r->movers[s->flags & SLOT_V6];
-	uint32_t delta;
+	uint32_t delta = 0;
 	uint16_t l4;
 
-	if (s->addr_at == 0)
-		return;		/* between addresses that stay */
-	delta = move_host(m, frame, s->addr_at, s->host, p->shift);
-	if (s->addr2_at != 0)
-		delta += move_host(m, frame, s->addr2_at, s->host2, p->shift);
-	if (s->ip_cksum_at != 0)
-		tg_put_be16(frame + s->ip_cksum_at,
-			    tg_cksum_update(s->ip_cksum0, delta));
+	if (s->addr_at == 0 && p->body == NULL)
+		return;		/* as recorded */
+	if (s->addr_at != 0) {
+		delta = move_host(m, frame, s->addr_at, s->host, p->shift);
+		if (s->addr2_at != 0)
+			delta += move_host(m, frame, s->addr2_at, s->host2,
+					   p->shift);
+		if (s->ip_cksum_at != 0)
+			tg_put_be16(frame + s->ip_cksum_at,
+				    tg_cksum_update(s->ip_cksum0, delta));
+	}
 	if (s->l4_cksum_at == 0)
 		return;
+	if (p->body != NULL && !(s->flags & SLOT_L4_PSEUDO))
+		delta += body_delta(r, s, p);
 	if (s->flags & SLOT_L4_PSEUDO) {
 		l4 = tg_cksum_fold(s->l4_cksum0 + delta);
 	} else {
@@ -529,6 +662,19 @@ tg_reel_patch(const struct tg_reel *r, const struct tg_reel_pkt *p,
 			l4 = 0xffff;	/* zero would mean "none" */
 	}
 	tg_put_be16(frame + s->l4_cksum_at, l4);
+}
+
+void
+tg_reel_write(const struct tg_reel *r, const struct tg_reel_pkt *p,
+	      uint8_t *frame)
+{
+	uint16_t head = p->body != NULL ? p->body_at : p->len;
+
+	if (frame != p->frame)
+		memcpy(frame, p->frame, head);
+	if (p->body != NULL)
+		memcpy(frame + head, p->body, p->len - head);
+	tg_reel_patch(r, p, frame);
 }
 
 /* The frames are far too many for any cache and their sizes vary, so
@@ -548,6 +694,22 @@ prefetch_ahead(const struct tg_reel *r, uint32_t pos)
 	__builtin_prefetch(frame, 1);
 	if (r->slots[ahead].flags & SLOT_V6)	/* the TCP checksum */
 		__builtin_prefetch(frame + TG_REEL_ALIGN, 1);
+}
+
+/* A fresh body for slot s: at a random even offset of the pool (the sums
+ * are of 16-bit words). What tg_reel_patch reads of it is fetched now,
+ * a burst before: the sums and the pool are in no cache by then. */
+static inline const uint8_t *
+draw_body(const struct tg_reel *r, struct tg_reel_cursor *cur,
+	  const struct slot *s)
+{
+	uint32_t at = (uint32_t)tg_rng_next(&cur->rng) & (BODY_POOL - 2);
+	uint32_t n = s->len - s->body_at;
+
+	__builtin_prefetch(&r->body_sums[at / 2]);
+	__builtin_prefetch(&r->body_sums[(at + n) / 2]);
+	__builtin_prefetch(r->bodies + at + n - 1);
+	return r->bodies + at;
 }
 
 unsigned
@@ -576,6 +738,9 @@ tg_reel_play(struct tg_reel *r, struct tg_reel_cursor *cur,
 			p->ip_version = s->flags & SLOT_V6 ? 6 : 4;
 			p->l2_len = s->l3;
 			p->l3_len = s->flags & SLOT_V6 ? 40 : 20;
+			p->body_at = s->body_at;
+			p->body = s->body_at != 0 && cur->bodies
+				  ? draw_body(r, cur, s) : NULL;
 		}
 		if (++cur->pos == r->n_slots) {
 			cur->pos = 0;

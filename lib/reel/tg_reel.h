@@ -18,13 +18,23 @@
  * Playing a packet is a few stores into its frame (the moved addresses
  * and the checksums, updated incrementally) where it lies: the worker
  * then sends the frame as it is.
+ *
+ * Ciphertext is not replayed: a packet whose payload ends in keystream
+ * (TLS records, SSH packets, QUIC, opaque data; at least 64 bytes of it)
+ * comes out each time with a body of other keystream, from a pool of the
+ * reel's at a fresh random offset, attached as it lies there. The L4
+ * checksum follows from partial sums of the pool computed once, so no
+ * body byte is read or copied. Ports with network effects record no
+ * bodies: a retransmission must repeat its original's bytes.
  */
 #ifndef TG_REEL_H
 #define TG_REEL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tg_rng.h"
 #include "tg_synth.h"
 
 /* Frames start on this boundary in the arena (cache lines, DMA). */
@@ -39,7 +49,8 @@ struct tg_reel_info {
 	uint64_t bytes;		/* frame bytes per turn */
 	uint64_t flows;		/* flows per turn */
 	double flows_live;	/* mean concurrent flows (flow time / T) */
-	uint64_t arena_bytes;	/* frames, aligned: what tg_reel_place needs */
+	uint64_t arena_bytes;	/* frames, aligned, and the bodies' pool:
+				 * what tg_reel_place needs */
 	unsigned max_back;	/* the most turns a flow runs past its own:
 				 * turns from this one on play every packet */
 };
@@ -66,17 +77,27 @@ struct tg_reel_cursor {
 	uint64_t turn;
 	uint64_t turn_start_ns;	/* model time turn `turn` starts at */
 	uint32_t pos;
+	bool bodies;		/* packets get fresh bodies */
+	struct tg_rng rng;	/* their offsets */
 	uint32_t shift[2][TG_REEL_MAX_BACK + 1];	/* IPv4, IPv6 */
 };
 
-/* Put the cursor before the first packet of the first turn. */
-void tg_reel_start(const struct tg_reel *reel, struct tg_reel_cursor *cur);
+/* Put the cursor before the first packet of the first turn. bodies:
+ * packets with a keystream tail get fresh ones (the player can send a
+ * frame in two segments); else every frame is played as recorded. */
+void tg_reel_start(const struct tg_reel *reel, struct tg_reel_cursor *cur,
+		   bool bodies);
 
 /* One played packet: its frame in the arena as the last turn left it,
  * what tg_reel_patch needs to give it this turn's addresses, and what a
  * NIC's offloads need to know of it. */
 struct tg_reel_pkt {
 	uint8_t *frame;
+	/* NULL, or the fresh body in the arena that takes the place of
+	 * frame[body_at, len): the packet is frame[0, body_at), then
+	 * len - body_at bytes of body. */
+	const uint8_t *body;
+	uint16_t body_at;
 	uint64_t ts_ns;		/* model time (turn * T + place on the circle) */
 	uint32_t slot;		/* its place in the reel, 0 .. info.packets - 1 */
 	uint32_t shift;		/* hosts its clients move by this turn */
@@ -96,10 +117,16 @@ uint64_t tg_reel_next_time(const struct tg_reel *reel,
 unsigned tg_reel_play(struct tg_reel *reel, struct tg_reel_cursor *cur,
 		      struct tg_reel_pkt *out, unsigned n, uint64_t until_ns);
 
-/* Give a played packet's frame its turn's client addresses and checksums:
- * p->frame where it lies, or a copy of it (`frame`) while the one in the
- * arena is still on its way out. A few stores; no division. */
+/* Give a played packet's frame its turn's client addresses and checksums
+ * (those of its fresh body too): p->frame where it lies, or a copy of it
+ * (`frame`) while the one in the arena is still on its way out. A few
+ * stores; no division. */
 void tg_reel_patch(const struct tg_reel *reel, const struct tg_reel_pkt *p,
+		   uint8_t *frame);
+
+/* The whole packet, head and body, into `frame` (p->frame itself where
+ * nothing else reads it, as for a pcap file, or a copy), patched. */
+void tg_reel_write(const struct tg_reel *reel, const struct tg_reel_pkt *p,
 		   uint8_t *frame);
 
 #endif /* TG_REEL_H */

@@ -69,14 +69,24 @@ overlap(const struct tg_slice *s, uint32_t at, uint32_t n, uint64_t *lo,
 	return *lo < *hi;
 }
 
+/* Bytes up to slice offset `end` are not keystream. */
+static void
+not_opaque(const struct tg_slice *s, uint64_t end)
+{
+	if (end > *s->opaque_from)
+		*s->opaque_from = (uint32_t)end;
+}
+
 void
 tg_pay_copy(const struct tg_slice *s, uint32_t at, const uint8_t *src,
 	    uint32_t n)
 {
 	uint64_t lo, hi;
 
-	if (overlap(s, at, n, &lo, &hi))
-		memcpy(s->out + (lo - s->offset), src + (lo - at), hi - lo);
+	if (!overlap(s, at, n, &lo, &hi))
+		return;
+	memcpy(s->out + (lo - s->offset), src + (lo - at), hi - lo);
+	not_opaque(s, hi - s->offset);
 }
 
 void
@@ -84,8 +94,10 @@ tg_pay_zero(const struct tg_slice *s, uint32_t at, uint32_t n)
 {
 	uint64_t lo, hi;
 
-	if (overlap(s, at, n, &lo, &hi))
-		memset(s->out + (lo - s->offset), 0, hi - lo);
+	if (!overlap(s, at, n, &lo, &hi))
+		return;
+	memset(s->out + (lo - s->offset), 0, hi - lo);
+	not_opaque(s, hi - s->offset);
 }
 
 void
@@ -94,9 +106,12 @@ tg_pay_random(const struct tg_slice *s, uint32_t at, uint32_t n,
 {
 	uint64_t lo, hi;
 
-	if (overlap(s, at, n, &lo, &hi))
-		tg_keystream_copy(s->ks, seed, lo, s->out + (lo - s->offset),
-				  (uint32_t)(hi - lo));
+	if (!overlap(s, at, n, &lo, &hi))
+		return;
+	tg_keystream_copy(s->ks, seed, lo, s->out + (lo - s->offset),
+			  (uint32_t)(hi - lo));
+	if (hi == (uint64_t)s->offset + s->len)
+		*s->opaque_from = (uint32_t)(lo - s->offset);
 }
 
 void
@@ -552,12 +567,14 @@ tg_payload_message_len(const struct tg_payload_msg *msg, uint32_t wanted)
 	}
 }
 
-void
+uint32_t
 tg_payload_fill(const struct tg_payload_msg *msg, uint32_t offset,
 		uint8_t *out, uint32_t len)
 {
+	uint32_t opaque_from = len;
 	const struct tg_slice s = { .offset = offset, .len = len, .out = out,
-				    .ks = msg->ks };
+				    .ks = msg->ks,
+				    .opaque_from = &opaque_from };
 
 	switch (msg->kind) {
 	case TG_PAYLOAD_HTTP:
@@ -602,9 +619,11 @@ tg_payload_fill(const struct tg_payload_msg *msg, uint32_t offset,
 		 * from claiming, then calling malformed, opaque data. */
 		if (len > 0)
 			out[0] = 0;
+		not_opaque(&s, len > 0);
 		break;
 	default:
 		memset(out, 0, len);
 		break;
 	}
+	return opaque_from;
 }

@@ -34,8 +34,11 @@ struct tg_payload_msg {
 uint32_t tg_payload_message_len(const struct tg_payload_msg *msg,
 				uint32_t wanted);
 
-/* Write bytes [offset, offset + len) of the message into out. */
-void tg_payload_fill(const struct tg_payload_msg *msg, uint32_t offset,
-		     uint8_t *out, uint32_t len);
+/* Write bytes [offset, offset + len) of the message into out. Returns
+ * where in out the keystream bytes that run to its end begin (len if
+ * none do): a player may put other keystream bytes there, as a sender
+ * encrypting other plaintext would. */
+uint32_t tg_payload_fill(const struct tg_payload_msg *msg, uint32_t offset,
+			 uint8_t *out, uint32_t len);
 
 #endif /* TG_PAYLOAD_H */

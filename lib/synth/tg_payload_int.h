@@ -17,6 +17,10 @@ struct tg_slice {
 	uint32_t len;
 	uint8_t *out;
 	const struct tg_keystream *ks;	/* where keystream bytes come from */
+	/* Out: where in out the keystream bytes that run to its end begin
+	 * (len: none end it). The last tg_pay_random to reach the end sets
+	 * it; tg_pay_copy and tg_pay_zero move it past what they write. */
+	uint32_t *opaque_from;
 };
 
 /* A record header of `size` bytes written at `hdr` (up to 8 bytes). */

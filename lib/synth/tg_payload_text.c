@@ -56,7 +56,9 @@ tg_pay_lines(const struct tg_slice *s, uint32_t at, uint32_t n,
 	if (s->offset > at + TG_PAY_LINE)
 		k = (s->offset - at) / TG_PAY_LINE - 1;
 	for (; k < count; k++) {
-		struct tg_slice ls = { .len = sizeof(line), .out = line };
+		uint32_t unused;
+		struct tg_slice ls = { .len = sizeof(line), .out = line,
+				       .opaque_from = &unused };
 
 		tg_pay_span(n, TG_PAY_LINE, rmin, k, &start, &size);
 		if (at + start >= s->offset + s->len)

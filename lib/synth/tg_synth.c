@@ -1040,6 +1040,20 @@ payload_flow_seed(const struct tg_synth *s, const struct flow *f)
 	return x ^ (x >> 29);
 }
 
+/* Whether a player may swap the keystream that ends a frame for other
+ * keystream. Not with effects: a retransmission or duplicate must repeat
+ * its original's bytes. Not before padding to the minimum frame. Not on
+ * a port whose dissector reads the payload as something else (random
+ * bytes to the Telnet port): those bytes passed it once as recorded,
+ * other bytes might not. */
+static bool
+swappable(const struct tg_synth *s, const struct flow *f, uint32_t end,
+	  uint16_t frame_len)
+{
+	return s->fx == NULL && end == frame_len &&
+	       tg_payload_fits_port(f->payload, f->proto, f->dport);
+}
+
 /* Write the frame for `spec` with `payload_len` bytes of the current
  * message from its offset msg_sent. */
 static bool
@@ -1059,14 +1073,20 @@ write_frame(struct tg_synth *s, struct flow *f, struct tg_pkt_spec *spec,
 		.ks = s->ks,
 	};
 
+	uint32_t opaque = payload_len;
+
 	if ((uint32_t)hdr + payload_len > pkt->cap)
 		return false;
 	if (payload_len)
-		tg_payload_fill(&msg, f->msg_sent, pkt->buf + hdr, payload_len);
+		opaque = tg_payload_fill(&msg, f->msg_sent, pkt->buf + hdr,
+					 payload_len);
 	spec->payload_len = (uint16_t)payload_len;
 	pkt->len = tg_pkt_write(spec, pkt->buf, pkt->cap, &pkt->layout);
 	if (pkt->len == 0)
 		return false;
+	pkt->opaque_at = opaque < payload_len &&
+			 swappable(s, f, hdr + payload_len, pkt->len)
+			 ? hdr + opaque : 0;
 	pkt->ts_ns = now;
 	pkt->proto = spec->proto;
 	pkt->ip_version = f->ip_version;
@@ -2359,6 +2379,7 @@ fx_retransmit(struct flow *f, const struct tg_fx_frame *fr, enum tg_dir dir,
 	}
 	pkt->len = tg_pkt_write(&spec, pkt->buf, pkt->cap, &pkt->layout);
 	pkt->proto = spec.proto;
+	pkt->opaque_at = 0;
 	return pkt->len != 0;
 }
 
@@ -2372,6 +2393,7 @@ fx_replay(const struct tg_fx_frame *fr, struct tg_synth_pkt *pkt)
 	pkt->len = fr->len;
 	pkt->layout = fr->layout;
 	pkt->proto = fr->proto;
+	pkt->opaque_at = 0;
 	return true;
 }
 

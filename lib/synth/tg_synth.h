@@ -47,6 +47,10 @@ struct tg_synth_pkt {
 	uint64_t ts_ns;
 	uint8_t proto;		/* TG_PROTO_* for offload flags */
 	uint8_t ip_version;
+	/* Bytes [opaque_at, len) are keystream standing in for ciphertext
+	 * (tg_payload_fill), which a player may swap for other keystream;
+	 * 0: none. */
+	uint16_t opaque_at;
 	struct tg_pkt_layout layout;
 };
 

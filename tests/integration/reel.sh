@@ -3,7 +3,9 @@
 #  1. to a pcap port, five turns: valid (checksums, no malformed packet,
 #     no TCP analysis problem: new 5-tuples each turn), every TCP stream
 #     opens with its SYN (a packet that took the wrong turn's addresses
-#     would open a stream of its own), clients move from turn to turn;
+#     would open a stream of its own), clients move from turn to turn,
+#     ciphertext is fresh every turn (few payloads of 200 bytes or more
+#     come twice; nearly all do with fresh_ciphertext = false);
 #  2. the zero-copy path, unlimited, on the net_pcap vdev (no frame copied):
 #     what DPDK wrote passes the same checks;
 #  3. unlimited on net_null: it runs, says how, and counts every packet;
@@ -48,6 +50,21 @@ n_same=$(comm -12 "$tmp/first" "$tmp/last" | wc -l)
 echo "pcap port: $n_first clients in the first 20,000 packets, $n_same of them again in the last 20,000"
 [ "$n_first" -gt 10 ] || fail "only $n_first clients"
 [ $((n_same * 2)) -lt "$n_first" ] || fail "the clients did not move"
+# Payloads of 200 bytes or more, and how many of them come more than once.
+repeats() {
+	tshark -r "$1" -Y "tcp.len >= 200 || udp.length >= 208" -T fields \
+		-e tcp.payload -e udp.payload 2>/dev/null |
+	awk '{ n++; c[$0]++ } END { for (k in c) if (c[k] > 1) d += c[k]; print n + 0, d + 0 }'
+}
+read -r big again < <(repeats "$pcap")
+echo "fresh ciphertext: $again of $big payloads of 200+ bytes come more than once"
+[ "$big" -gt 10000 ] && [ $((again * 4)) -lt "$big" ] || fail "payloads repeat: $again of $big"
+sed -i 's/reel = 20000;/reel = 20000; fresh_ciphertext = false;/' "$tmp/file.cfg"
+"$TEMPOGEN" -c "$tmp/file.cfg" > "$tmp/run.log" 2>&1 || { cat "$tmp/run.log"; fail "tempogen exited $?"; }
+grep -q 'payloads as recorded' "$tmp/run.log" || { cat "$tmp/run.log"; fail "fresh_ciphertext = false not taken"; }
+read -r big again < <(repeats "$pcap")
+echo "as recorded: $again of $big payloads of 200+ bytes come more than once"
+[ $((again * 10)) -gt $((big * 9)) ] || fail "recorded payloads should repeat: $again of $big"
 
 # 2. Zero-copy, unlimited, on net_pcap (which writes what it is given).
 cat > "$tmp/vdev.cfg" <<CFG

@@ -591,6 +591,18 @@ test_hostile_sizes(void **state)
 		    "`reel`");
 	parse_ok("ports = ( { name = \"p\"; pcap = \"x\"; reel = 5000; } );");
 	assert_int_equal(cfg.ports[0].reel, 5000);
+	assert_true(cfg.ports[0].fresh_ciphertext);
+	parse_ok("ports = ( { name = \"p\"; pcap = \"x\"; reel = 5000;\n"
+		 " fresh_ciphertext = false; } );");
+	assert_false(cfg.ports[0].fresh_ciphertext);
+	parse_fails("ports = ( { name = \"p\"; pcap = \"x\";\n"
+		    " fresh_ciphertext = true; } );",
+		    "t.cfg:2: fresh_ciphertext: only a reel port has it (live "
+		    "synthesis makes every packet anew): add `reel` or remove "
+		    "it");
+	parse_fails("ports = ( { name = \"p\"; pcap = \"x\"; reel = 5000;\n"
+		    " fresh_ciphertext = 1; } );",
+		    "t.cfg:2: fresh_ciphertext: must be true or false");
 	assert_int_equal(tg_config_load(tmpdir, &cfg, err, sizeof(err)),
 			 -1);
 	assert_non_null(strstr(err, ": cannot read: Is a directory"));

@@ -4,6 +4,7 @@
  * shortest, typical, ones that need more than one record), and written
  * slice by slice in odd pieces must equal the whole message.
  */
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -688,6 +689,70 @@ test_payload_fits_port(void **state)
 		TG_PROTO_UDP, 500));
 }
 
+/* The bytes tg_payload_fill calls keystream from its answer to the end
+ * are: with another keystream the layout is the same and those bytes all
+ * change (but for the 1 in 256 that agree by chance), for every kind,
+ * size and slice. Ciphertext carries most bytes of TLS data. */
+static void
+test_opaque_tails(void **state)
+{
+	static uint8_t a[2048], b[2048];
+	uint64_t tls_bytes = 0, tls_opaque = 0, opaque = 0, agree = 0;
+	uint64_t starts = 0, agree_at_start = 0;
+	struct tg_keystream *other;
+	char err[128];
+
+	(void)state;
+	other = tg_keystream_create(2, 0, err, sizeof(err));
+	assert_non_null(other);
+	for (unsigned kind = 0; kind < TG_PAYLOAD_KINDS; kind++)
+	for (unsigned dir = 0; dir < 2; dir++)
+	for (unsigned index = 0; index < 4; index++)
+	for (unsigned w = 1; w < N_WANTED; w++) {
+		struct tg_payload_msg m = { .kind = (uint8_t)kind,
+					    .dir = (uint8_t)dir,
+					    .index = (uint16_t)index,
+					    .request_len = 300,
+					    .seed = 77 + w, .flow_seed = 5,
+					    .ks = ks };
+
+		m.total = tg_payload_message_len(&m, wanted[w]);
+		for (uint32_t off = 0; off < m.total; off += 1337) {
+			uint32_t len = m.total - off < 1448 ? m.total - off
+							    : 1448, from, same = 0;
+
+			m.ks = ks;
+			from = tg_payload_fill(&m, off, a, len);
+			m.ks = other;
+			assert_int_equal(tg_payload_fill(&m, off, b, len),
+					 from);
+			assert_true(from <= len);
+			for (uint32_t i = from; i < len; i++)
+				same += a[i] == b[i];
+			assert_true(same <= 4 + (len - from) / 32);
+			opaque += len - from;
+			agree += same;
+			if (from > 0 && from < len) {
+				starts++;
+				agree_at_start += a[from] == b[from];
+			}
+			if (kind == TG_PAYLOAD_TLS && index >= 2) {
+				tls_bytes += len;
+				tls_opaque += len - from;
+			}
+		}
+	}
+	/* One byte in 256 by chance; a tail that took in one non-keystream
+	 * byte per slice would double that. */
+	print_message("%" PRIu64 " of %" PRIu64 " tail bytes agree\n", agree,
+		      opaque);
+	assert_true(agree * 256 < opaque * 13 / 10);
+	/* ... and the first byte of a tail is keystream too. */
+	assert_true(starts > 100 && agree_at_start * 16 < starts);
+	assert_true(tls_bytes > 0 && tls_opaque * 10 > tls_bytes * 9);
+	tg_keystream_free(other);
+}
+
 static int
 setup(void **state)
 {
@@ -727,6 +792,7 @@ main(void)
 		cmocka_unit_test(test_snmp),
 		cmocka_unit_test(test_ike),
 		cmocka_unit_test(test_payload_fits_port),
+		cmocka_unit_test(test_opaque_tails),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
