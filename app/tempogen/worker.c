@@ -115,12 +115,13 @@ init_player(struct tg_worker *w, struct tg_worker_port *wp,
 	if (tg_port_has_rate_target(pc) && per_s > 0)
 		pl->pace = wp->rate_share / per_s;
 	printf("reel %s/%u: %" PRIu64 " packets, %" PRIu64 " flows, %.3f s "
-	       "of model time a turn, %.1f MiB of frames, pace %.3g, %s\n",
+	       "of model time a turn, %.1f MiB of frames, pace %.3g, %s "
+	       "(%.0f%% of packets end in ciphertext)\n",
 	       pc->name, w->lcore, pl->info.packets, pl->info.flows,
 	       (double)pl->info.period_ns * 1e-9,
 	       (double)pl->info.arena_bytes / (1 << 20), pl->pace,
-	       pl->bodies ? "fresh ciphertext bodies"
-			  : "payloads as recorded");
+	       pl->bodies ? "fresh ciphertext bodies" : "payloads as recorded",
+	       100.0 * (double)pl->info.bodies / (double)pl->info.packets);
 	return 0;
 }
 

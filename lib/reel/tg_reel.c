@@ -401,13 +401,14 @@ reel_new(const struct tg_synth_params *params)
 #define BODY_BYTES (BODY_POOL + FRAME_CAP)
 #define BODY_STREAM 0xb0d1e5ull	/* other bytes than the synth's */
 
-static bool
-has_bodies(const struct tg_reel *r)
+static uint64_t
+count_bodies(const struct tg_reel *r)
 {
+	uint64_t n = 0;
+
 	for (uint32_t i = 0; i < r->n_slots; i++)
-		if (r->slots[i].body_at != 0)
-			return true;
-	return false;
+		n += r->slots[i].body_at != 0;
+	return n;
 }
 
 /* The bodies' keystream (staged until tg_reel_place) and their sums:
@@ -491,7 +492,8 @@ tg_reel_record(const struct tg_synth_params *params, uint32_t packets,
 			 TG_REEL_MAX_BACK);
 		goto fail;
 	}
-	if (has_bodies(rec.reel) && make_bodies(rec.reel, err, errlen) != 0)
+	rec.reel->info.bodies = count_bodies(rec.reel);
+	if (rec.reel->info.bodies && make_bodies(rec.reel, err, errlen) != 0)
 		goto fail;
 	settle_slots(rec.reel);
 	tg_synth_free(synth);

@@ -48,6 +48,7 @@ struct tg_reel_info {
 	uint64_t packets;	/* per turn */
 	uint64_t bytes;		/* frame bytes per turn */
 	uint64_t flows;		/* flows per turn */
+	uint64_t bodies;	/* packets per turn that may get fresh bodies */
 	double flows_live;	/* mean concurrent flows (flow time / T) */
 	uint64_t arena_bytes;	/* frames, aligned, and the bodies' pool:
 				 * what tg_reel_place needs */

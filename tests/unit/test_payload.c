@@ -710,12 +710,14 @@ test_opaque_tails(void **state)
 	for (unsigned index = 0; index < 4; index++)
 	for (unsigned w = 1; w < N_WANTED; w++) {
 		struct tg_payload_msg m = { .kind = (uint8_t)kind,
-					    .dir = (uint8_t)dir,
+					    .dir = TG_DIR_C2S,
 					    .index = (uint16_t)index,
-					    .request_len = 300,
 					    .seed = 77 + w, .flow_seed = 5,
 					    .ks = ks };
 
+		/* A response answers a request of its own kind. */
+		m.request_len = tg_payload_message_len(&m, wanted[w]);
+		m.dir = (uint8_t)dir;
 		m.total = tg_payload_message_len(&m, wanted[w]);
 		for (uint32_t off = 0; off < m.total; off += 1337) {
 			uint32_t len = m.total - off < 1448 ? m.total - off
