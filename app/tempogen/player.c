@@ -315,8 +315,10 @@ carry(struct tg_player *pl, const struct tg_carrier *c,
 	tx_fields(m, p, pl->offload);
 	if (p->body == NULL) {
 		point(pl, m, p->frame, p->len);
-		m->nb_segs = 1;
-		m->next = NULL;
+		if (c->body != NULL) {	/* it may have gone out chained */
+			m->nb_segs = 1;
+			m->next = NULL;
+		}
 		return m;
 	}
 	point(pl, m, p->frame, p->body_at);

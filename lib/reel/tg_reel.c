@@ -26,6 +26,8 @@
  * they are worth). */
 #define BODY_POOL (1u << 18)
 #define BODY_MIN 64
+#define BODY_BYTES (BODY_POOL + FRAME_CAP)
+#define BODY_STREAM 0xb0d1e5ull	/* other bytes than the synth's */
 
 /* Slot flags */
 #define SLOT_V6 0x1
@@ -398,9 +400,6 @@ reel_new(const struct tg_synth_params *params)
 	return r;
 }
 
-#define BODY_BYTES (BODY_POOL + FRAME_CAP)
-#define BODY_STREAM 0xb0d1e5ull	/* other bytes than the synth's */
-
 static uint64_t
 count_bodies(const struct tg_reel *r)
 {
@@ -609,9 +608,6 @@ move_host(const struct mover *m, uint8_t *frame, unsigned at, uint32_t host,
 	return tg_cksum_delta32(m->first_low + host, m->first_low + moved);
 }
 
-/* The client addresses and checksums are stored, computed from the ones
- * recorded; nothing is read from the frame, so a frame not in cache does
- * not stall the player (the stores wait in the store buffer). */
 /* The change to the L4 sum when the recorded body gives way to p's:
  * from the partial sums, without reading either body (but its last byte
  * when it has an odd length). */
@@ -632,6 +628,9 @@ body_delta(const struct tg_reel *r, const struct slot *s,
 	return (uint32_t)folded + (uint16_t)~s->body_sum0;
 }
 
+/* The client addresses and checksums are stored, computed from the ones
+ * recorded; nothing is read from the frame, so a frame not in cache does
+ * not stall the player (the stores wait in the store buffer). */
 void
 tg_reel_patch(const struct tg_reel *r, const struct tg_reel_pkt *p,
 	      uint8_t *frame)
