@@ -515,56 +515,106 @@ dns_tcp_len(const struct tg_payload_msg *msg, uint32_t wanted)
 	       clamp(answers, 1, DNS_TCP_MAX_ANSWERS) * DNS_ANSWER_LEN;
 }
 
+static uint32_t
+http_len(const struct tg_payload_msg *msg, uint32_t wanted)
+{
+	char head[HEAD_MAX];
+	uint32_t least;
+
+	if (msg->dir == TG_DIR_C2S) {
+		least = http_request_head(msg->seed, head) + 1 +
+			(uint32_t)strlen(http_req_tail);
+		return wanted > least ? wanted : least;
+	}
+	least = http_response_head(0, head);
+	return http_response_len(wanted > least ? wanted : least);
+}
+
+static uint32_t
+dns_len(const struct tg_payload_msg *msg, uint32_t wanted)
+{
+	uint32_t answers;
+
+	if (msg->dir == TG_DIR_C2S)
+		return clamp(wanted,
+			     DNS_HDR_LEN + DNS_MIN_NAME + DNS_QTAIL_LEN,
+			     DNS_HDR_LEN + DNS_MAX_NAME + DNS_QTAIL_LEN);
+	answers = wanted > msg->request_len
+			  ? (wanted - msg->request_len + DNS_ANSWER_LEN / 2) /
+				    DNS_ANSWER_LEN
+			  : 0;
+	return msg->request_len +
+	       clamp(answers, 1, DNS_MAX_ANSWERS) * DNS_ANSWER_LEN;
+}
+
+static uint32_t
+ntp_message_len(const struct tg_payload_msg *msg, uint32_t wanted)
+{
+	(void)msg;
+	return ntp_len(wanted);
+}
+
+/* Opaque data: keystream, but for a zero first byte in every packet,
+ * which keeps Wireshark's heuristic dissectors (RTCP, WireGuard, CLTP,
+ * Thrift...) from claiming, then calling malformed, opaque data. */
+static void
+fill_random(const struct tg_payload_msg *msg, const struct tg_slice *s)
+{
+	tg_pay_random(s, 0, s->offset + s->len, msg->seed);
+	if (s->len > 0)
+		s->out[0] = 0;
+	not_opaque(s, s->len > 0);
+}
+
+static void
+fill_zero(const struct tg_payload_msg *msg, const struct tg_slice *s)
+{
+	(void)msg;
+	memset(s->out, 0, s->len);
+}
+
+static const struct tg_pay_kind zero = { NULL, fill_zero };
+static const struct tg_pay_kind random_bytes = { NULL, fill_random };
+static const struct tg_pay_kind http = { http_len, fill_http };
+static const struct tg_pay_kind dns = { dns_len, fill_dns };
+static const struct tg_pay_kind dns_tcp = { dns_tcp_len, fill_dns_tcp };
+static const struct tg_pay_kind ntp = { ntp_message_len, fill_ntp };
+
+/* Every kind's synthesizer, by enum tg_payload_kind. */
+static const struct tg_pay_kind *const kinds[TG_PAYLOAD_KINDS] = {
+	[TG_PAYLOAD_ZERO] = &zero,
+	[TG_PAYLOAD_RANDOM] = &random_bytes,
+	[TG_PAYLOAD_HTTP] = &http,
+	[TG_PAYLOAD_DNS] = &dns,
+	[TG_PAYLOAD_TLS] = &tg_pay_tls,
+	[TG_PAYLOAD_SSH] = &tg_pay_ssh,
+	[TG_PAYLOAD_NTP] = &ntp,
+	[TG_PAYLOAD_DNS_TCP] = &dns_tcp,
+	[TG_PAYLOAD_QUIC] = &tg_pay_quic,
+	[TG_PAYLOAD_SMTP] = &tg_pay_smtp,
+	[TG_PAYLOAD_SYSLOG] = &tg_pay_syslog,
+	[TG_PAYLOAD_NBNS] = &tg_pay_nbns,
+	[TG_PAYLOAD_NBSS] = &tg_pay_nbss,
+	[TG_PAYLOAD_SMB] = &tg_pay_smb,
+	[TG_PAYLOAD_DHCP] = &tg_pay_dhcp,
+	[TG_PAYLOAD_SNMP] = &tg_pay_snmp,
+	[TG_PAYLOAD_IKE] = &tg_pay_ike,
+};
+
+/* An unknown kind's messages are zeros. */
+static const struct tg_pay_kind *
+kind_of(uint8_t kind)
+{
+	return kind < TG_PAYLOAD_KINDS && kinds[kind] != NULL ? kinds[kind]
+							      : &zero;
+}
+
 uint32_t
 tg_payload_message_len(const struct tg_payload_msg *msg, uint32_t wanted)
 {
-	char head[HEAD_MAX];
-	uint32_t answers, least;
+	const struct tg_pay_kind *k = kind_of(msg->kind);
 
-	switch (msg->kind) {
-	case TG_PAYLOAD_HTTP:
-		if (msg->dir == TG_DIR_C2S) {
-			least = http_request_head(msg->seed, head) + 1 +
-				(uint32_t)strlen(http_req_tail);
-			return wanted > least ? wanted : least;
-		}
-		least = http_response_head(0, head);
-		return http_response_len(wanted > least ? wanted : least);
-	case TG_PAYLOAD_DNS:
-		if (msg->dir == TG_DIR_C2S)
-			return clamp(wanted,
-				     DNS_HDR_LEN + DNS_MIN_NAME + DNS_QTAIL_LEN,
-				     DNS_HDR_LEN + DNS_MAX_NAME + DNS_QTAIL_LEN);
-		answers = wanted > msg->request_len
-				  ? (wanted - msg->request_len +
-				     DNS_ANSWER_LEN / 2) / DNS_ANSWER_LEN
-				  : 0;
-		return msg->request_len +
-		       clamp(answers, 1, DNS_MAX_ANSWERS) * DNS_ANSWER_LEN;
-	case TG_PAYLOAD_DNS_TCP:
-		return dns_tcp_len(msg, wanted);
-	case TG_PAYLOAD_NTP:
-		return ntp_len(wanted);
-	case TG_PAYLOAD_TLS:
-		return tg_pay_tls_len(msg, wanted);
-	case TG_PAYLOAD_SSH:
-		return tg_pay_ssh_len(msg, wanted);
-	case TG_PAYLOAD_QUIC:
-		return tg_pay_quic_len(msg, wanted);
-	case TG_PAYLOAD_SMTP:
-		return tg_pay_smtp_len(msg, wanted);
-	case TG_PAYLOAD_SYSLOG:
-		return tg_pay_syslog_len(msg, wanted);
-	case TG_PAYLOAD_NBNS:
-	case TG_PAYLOAD_NBSS:
-	case TG_PAYLOAD_SMB:
-	case TG_PAYLOAD_DHCP:
-	case TG_PAYLOAD_SNMP:
-	case TG_PAYLOAD_IKE:
-		return tg_pay_bin_len(msg, wanted);
-	default:
-		return wanted;
-	}
+	return k->len != NULL ? k->len(msg, wanted) : wanted;
 }
 
 uint32_t
@@ -576,54 +626,6 @@ tg_payload_fill(const struct tg_payload_msg *msg, uint32_t offset,
 				    .ks = msg->ks,
 				    .opaque_from = &opaque_from };
 
-	switch (msg->kind) {
-	case TG_PAYLOAD_HTTP:
-		fill_http(msg, &s);
-		break;
-	case TG_PAYLOAD_DNS:
-		fill_dns(msg, &s);
-		break;
-	case TG_PAYLOAD_DNS_TCP:
-		fill_dns_tcp(msg, &s);
-		break;
-	case TG_PAYLOAD_NTP:
-		fill_ntp(msg, &s);
-		break;
-	case TG_PAYLOAD_TLS:
-		tg_pay_tls_fill(msg, &s);
-		break;
-	case TG_PAYLOAD_SSH:
-		tg_pay_ssh_fill(msg, &s);
-		break;
-	case TG_PAYLOAD_QUIC:
-		tg_pay_quic_fill(msg, &s);
-		break;
-	case TG_PAYLOAD_SMTP:
-		tg_pay_smtp_fill(msg, &s);
-		break;
-	case TG_PAYLOAD_SYSLOG:
-		tg_pay_syslog_fill(msg, &s);
-		break;
-	case TG_PAYLOAD_NBNS:
-	case TG_PAYLOAD_NBSS:
-	case TG_PAYLOAD_SMB:
-	case TG_PAYLOAD_DHCP:
-	case TG_PAYLOAD_SNMP:
-	case TG_PAYLOAD_IKE:
-		tg_pay_bin_fill(msg, &s);
-		break;
-	case TG_PAYLOAD_RANDOM:
-		tg_pay_random(&s, 0, offset + len, msg->seed);
-		/* A zero first byte in every packet keeps Wireshark's
-		 * heuristic dissectors (RTCP, WireGuard, CLTP, Thrift...)
-		 * from claiming, then calling malformed, opaque data. */
-		if (len > 0)
-			out[0] = 0;
-		not_opaque(&s, len > 0);
-		break;
-	default:
-		memset(out, 0, len);
-		break;
-	}
+	kind_of(msg->kind)->fill(msg, &s);
 	return opaque_from;
 }

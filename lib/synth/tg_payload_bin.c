@@ -460,52 +460,50 @@ ike_fill(const struct tg_payload_msg *msg, const struct tg_slice *s)
 
 /* --- Entry points ---------------------------------------------------------- */
 
-uint32_t
-tg_pay_bin_len(const struct tg_payload_msg *msg, uint32_t wanted)
+/* NetBIOS session set-up, then SMB 3 (port 139); SMB 3 alone (445). */
+static uint32_t
+nbss_len(const struct tg_payload_msg *msg, uint32_t wanted)
 {
-	switch (msg->kind) {
-	case TG_PAYLOAD_NBNS:
-		return nbns_len(msg, wanted);
-	case TG_PAYLOAD_NBSS:
-		return smb_len(msg, wanted, true);
-	case TG_PAYLOAD_SMB:
-		return smb_len(msg, wanted, false);
-	case TG_PAYLOAD_DHCP:
-		return at_least(wanted, DHCP_MIN);
-	case TG_PAYLOAD_SNMP:
-		return snmp_len(msg, wanted);
-	case TG_PAYLOAD_IKE:	/* the SK payload's length is 16 bits */
-		return wanted < IKE_MIN ? IKE_MIN
-		       : wanted > UINT16_MAX ? UINT16_MAX : wanted;
-	default:
-		return wanted;
-	}
+	return smb_len(msg, wanted, true);
 }
 
-void
-tg_pay_bin_fill(const struct tg_payload_msg *msg, const struct tg_slice *s)
+static void
+nbss_fill(const struct tg_payload_msg *msg, const struct tg_slice *s)
 {
-	switch (msg->kind) {
-	case TG_PAYLOAD_NBNS:
-		nbns_fill(msg, s);
-		break;
-	case TG_PAYLOAD_NBSS:
-		smb_fill(msg, s, true);
-		break;
-	case TG_PAYLOAD_SMB:
-		smb_fill(msg, s, false);
-		break;
-	case TG_PAYLOAD_DHCP:
-		dhcp_fill(msg, s);
-		break;
-	case TG_PAYLOAD_SNMP:
-		snmp_fill(msg, s);
-		break;
-	case TG_PAYLOAD_IKE:
-		ike_fill(msg, s);
-		break;
-	default:
-		memset(s->out, 0, s->len);
-		break;
-	}
+	smb_fill(msg, s, true);
 }
+
+static uint32_t
+smb3_len(const struct tg_payload_msg *msg, uint32_t wanted)
+{
+	return smb_len(msg, wanted, false);
+}
+
+static void
+smb3_fill(const struct tg_payload_msg *msg, const struct tg_slice *s)
+{
+	smb_fill(msg, s, false);
+}
+
+static uint32_t
+dhcp_len(const struct tg_payload_msg *msg, uint32_t wanted)
+{
+	(void)msg;
+	return at_least(wanted, DHCP_MIN);
+}
+
+/* The SK payload's length is 16 bits. */
+static uint32_t
+ike_len(const struct tg_payload_msg *msg, uint32_t wanted)
+{
+	(void)msg;
+	return wanted < IKE_MIN ? IKE_MIN
+	       : wanted > UINT16_MAX ? UINT16_MAX : wanted;
+}
+
+const struct tg_pay_kind tg_pay_nbns = { nbns_len, nbns_fill };
+const struct tg_pay_kind tg_pay_nbss = { nbss_len, nbss_fill };
+const struct tg_pay_kind tg_pay_smb = { smb3_len, smb3_fill };
+const struct tg_pay_kind tg_pay_dhcp = { dhcp_len, dhcp_fill };
+const struct tg_pay_kind tg_pay_snmp = { snmp_len, snmp_fill };
+const struct tg_pay_kind tg_pay_ike = { ike_len, ike_fill };

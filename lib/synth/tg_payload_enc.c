@@ -228,8 +228,8 @@ tls_tail(const struct tg_slice *s, uint32_t at, uint32_t n, uint64_t seed)
 			       seed);
 }
 
-uint32_t
-tg_pay_tls_len(const struct tg_payload_msg *msg, uint32_t wanted)
+static uint32_t
+tls_len(const struct tg_payload_msg *msg, uint32_t wanted)
 {
 	uint32_t least;
 
@@ -242,8 +242,8 @@ tg_pay_tls_len(const struct tg_payload_msg *msg, uint32_t wanted)
 	return wanted > least ? wanted : least;
 }
 
-void
-tg_pay_tls_fill(const struct tg_payload_msg *msg, const struct tg_slice *s)
+static void
+tls_fill(const struct tg_payload_msg *msg, const struct tg_slice *s)
 {
 	uint8_t b[TLS_HELLO_BUF];
 	uint64_t key = msg->seed ^ ((uint64_t)msg->dir << 63) ^ msg->index;
@@ -551,8 +551,8 @@ ssh_second(const struct tg_payload_msg *msg, const struct tg_slice *s)
 		       msg->seed ^ 0xe5);
 }
 
-uint32_t
-tg_pay_ssh_len(const struct tg_payload_msg *msg, uint32_t wanted)
+static uint32_t
+ssh_len(const struct tg_payload_msg *msg, uint32_t wanted)
 {
 	uint8_t b[SSH_BUF];
 	uint32_t least;
@@ -569,8 +569,8 @@ tg_pay_ssh_len(const struct tg_payload_msg *msg, uint32_t wanted)
 	return wanted > least ? wanted : least;
 }
 
-void
-tg_pay_ssh_fill(const struct tg_payload_msg *msg, const struct tg_slice *s)
+static void
+ssh_fill(const struct tg_payload_msg *msg, const struct tg_slice *s)
 {
 	uint8_t b[32];
 	unsigned banner;
@@ -645,8 +645,8 @@ quic_header(const struct tg_payload_msg *msg, uint8_t *h, unsigned *len_at)
 	return n;
 }
 
-uint32_t
-tg_pay_quic_len(const struct tg_payload_msg *msg, uint32_t wanted)
+static uint32_t
+quic_len(const struct tg_payload_msg *msg, uint32_t wanted)
 {
 	uint8_t h[64];
 	unsigned len_at, n = quic_header(msg, h, &len_at);
@@ -655,8 +655,8 @@ tg_pay_quic_len(const struct tg_payload_msg *msg, uint32_t wanted)
 	return wanted > least ? wanted : least;
 }
 
-void
-tg_pay_quic_fill(const struct tg_payload_msg *msg, const struct tg_slice *s)
+static void
+quic_fill(const struct tg_payload_msg *msg, const struct tg_slice *s)
 {
 	uint8_t h[64];
 	unsigned len_at, n = quic_header(msg, h, &len_at);
@@ -676,3 +676,7 @@ tg_pay_quic_fill(const struct tg_payload_msg *msg, const struct tg_slice *s)
 	tg_pay_copy(s, 0, h, n);
 	tg_pay_random(s, n, msg->total - n, msg->seed ^ msg->dir);
 }
+
+const struct tg_pay_kind tg_pay_tls = { tls_len, tls_fill };
+const struct tg_pay_kind tg_pay_ssh = { ssh_len, ssh_fill };
+const struct tg_pay_kind tg_pay_quic = { quic_len, quic_fill };

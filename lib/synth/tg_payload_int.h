@@ -67,27 +67,20 @@ void tg_pay_words(const struct tg_slice *s, uint32_t at, uint32_t n,
 void tg_pay_lines(const struct tg_slice *s, uint32_t at, uint32_t n,
 		  const char *prefix, uint64_t seed);
 
-uint32_t tg_pay_tls_len(const struct tg_payload_msg *msg, uint32_t wanted);
-void tg_pay_tls_fill(const struct tg_payload_msg *msg,
+/* A kind of payload: the length its messages can have (NULL: any) and
+ * the writer of any slice of one. tg_payload.c has the table of kinds. */
+struct tg_pay_kind {
+	uint32_t (*len)(const struct tg_payload_msg *msg, uint32_t wanted);
+	void (*fill)(const struct tg_payload_msg *msg,
 		     const struct tg_slice *s);
-uint32_t tg_pay_ssh_len(const struct tg_payload_msg *msg, uint32_t wanted);
-void tg_pay_ssh_fill(const struct tg_payload_msg *msg,
-		     const struct tg_slice *s);
-uint32_t tg_pay_quic_len(const struct tg_payload_msg *msg, uint32_t wanted);
-void tg_pay_quic_fill(const struct tg_payload_msg *msg,
-		      const struct tg_slice *s);
+};
 
-uint32_t tg_pay_smtp_len(const struct tg_payload_msg *msg, uint32_t wanted);
-void tg_pay_smtp_fill(const struct tg_payload_msg *msg,
-		      const struct tg_slice *s);
-uint32_t tg_pay_syslog_len(const struct tg_payload_msg *msg,
-			   uint32_t wanted);
-void tg_pay_syslog_fill(const struct tg_payload_msg *msg,
-			const struct tg_slice *s);
-
-/* NetBIOS, SMB, DHCP, SNMP (tg_payload_bin.c), by msg->kind. */
-uint32_t tg_pay_bin_len(const struct tg_payload_msg *msg, uint32_t wanted);
-void tg_pay_bin_fill(const struct tg_payload_msg *msg,
-		     const struct tg_slice *s);
+/* tg_payload_enc.c */
+extern const struct tg_pay_kind tg_pay_tls, tg_pay_ssh, tg_pay_quic;
+/* tg_payload_text.c */
+extern const struct tg_pay_kind tg_pay_smtp, tg_pay_syslog;
+/* tg_payload_bin.c */
+extern const struct tg_pay_kind tg_pay_nbns, tg_pay_nbss, tg_pay_smb,
+	tg_pay_dhcp, tg_pay_snmp, tg_pay_ike;
 
 #endif /* TG_PAYLOAD_INT_H */

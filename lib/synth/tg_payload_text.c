@@ -305,8 +305,8 @@ smtp_message(const struct tg_payload_msg *msg, const struct smtp_names *n,
 	return true;
 }
 
-uint32_t
-tg_pay_smtp_len(const struct tg_payload_msg *msg, uint32_t wanted)
+static uint32_t
+smtp_len(const struct tg_payload_msg *msg, uint32_t wanted)
 {
 	struct smtp_names n;
 	struct smtp_main m;
@@ -317,8 +317,8 @@ tg_pay_smtp_len(const struct tg_payload_msg *msg, uint32_t wanted)
 	return smtp_main_len(&m, wanted);
 }
 
-void
-tg_pay_smtp_fill(const struct tg_payload_msg *msg, const struct tg_slice *s)
+static void
+smtp_fill(const struct tg_payload_msg *msg, const struct tg_slice *s)
 {
 	struct smtp_names n;
 	struct smtp_main m;
@@ -354,8 +354,8 @@ syslog_head(uint64_t seed, char *h)
 		apps[tg_rng_below(&rng, 6)], 100 + tg_rng_below(&rng, 32000));
 }
 
-uint32_t
-tg_pay_syslog_len(const struct tg_payload_msg *msg, uint32_t wanted)
+static uint32_t
+syslog_len(const struct tg_payload_msg *msg, uint32_t wanted)
 {
 	char h[SYSLOG_HEAD];
 	uint32_t least = syslog_head(msg->seed, h) + 1;
@@ -363,8 +363,8 @@ tg_pay_syslog_len(const struct tg_payload_msg *msg, uint32_t wanted)
 	return wanted > least ? wanted : least;
 }
 
-void
-tg_pay_syslog_fill(const struct tg_payload_msg *msg,
+static void
+syslog_fill(const struct tg_payload_msg *msg,
 		   const struct tg_slice *s)
 {
 	char h[SYSLOG_HEAD];
@@ -373,3 +373,6 @@ tg_pay_syslog_fill(const struct tg_payload_msg *msg,
 	tg_pay_copy(s, 0, (const uint8_t *)h, head);
 	tg_pay_words(s, head, msg->total - head, msg->seed);
 }
+
+const struct tg_pay_kind tg_pay_smtp = { smtp_len, smtp_fill };
+const struct tg_pay_kind tg_pay_syslog = { syslog_len, syslog_fill };
