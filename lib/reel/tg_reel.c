@@ -455,6 +455,7 @@ tg_reel_record(const struct tg_synth_params *params, uint32_t packets,
 	int k = 0;
 
 	sp.labels = true;	/* for the flows' count and lifetimes */
+	sp.opaque_tails = true;	/* for the bodies */
 	rec.reel = reel_new(params);
 	if (scratch == NULL || rec.reel == NULL)
 		goto nomem;

@@ -211,6 +211,7 @@ struct tg_synth {
 	const struct tg_port_cfg *port;
 	struct tg_rng rng;
 	uint32_t offload;
+	bool opaque_tails;	/* tg_synth_params.opaque_tails */
 	uint32_t worker_index;
 	uint32_t n_workers;
 	uint32_t max_flows;
@@ -536,6 +537,7 @@ tg_synth_create(const struct tg_synth_params *p, char *err, size_t errlen)
 	s->model = p->model;
 	s->port = p->port;
 	s->offload = p->offload;
+	s->opaque_tails = p->opaque_tails;
 	s->worker_index = p->worker_index;
 	s->n_workers = p->n_workers ? p->n_workers : 1;
 	s->max_flows = max;
@@ -1084,7 +1086,7 @@ write_frame(struct tg_synth *s, struct flow *f, struct tg_pkt_spec *spec,
 	pkt->len = tg_pkt_write(spec, pkt->buf, pkt->cap, &pkt->layout);
 	if (pkt->len == 0)
 		return false;
-	pkt->opaque_at = opaque < payload_len &&
+	pkt->opaque_at = s->opaque_tails && opaque < payload_len &&
 			 swappable(s, f, hdr + payload_len, pkt->len)
 			 ? hdr + opaque : 0;
 	pkt->ts_ns = now;

@@ -37,6 +37,8 @@ struct tg_synth_params {
 	uint32_t offload;	/* TG_PKT_OFFLOAD_* the port will do */
 	bool labels;		/* keep ended flows' labels for
 				 * tg_synth_take_ended */
+	bool opaque_tails;	/* say where packets end in keystream
+				 * (tg_synth_pkt.opaque_at): a reel's */
 };
 
 /* One packet to write: the caller gives buf/cap, the synth fills the rest. */
@@ -49,7 +51,7 @@ struct tg_synth_pkt {
 	uint8_t ip_version;
 	/* Bytes [opaque_at, len) are keystream standing in for ciphertext
 	 * (tg_payload_fill), which a player may swap for other keystream;
-	 * 0: none. */
+	 * 0: none, or the params did not ask (opaque_tails). */
 	uint16_t opaque_at;
 	struct tg_pkt_layout layout;
 };
