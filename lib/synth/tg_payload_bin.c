@@ -165,19 +165,19 @@ smb_frames(const struct tg_payload_msg *msg, const struct tg_slice *s,
 
 /* NetBIOS session: the client's first message opens it with a session
  * request (called and calling names), the server's is the positive
- * response; SMB frames follow. */
+ * response; SMB frames follow. SMB over TCP (445) has no such head. */
 static uint32_t
 nbss_head(const struct tg_payload_msg *msg)
 {
-	if (msg->index > 0)
+	if (msg->kind != TG_PAYLOAD_NBSS || msg->index > 0)
 		return 0;
 	return msg->dir == TG_DIR_C2S ? NBSS_REQUEST : NBSS_POSITIVE;
 }
 
 static uint32_t
-smb_len(const struct tg_payload_msg *msg, uint32_t wanted, bool session)
+smb_len(const struct tg_payload_msg *msg, uint32_t wanted)
 {
-	uint32_t head = session ? nbss_head(msg) : 0;
+	uint32_t head = nbss_head(msg);
 
 	if (head > 0 && wanted <= head + SMB_FRAME_MIN / 2)
 		return head;
@@ -186,10 +186,9 @@ smb_len(const struct tg_payload_msg *msg, uint32_t wanted, bool session)
 }
 
 static void
-smb_fill(const struct tg_payload_msg *msg, const struct tg_slice *s,
-	 bool session)
+smb_fill(const struct tg_payload_msg *msg, const struct tg_slice *s)
 {
-	uint32_t head = session ? nbss_head(msg) : 0;
+	uint32_t head = nbss_head(msg);
 
 	if (head == NBSS_REQUEST) {
 		uint8_t b[NBSS_REQUEST];
@@ -460,31 +459,6 @@ ike_fill(const struct tg_payload_msg *msg, const struct tg_slice *s)
 
 /* --- Entry points ---------------------------------------------------------- */
 
-/* NetBIOS session set-up, then SMB 3 (port 139); SMB 3 alone (445). */
-static uint32_t
-nbss_len(const struct tg_payload_msg *msg, uint32_t wanted)
-{
-	return smb_len(msg, wanted, true);
-}
-
-static void
-nbss_fill(const struct tg_payload_msg *msg, const struct tg_slice *s)
-{
-	smb_fill(msg, s, true);
-}
-
-static uint32_t
-smb3_len(const struct tg_payload_msg *msg, uint32_t wanted)
-{
-	return smb_len(msg, wanted, false);
-}
-
-static void
-smb3_fill(const struct tg_payload_msg *msg, const struct tg_slice *s)
-{
-	smb_fill(msg, s, false);
-}
-
 static uint32_t
 dhcp_len(const struct tg_payload_msg *msg, uint32_t wanted)
 {
@@ -502,8 +476,9 @@ ike_len(const struct tg_payload_msg *msg, uint32_t wanted)
 }
 
 const struct tg_pay_kind tg_pay_nbns = { nbns_len, nbns_fill };
-const struct tg_pay_kind tg_pay_nbss = { nbss_len, nbss_fill };
-const struct tg_pay_kind tg_pay_smb = { smb3_len, smb3_fill };
+/* NetBIOS session set-up, then SMB 3 (port 139); SMB 3 alone (445). */
+const struct tg_pay_kind tg_pay_nbss = { smb_len, smb_fill };
+const struct tg_pay_kind tg_pay_smb = { smb_len, smb_fill };
 const struct tg_pay_kind tg_pay_dhcp = { dhcp_len, dhcp_fill };
 const struct tg_pay_kind tg_pay_snmp = { snmp_len, snmp_fill };
 const struct tg_pay_kind tg_pay_ike = { ike_len, ike_fill };
