@@ -418,7 +418,6 @@ make_bodies(struct tg_reel *r, char *err, size_t errlen)
 	struct tg_keystream *ks = tg_keystream_create(r->seed,
 						      r->stream ^ BODY_STREAM,
 						      err, errlen);
-	const uint8_t *b;
 
 	if (ks == NULL)
 		return -1;
@@ -433,12 +432,10 @@ make_bodies(struct tg_reel *r, char *err, size_t errlen)
 	memcpy(r->bodies, tg_keystream_pool(ks), BODY_POOL);
 	memcpy(r->bodies + BODY_POOL, r->bodies, FRAME_CAP);
 	tg_keystream_free(ks);
-	b = r->bodies;
 	r->body_sums[0] = 0;
 	for (uint32_t k = 0; k < BODY_BYTES / 2; k++)
 		r->body_sums[k + 1] = tg_cksum_fold(
-			(uint32_t)r->body_sums[k] +
-			((uint32_t)b[2 * k] << 8 | b[2 * k + 1]));
+			tg_cksum_add(r->body_sums[k], r->bodies + 2 * k, 2));
 	r->bodies_at = r->info.arena_bytes;
 	r->info.arena_bytes += BODY_BYTES;
 	return 0;
