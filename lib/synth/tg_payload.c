@@ -561,9 +561,10 @@ static void
 fill_random(const struct tg_payload_msg *msg, const struct tg_slice *s)
 {
 	tg_pay_random(s, 0, s->offset + s->len, msg->seed);
-	if (s->len > 0)
+	if (s->len > 0) {
 		s->out[0] = 0;
-	not_opaque(s, s->len > 0);
+		not_opaque(s, 1);
+	}
 }
 
 static void

@@ -1074,8 +1074,7 @@ write_frame(struct tg_synth *s, struct flow *f, struct tg_pkt_spec *spec,
 		.flow_seed = payload_flow_seed(s, f),
 		.ks = s->ks,
 	};
-
-	uint32_t opaque = payload_len;
+	uint32_t opaque = payload_len;	/* where its keystream tail begins */
 
 	if ((uint32_t)hdr + payload_len > pkt->cap)
 		return false;
