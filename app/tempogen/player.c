@@ -90,9 +90,11 @@ attached(struct tg_player *pl)
 static int
 new_carrier(struct tg_player *pl, struct tg_carrier *c)
 {
+	bool bodies = pl->cursor->bodies;
+
 	c->head = attached(pl);
-	c->body = pl->bodies ? attached(pl) : NULL;
-	return c->head == NULL || (pl->bodies && c->body == NULL) ? -1 : 0;
+	c->body = bodies ? attached(pl) : NULL;
+	return c->head != NULL && (c->body != NULL || !bodies) ? 0 : -1;
 }
 
 /* The ring of carriers, as many again in reserve to take the place of
@@ -107,6 +109,7 @@ make_carriers(struct tg_player *pl, const char *name, int socket,
 	 * far fewer than 2^31 packets). */
 	uint32_t enough = rte_align32pow2((uint32_t)pl->info.packets);
 	uint64_t words = (pl->info.packets + 63) / 64;
+	uint32_t mbufs;		/* a ring and a reserve of carriers */
 	char pool[RTE_MEMPOOL_NAMESIZE];
 
 	pl->shinfo = (void *)(pl->arena + pl->info.arena_bytes);
@@ -116,6 +119,7 @@ make_carriers(struct tg_player *pl, const char *name, int socket,
 	if (n > enough)
 		n = enough;
 	pl->carrier_mask = n - 1;
+	mbufs = (pl->cursor->bodies ? 4 : 2) * n;
 	snprintf(pool, sizeof(pool), "reelm_%s", name);
 	pl->carriers = calloc(n, sizeof(*pl->carriers));
 	pl->carried = calloc(n, sizeof(*pl->carried));
@@ -123,9 +127,8 @@ make_carriers(struct tg_player *pl, const char *name, int socket,
 	pl->held_slot = calloc(n, sizeof(*pl->held_slot));
 	pl->spare = calloc(n, sizeof(*pl->spare));
 	pl->out = calloc(words, sizeof(*pl->out));
-	pl->carrier_pool = rte_pktmbuf_pool_create(pool,
-						   (pl->bodies ? 4 : 2) * n,
-						   0, 0, 0, socket);
+	pl->carrier_pool = rte_pktmbuf_pool_create(pool, mbufs, 0, 0, 0,
+						   socket);
 	if (pl->carriers == NULL || pl->carried == NULL || pl->held == NULL ||
 	    pl->held_slot == NULL || pl->spare == NULL || pl->out == NULL ||
 	    pl->carrier_pool == NULL)
@@ -140,7 +143,7 @@ make_carriers(struct tg_player *pl, const char *name, int socket,
 nomem:
 	snprintf(err, errlen, "reel: no DPDK memory for the %u mbufs that "
 		 "carry its frames: give EAL more (eal.memory_mb, hugepages)",
-		 (pl->bodies ? 4 : 2) * n);
+		 mbufs);
 	return -1;
 }
 
@@ -166,7 +169,6 @@ tg_player_init(struct tg_player *pl, const struct tg_synth_params *params,
 		return -1;
 	tg_reel_place(pl->reel, pl->arena);
 	tg_reel_start(pl->reel, pl->cursor, bodies);
-	pl->bodies = pl->cursor->bodies;
 	return name == NULL ? 0
 			    : make_carriers(pl, name, socket, in_flight, err,
 					    errlen);

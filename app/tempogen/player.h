@@ -46,7 +46,6 @@ struct tg_player {
 					 * (its address but for DMA) */
 	const struct rte_memzone *zone;	/* device ports: the arena's memory */
 	uint32_t offload;		/* TG_PKT_OFFLOAD_* of the port */
-	bool bodies;			/* packets get fresh bodies */
 	/* Device ports: the frame of slot s goes in the carrier at place
 	 * s & carrier_mask, which last carried slot carried[place]. */
 	struct rte_mempool *carrier_pool;

@@ -120,7 +120,7 @@ init_player(struct tg_worker *w, struct tg_worker_port *wp,
 	       pc->name, w->lcore, pl->info.packets, pl->info.flows,
 	       (double)pl->info.period_ns * 1e-9,
 	       (double)pl->info.arena_bytes / (1 << 20), pl->pace,
-	       pl->bodies ? "fresh ciphertext bodies" : "payloads as recorded",
+	       pl->cursor->bodies ? "fresh ciphertext bodies" : "payloads as recorded",
 	       100.0 * (double)pl->info.bodies / (double)pl->info.packets);
 	return 0;
 }
