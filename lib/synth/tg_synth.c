@@ -81,6 +81,10 @@ _Static_assert(MAX_MESSAGE + (1u << 20) <= LEN_MAX,
  * most 200 bytes per flow with the scheduler's entry and the port set).
  * The lengths take 25 bits of their words; small fields fill the rest. */
 struct flow {
+	/* Where it waits in the wheel: beside the state the wheel's pop
+	 * leads to, so that with millions of flows an event misses the
+	 * cache and the TLB once, not twice (tg_timerwheel_init_within). */
+	struct tg_tw_node node;
 	union {
 		uint64_t id;		/* a live flow: its number */
 		uint32_t next_free;	/* a free slot: the next free one */
@@ -148,8 +152,10 @@ struct flow {
 	uint8_t tos[2];		/* per sender (enum tg_dir) */
 };
 
-_Static_assert(sizeof(struct flow) == 176,
+_Static_assert(sizeof(struct flow) == 192,
 	       "a flow's state: docs/config.md, Flow table memory");
+_Static_assert(sizeof(struct flow) % 64 == 0,
+	       "a flow is whole cache lines (prefetch_flow)");
 _Static_assert(TG_PROTO_UDP < 1 << 5 && TG_PAYLOAD_KINDS <= 1 << 5 &&
 	       ACT_EFFECT < 1 << 4 && LOOKAHEAD_STEPS + 1 < 1 << 11,
 	       "the flow's small fields hold their values");
@@ -199,6 +205,7 @@ struct fit_hosts {
 };
 
 struct session {
+	struct tg_tw_node node;		/* in `arrivals`, as a flow's */
 	struct tg_arrival_state arrival;
 	uint16_t next_service;		/* of the flow it starts next */
 	bool armed;			/* waits in `arrivals` */
@@ -482,7 +489,8 @@ sessions_create(struct tg_synth *s, uint32_t n, uint32_t active)
 	s->sessions = tg_mem_alloc((size_t)n * sizeof(*s->sessions));
 	s->eq = malloc(EQ_GAPS * sizeof(*s->eq));
 	if (s->sessions == NULL || s->eq == NULL ||
-	    tg_timerwheel_init(&s->arrivals, n) != 0)
+	    tg_timerwheel_init_within(&s->arrivals, n, &s->sessions->node,
+				      sizeof(*s->sessions)) != 0)
 		return -1;
 	for (uint32_t i = 0; i < n; i++)
 		s->sessions[i].arrival.prev_service = UINT16_MAX;
@@ -549,7 +557,8 @@ tg_synth_create(const struct tg_synth_params *p, char *err, size_t errlen)
 	}
 	s->flows = tg_mem_alloc((size_t)max * sizeof(*s->flows));
 	if (s->flows == NULL ||
-	    tg_timerwheel_init(&s->wheel, max) != 0)
+	    tg_timerwheel_init_within(&s->wheel, max, &s->flows->node,
+				      sizeof(*s->flows)) != 0)
 		goto nomem;
 	s->free_head = FREE_NONE;
 	s->n_free = max;
@@ -581,7 +590,7 @@ tg_synth_flow_memory(const struct tg_synth_params *p)
 {
 	uint64_t n = p->max_flows ? p->max_flows : 1;
 	/* The free list lives in the free slots: nothing more. */
-	uint64_t per_flow = sizeof(struct flow) + sizeof(struct tg_tw_node);
+	uint64_t per_flow = sizeof(struct flow);	/* the wheel's node in it */
 	uint64_t bytes;
 
 	if (p->labels)
@@ -2500,7 +2509,8 @@ fx_event(struct tg_synth *s, struct flow *f, uint64_t now, uint64_t *next,
 	return ok;
 }
 
-/* Every line of a flow's state: its 176 bytes span three or four. */
+/* Every line of a flow's state: three whole lines, since the table is
+ * line-aligned (tg_mem_alloc) and a flow's size a multiple of a line. */
 static void
 prefetch_flow(const struct flow *f)
 {
@@ -2508,7 +2518,6 @@ prefetch_flow(const struct flow *f)
 
 	for (size_t at = 0; at < sizeof(*f); at += 64)
 		__builtin_prefetch(p + at);
-	__builtin_prefetch(p + sizeof(*f) - 1);
 }
 
 unsigned

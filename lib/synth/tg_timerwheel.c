@@ -54,8 +54,9 @@ earlier(uint64_t time_a, uint32_t seq_a, uint64_t time_b, uint32_t seq_b)
 static bool
 slot_earlier(const struct tg_timerwheel *w, uint32_t a, uint32_t b)
 {
-	return earlier(w->node[a].time_ns, w->node[a].seq, w->node[b].time_ns,
-		       w->node[b].seq);
+	const struct tg_tw_node *na = tg_tw_node(w, a), *nb = tg_tw_node(w, b);
+
+	return earlier(na->time_ns, na->seq, nb->time_ns, nb->seq);
 }
 
 static bool
@@ -143,16 +144,17 @@ due_shrink(struct tg_timerwheel *w)
 static void
 due_add(struct tg_timerwheel *w, uint32_t slot)
 {
+	struct tg_tw_node *node = tg_tw_node(w, slot);
+
 	if (w->n_due == w->due_cap && !due_grow(w)) {
-		w->node[slot].link = w->spill;
+		node->link = w->spill;
 		w->spill = link_of(slot);
 		return;
 	}
-	w->node[slot].link = LINK_DUE;
+	node->link = LINK_DUE;
 	due_sift_up(w, w->n_due++,
-		    (struct tg_tw_due){ .time_ns = w->node[slot].time_ns,
-					.seq = w->node[slot].seq,
-					.slot = slot });
+		    (struct tg_tw_due){ .time_ns = node->time_ns,
+					.seq = node->seq, .slot = slot });
 }
 
 static void
@@ -171,8 +173,8 @@ spill_unlink(struct tg_timerwheel *w, uint32_t slot)
 	uint32_t *at = &w->spill;
 
 	while (*at != link_of(slot))
-		at = &w->node[slot_of(*at)].link;
-	*at = w->node[slot].link;
+		at = &tg_tw_node(w, slot_of(*at))->link;
+	*at = tg_tw_node(w, slot)->link;
 }
 
 /* --- The rings ------------------------------------------------------------ */
@@ -218,7 +220,7 @@ static void
 ring_add(struct tg_timerwheel *w, struct tg_tw_ring *r, uint32_t i,
 	 uint32_t slot)
 {
-	w->node[slot].link = r->head[i];
+	tg_tw_node(w, slot)->link = r->head[i];
 	r->head[i] = link_of(slot);
 	r->bits[i / 64] |= 1ULL << (i % 64);
 	r->sum[i / 4096] |= 1ULL << (i / 64 % 64);
@@ -290,7 +292,7 @@ near_index(uint64_t t)
 static void
 place(struct tg_timerwheel *w, uint32_t slot)
 {
-	uint64_t t = w->node[slot].time_ns;
+	uint64_t t = tg_tw_node(w, slot)->time_ns;
 	uint64_t p = period_of(t);
 	/* A bucket on its way to the heap takes its late comers there. */
 	uint64_t from = w->ahead != LINK_END ? w->ahead_start : w->cur;
@@ -303,7 +305,7 @@ place(struct tg_timerwheel *w, uint32_t slot)
 	} else if (p - w->period < TG_TW_FAR) {
 		ring_add(w, &w->far, (uint32_t)p & (TG_TW_FAR - 1), slot);
 	} else {
-		w->node[slot].link = w->overflow;
+		tg_tw_node(w, slot)->link = w->overflow;
 		w->overflow = link_of(slot);
 	}
 }
@@ -314,7 +316,7 @@ place_list(struct tg_timerwheel *w, uint32_t list)
 	while (list != LINK_END) {
 		uint32_t slot = slot_of(list);
 
-		list = w->node[slot].link;
+		list = tg_tw_node(w, slot)->link;
 		place(w, slot);
 	}
 }
@@ -327,12 +329,12 @@ move_next_period(struct tg_timerwheel *w, uint32_t n)
 	for (; n > 0 && w->moving != LINK_END; n--) {
 		uint32_t slot = slot_of(w->moving);
 
-		w->moving = w->node[slot].link;
+		w->moving = tg_tw_node(w, slot)->link;
 		place(w, slot);
 	}
 	/* The walk goes on at the next push or pop: its node on its way. */
 	if (w->moving != LINK_END)
-		__builtin_prefetch(&w->node[slot_of(w->moving)]);
+		__builtin_prefetch(tg_tw_node(w, slot_of(w->moving)));
 }
 
 /* The current bucket becomes the one starting at `cur`. In a new period
@@ -362,9 +364,9 @@ overflow_min(const struct tg_timerwheel *w)
 	uint64_t t = UINT64_MAX;
 
 	for (uint32_t l = w->overflow; l != LINK_END;
-	     l = w->node[slot_of(l)].link)
-		if (w->node[slot_of(l)].time_ns < t)
-			t = w->node[slot_of(l)].time_ns;
+	     l = tg_tw_node(w, slot_of(l))->link)
+		if (tg_tw_node(w, slot_of(l))->time_ns < t)
+			t = tg_tw_node(w, slot_of(l))->time_ns;
 	return t;
 }
 
@@ -429,9 +431,9 @@ send_ahead(struct tg_timerwheel *w, uint32_t n)
 	for (; n > 0 && w->ahead != LINK_END; n--) {
 		uint32_t slot = slot_of(w->ahead);
 
-		w->ahead = w->node[slot].link;
+		w->ahead = tg_tw_node(w, slot)->link;
 		if (w->ahead != LINK_END)
-			__builtin_prefetch(&w->node[slot_of(w->ahead)]);
+			__builtin_prefetch(tg_tw_node(w, slot_of(w->ahead)));
 		due_add(w, slot);
 		if (w->ahead == LINK_END)
 			enter(w, w->ahead_start);
@@ -460,7 +462,7 @@ look_ahead(struct tg_timerwheel *w)
 		return;
 	w->ahead_start = start;
 	w->ahead = ring_take(&w->near, i);
-	__builtin_prefetch(&w->node[slot_of(w->ahead)]);
+	__builtin_prefetch(tg_tw_node(w, slot_of(w->ahead)));
 }
 
 /* The slot that pops next and its time. */
@@ -471,16 +473,16 @@ find_first(struct tg_timerwheel *w)
 
 	w->first_time = w->n_due > 0 ? w->due[0].time_ns : UINT64_MAX;
 	for (uint32_t l = w->spill; l != LINK_END;
-	     l = w->node[slot_of(l)].link) {
+	     l = tg_tw_node(w, slot_of(l))->link) {
 		if (best == SLOT_NONE || slot_earlier(w, slot_of(l), best)) {
 			best = slot_of(l);
-			w->first_time = w->node[best].time_ns;
+			w->first_time = tg_tw_node(w, best)->time_ns;
 		}
 	}
 	w->first = best;
 	/* Its pop marks the node idle, and its next push writes it. */
 	if (best != SLOT_NONE)
-		__builtin_prefetch(&w->node[best], 1);
+		__builtin_prefetch(tg_tw_node(w, best), 1);
 }
 
 /* After a change: the due heap takes what it can from the spill list, the
@@ -493,7 +495,7 @@ settle(struct tg_timerwheel *w)
 	while (w->spill != LINK_END && w->n_due < w->due_cap) {
 		uint32_t slot = slot_of(w->spill);
 
-		w->spill = w->node[slot].link;
+		w->spill = tg_tw_node(w, slot)->link;
 		due_add(w, slot);
 	}
 	move_next_period(w, MOVE_STEP);
@@ -527,16 +529,11 @@ reset(struct tg_timerwheel *w, uint64_t t)
 	w->period = period_of(t);
 }
 
-int
-tg_timerwheel_init(struct tg_timerwheel *w, uint32_t cap)
+/* The rings and the heap; the nodes are in place. */
+static int
+init_rest(struct tg_timerwheel *w)
 {
-	*w = (struct tg_timerwheel){ .cap = cap, .due_limit = UINT32_MAX };
-	if (cap > UINT32_MAX - LINK_BASE)
-		return -1;
-	/* zeroed: every node TG_TW_IDLE, and pages are only touched as
-	 * slots are first used. */
-	w->node = tg_mem_alloc((size_t)(cap ? cap : 1) * sizeof(*w->node));
-	if (w->node == NULL || ring_init(&w->near, TG_TW_NEAR) != 0 ||
+	if (ring_init(&w->near, TG_TW_NEAR) != 0 ||
 	    ring_init(&w->far, TG_TW_FAR) != 0 || !due_grow(w)) {
 		tg_timerwheel_free(w);
 		return -1;
@@ -545,15 +542,51 @@ tg_timerwheel_init(struct tg_timerwheel *w, uint32_t cap)
 	return 0;
 }
 
+static size_t
+own_bytes(uint32_t cap)
+{
+	return (size_t)(cap ? cap : 1) * sizeof(struct tg_tw_node);
+}
+
+int
+tg_timerwheel_init(struct tg_timerwheel *w, uint32_t cap)
+{
+	*w = (struct tg_timerwheel){ .cap = cap, .due_limit = UINT32_MAX,
+				     .stride = sizeof(struct tg_tw_node),
+				     .owns_nodes = true };
+	if (cap > UINT32_MAX - LINK_BASE)
+		return -1;
+	/* zeroed: every node TG_TW_IDLE, and pages are only touched as
+	 * slots are first used. */
+	w->nodes = tg_mem_alloc(own_bytes(cap));
+	if (w->nodes == NULL) {
+		tg_timerwheel_free(w);
+		return -1;
+	}
+	return init_rest(w);
+}
+
+int
+tg_timerwheel_init_within(struct tg_timerwheel *w, uint32_t cap, void *base,
+			  size_t stride)
+{
+	*w = (struct tg_timerwheel){ .cap = cap, .due_limit = UINT32_MAX,
+				     .nodes = base, .stride = stride };
+	if (cap > UINT32_MAX - LINK_BASE)
+		return -1;
+	return init_rest(w);
+}
+
 void
 tg_timerwheel_free(struct tg_timerwheel *w)
 {
-	tg_mem_free(w->node, (size_t)(w->cap ? w->cap : 1) * sizeof(*w->node));
+	if (w->owns_nodes)
+		tg_mem_free(w->nodes, own_bytes(w->cap));
 	if (w->due != NULL)
 		free(w->due - DUE_PAD);
 	ring_free(&w->near);
 	ring_free(&w->far);
-	w->node = NULL;
+	w->nodes = NULL;
 	w->due = NULL;
 	w->cap = w->n = w->n_due = w->due_cap = 0;
 }
@@ -562,8 +595,10 @@ void
 tg_timerwheel_push(struct tg_timerwheel *w, uint32_t slot, uint64_t time_ns,
 		   uint32_t seq)
 {
-	w->node[slot].time_ns = time_ns;
-	w->node[slot].seq = seq;
+	struct tg_tw_node *node = tg_tw_node(w, slot);
+
+	node->time_ns = time_ns;
+	node->seq = seq;
 	if (w->n++ == 0) {
 		/* An empty wheel starts anywhere: its rings are empty
 		 * already (every entry left them to be popped). */
@@ -586,7 +621,7 @@ tg_timerwheel_pop(struct tg_timerwheel *w)
 		due_pop_top(w);
 	else
 		spill_unlink(w, slot);
-	w->node[slot].link = TG_TW_IDLE;
+	tg_tw_node(w, slot)->link = TG_TW_IDLE;
 	w->n--;
 	settle(w);
 	return slot;
@@ -600,7 +635,7 @@ void
 tg_timerwheel_clear(struct tg_timerwheel *w)
 {
 	for (uint32_t i = 0; i < w->used; i++)
-		w->node[i].link = TG_TW_IDLE;
+		tg_tw_node(w, i)->link = TG_TW_IDLE;
 	reset(w, w->cur);
 	w->n = 0;
 }
@@ -610,14 +645,17 @@ tg_timerwheel_rebuild(struct tg_timerwheel *w)
 {
 	uint64_t min = UINT64_MAX;
 
-	for (uint32_t i = 0; i < w->used; i++)
-		if (w->node[i].link != TG_TW_IDLE && w->node[i].time_ns < min)
-			min = w->node[i].time_ns;
+	for (uint32_t i = 0; i < w->used; i++) {
+		const struct tg_tw_node *node = tg_tw_node(w, i);
+
+		if (node->link != TG_TW_IDLE && node->time_ns < min)
+			min = node->time_ns;
+	}
 	reset(w, min);
 	if (w->n == 0)
 		return;
 	for (uint32_t i = 0; i < w->used; i++)
-		if (w->node[i].link != TG_TW_IDLE)
+		if (tg_tw_node(w, i)->link != TG_TW_IDLE)
 			place(w, i);
 	settle(w);
 }

@@ -38,7 +38,11 @@
 #define TG_TW_NEAR (1u << 17)	/* near buckets: two periods */
 #define TG_TW_FAR (1u << 16)	/* far buckets: periods ahead */
 
-/* 16 bytes per slot: all the wheel keeps per flow (the due heap aside). */
+/* 16 bytes per slot: all the wheel keeps per flow (the due heap aside).
+ * The caller may keep it inside its own record of the slot
+ * (tg_timerwheel_init_within): a flow's node and its state are then one
+ * place in memory, not two, which with millions of flows is one cache and
+ * TLB miss per event instead of two. */
 struct tg_tw_node {
 	uint64_t time_ns;
 	uint32_t seq;
@@ -69,7 +73,9 @@ struct tg_tw_ring {
 };
 
 struct tg_timerwheel {
-	struct tg_tw_node *node;	/* [cap], by slot */
+	char *nodes;			/* slot i's node at nodes + i * stride */
+	size_t stride;
+	bool owns_nodes;		/* allocated by tg_timerwheel_init */
 	uint32_t cap;
 	uint32_t used;			/* no slot from here on was queued */
 	uint32_t n;			/* slots queued */
@@ -98,6 +104,10 @@ struct tg_timerwheel {
 
 /* Returns -1 if the memory cannot be had. */
 int tg_timerwheel_init(struct tg_timerwheel *w, uint32_t cap);
+/* The nodes are the caller's: slot i's at (char *)base + i * stride,
+ * zeroed, and live as long as the wheel. */
+int tg_timerwheel_init_within(struct tg_timerwheel *w, uint32_t cap,
+			      void *base, size_t stride);
 void tg_timerwheel_free(struct tg_timerwheel *w);
 
 /* Queue `slot` (not queued yet) for time_ns. */
@@ -108,13 +118,19 @@ uint32_t tg_timerwheel_pop(struct tg_timerwheel *w);
 /* Take every slot out. */
 void tg_timerwheel_clear(struct tg_timerwheel *w);
 
+static inline struct tg_tw_node *
+tg_tw_node(const struct tg_timerwheel *w, uint32_t slot)
+{
+	return (struct tg_tw_node *)(w->nodes + (size_t)slot * w->stride);
+}
+
 /* Change a queued slot's time in place; call tg_timerwheel_rebuild
  * before the next push or pop. */
 static inline void
 tg_timerwheel_set_time(struct tg_timerwheel *w, uint32_t slot,
 		       uint64_t time_ns)
 {
-	w->node[slot].time_ns = time_ns;
+	tg_tw_node(w, slot)->time_ns = time_ns;
 }
 
 void tg_timerwheel_rebuild(struct tg_timerwheel *w);
@@ -134,13 +150,13 @@ tg_timerwheel_count(const struct tg_timerwheel *w)
 static inline bool
 tg_timerwheel_queued(const struct tg_timerwheel *w, uint32_t slot)
 {
-	return w->node[slot].link != TG_TW_IDLE;
+	return tg_tw_node(w, slot)->link != TG_TW_IDLE;
 }
 
 static inline uint64_t
 tg_timerwheel_time(const struct tg_timerwheel *w, uint32_t slot)
 {
-	return w->node[slot].time_ns;
+	return tg_tw_node(w, slot)->time_ns;
 }
 
 /* The slot that pops next and its time (the wheel is not empty). */

@@ -1991,8 +1991,9 @@ bytes_per_flow(const struct tg_model *m, bool labels, bool effects,
 
 /* Issue 6: the flow table's memory per flow, reported and held to what
  * has been reached (docs/config.md, Flow table memory): a field added to
- * a flow shows here. At most 200 bytes with the scheduler's 16: the flow
- * 176, the port set of packet-level models 6 (any max_flows). */
+ * a flow shows here. At most 200 bytes: the flow 176 and its scheduler
+ * node 16 (kept inside it), the port set of packet-level models 6 (any
+ * max_flows). */
 static void
 test_bytes_per_flow(void **state)
 {

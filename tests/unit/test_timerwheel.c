@@ -4,7 +4,8 @@
  * by time, ties by serial start order, found by a scan), with equal times,
  * times at and before the last pop, far-future times, start orders that
  * wrap, times lowered in place and rebuilt, a due heap that cannot
- * grow, and one that grows deep.
+ * grow, and one that grows deep; and with its nodes kept inside the
+ * caller's records, which it must not write outside its nodes.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -94,14 +95,48 @@ check_first(const struct tg_timerwheel *w, const struct ref *r)
 	}
 }
 
-/* `ops` random pushes and pops; every `lower_every` ops (0: never) some
- * queued times are lowered in place and the wheel rebuilt. */
+/* A caller's record with the wheel's node inside (init_within), its other
+ * fields a pattern the wheel must leave alone. */
+struct record {
+	uint64_t before[2];
+	struct tg_tw_node node;
+	uint64_t after;
+};
+
+#define GUARD 0x5a5a5a5a5a5a5a5aULL
+
+static struct record *
+records_new(void)
+{
+	struct record *recs = calloc(CAP, sizeof(*recs));
+
+	assert_non_null(recs);
+	for (uint32_t i = 0; i < CAP; i++)
+		recs[i].before[0] = recs[i].before[1] = recs[i].after = GUARD;
+	return recs;
+}
+
 static void
-run_workload(uint64_t seed, enum spread spread, uint32_t due_limit,
-	     unsigned ops, unsigned lower_every)
+records_check(struct record *recs)
+{
+	for (uint32_t i = 0; i < CAP; i++) {
+		assert_true(recs[i].before[0] == GUARD);
+		assert_true(recs[i].before[1] == GUARD);
+		assert_true(recs[i].after == GUARD);
+	}
+	free(recs);
+}
+
+/* `ops` random pushes and pops; every `lower_every` ops (0: never) some
+ * queued times are lowered in place and the wheel rebuilt. With `within`,
+ * the nodes are in records of the test's. */
+static void
+run_workload_in(uint64_t seed, enum spread spread, uint32_t due_limit,
+		unsigned ops, unsigned lower_every, bool within)
 {
 	struct tg_timerwheel w;
 	struct ref *r = calloc(1, sizeof(*r));
+	struct record *recs = within ? records_new() : NULL;
 	struct tg_rng rng;
 	uint32_t next_seq = UINT32_MAX - 3000;	/* wraps during the run */
 	uint64_t now = 0;
@@ -109,7 +144,12 @@ run_workload(uint64_t seed, enum spread spread, uint32_t due_limit,
 
 	assert_non_null(r);
 	tg_rng_seed(&rng, seed, spread);
-	assert_int_equal(tg_timerwheel_init(&w, CAP), 0);
+	if (within)
+		assert_int_equal(tg_timerwheel_init_within(&w, CAP,
+							   &recs->node,
+							   sizeof(*recs)), 0);
+	else
+		assert_int_equal(tg_timerwheel_init(&w, CAP), 0);
 	if (due_limit)
 		w.due_limit = due_limit;
 	for (unsigned op = 0; op < ops; op++) {
@@ -157,6 +197,25 @@ run_workload(uint64_t seed, enum spread spread, uint32_t due_limit,
 	assert_true(pops > ops / 4);
 	tg_timerwheel_free(&w);
 	free(r);
+	if (within)
+		records_check(recs);
+}
+
+static void
+run_workload(uint64_t seed, enum spread spread, uint32_t due_limit,
+	     unsigned ops, unsigned lower_every)
+{
+	run_workload_in(seed, spread, due_limit, ops, lower_every, false);
+}
+
+static void
+test_nodes_within(void **state)
+{
+	(void)state;
+	for (uint64_t seed = 1; seed <= 2; seed++) {
+		run_workload_in(seed, SPREAD_MIXED, 0, 30000, 997, true);
+		run_workload_in(seed, SPREAD_FAR, 4, 30000, 0, true);
+	}
 }
 
 static void
@@ -364,6 +423,7 @@ main(void)
 		cmocka_unit_test(test_equal_times_wrap),
 		cmocka_unit_test(test_push_before_current),
 		cmocka_unit_test(test_clear),
+		cmocka_unit_test(test_nodes_within),
 		cmocka_unit_test(test_crowded_bucket),
 		cmocka_unit_test(test_next_period_on_its_way),
 	};
