@@ -159,6 +159,9 @@ tg_player_init(struct tg_player *pl, const struct tg_synth_params *params,
 	pl->reel = tg_reel_record(params, packets, err, errlen);
 	if (pl->reel == NULL)
 		return -1;
+	/* Before the arena's size is known: fresh, it keeps only the heads
+	 * of the packets that get bodies. */
+	tg_reel_choose_bodies(pl->reel, bodies);
 	tg_reel_get_info(pl->reel, &pl->info);
 	pl->cursor = malloc(sizeof(*pl->cursor));
 	if (pl->cursor == NULL) {
@@ -168,7 +171,7 @@ tg_player_init(struct tg_player *pl, const struct tg_synth_params *params,
 	if (arena_alloc(pl, name, dma, socket, err, errlen) != 0)
 		return -1;
 	tg_reel_place(pl->reel, pl->arena);
-	tg_reel_start(pl->reel, pl->cursor, bodies);
+	tg_reel_start(pl->reel, pl->cursor);
 	return name == NULL ? 0
 			    : make_carriers(pl, name, socket, in_flight, err,
 					    errlen);

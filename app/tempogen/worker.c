@@ -498,13 +498,19 @@ run_pcap_reel(struct tg_worker *w, struct tg_worker_port *wp)
 
 	k = n ? tg_reel_play(pl->reel, pl->cursor, pkts, n, until) : 0;
 	for (unsigned i = 0; i < k; i++) {
-		tg_reel_write(pl->reel, &pkts[i], pkts[i].frame);
-		if (tg_pcap_write(wp->pcap, PCAP_EPOCH_NS + pkts[i].ts_ns,
-				  pkts[i].frame, pkts[i].len) != 0) {
+		const struct tg_reel_pkt *p = &pkts[i];
+		/* Patched in place (nothing else reads the frame); a fresh
+		 * body, from the pool, follows its head. */
+		uint32_t head = p->body != NULL ? p->body_at : p->len;
+
+		tg_reel_patch(pl->reel, p, p->frame);
+		if (tg_pcap_write_split(wp->pcap, PCAP_EPOCH_NS + p->ts_ns,
+					p->frame, head, p->body,
+					p->len - head) != 0) {
 			pcap_failed(w, wp);
 			return;
 		}
-		pl->bytes += pkts[i].len;
+		pl->bytes += p->len;
 	}
 	wp->packets_done += k;
 	if (k == 0 || (wp->packet_limit && wp->packets_done >= wp->packet_limit))

@@ -91,6 +91,9 @@ struct tg_reel {
 	uint8_t *bodies;
 	uint16_t *body_sums;
 	uint64_t bodies_at;	/* their offset in the arena */
+	/* Packets with a body get a fresh one each play: the arena keeps
+	 * only their heads (tg_reel_choose_bodies). */
+	bool fresh;
 };
 
 /* Hosts move by `step` a turn: a multiple of the worker count (host k
@@ -361,9 +364,6 @@ wind(struct tg_reel *r)
 		r->info.bytes += s->len;
 	}
 	qsort(r->slots, r->n_slots, sizeof(*r->slots), cmp_slots);
-	for (uint32_t i = 0; i < r->n_slots; i++)
-		r->info.arena_bytes += (r->slots[i].len + TG_REEL_ALIGN - 1) &
-				       ~(uint64_t)(TG_REEL_ALIGN - 1);
 	r->info.packets = r->n_slots;
 	return 0;
 }
@@ -436,9 +436,40 @@ make_bodies(struct tg_reel *r, char *err, size_t errlen)
 	for (uint32_t k = 0; k < BODY_BYTES / 2; k++)
 		r->body_sums[k + 1] = tg_cksum_fold(
 			tg_cksum_add(r->body_sums[k], r->bodies + 2 * k, 2));
-	r->bodies_at = r->info.arena_bytes;
-	r->info.arena_bytes += BODY_BYTES;
 	return 0;
+}
+
+/* The bytes of slot s the arena keeps: a packet that gets a fresh body
+ * each play never sends its recorded one. */
+static uint32_t
+kept_bytes(const struct tg_reel *r, const struct slot *s)
+{
+	return r->fresh && s->body_at != 0 ? s->body_at : s->len;
+}
+
+static uint64_t
+aligned(uint64_t n)
+{
+	return (n + TG_REEL_ALIGN - 1) & ~(uint64_t)(TG_REEL_ALIGN - 1);
+}
+
+/* Where the frames and the bodies' pool go in the arena, and its size. */
+static void
+layout(struct tg_reel *r)
+{
+	uint64_t at = 0;
+
+	for (uint32_t i = 0; i < r->n_slots; i++)
+		at += aligned(kept_bytes(r, &r->slots[i]));
+	r->bodies_at = at;
+	r->info.arena_bytes = at + (r->fresh ? BODY_BYTES : 0);
+}
+
+void
+tg_reel_choose_bodies(struct tg_reel *r, bool fresh)
+{
+	r->fresh = fresh && r->bodies != NULL && !r->placed;
+	layout(r);
 }
 
 struct tg_reel *
@@ -493,6 +524,7 @@ tg_reel_record(const struct tg_synth_params *params, uint32_t packets,
 	if (rec.reel->info.bodies && make_bodies(rec.reel, err, errlen) != 0)
 		goto fail;
 	settle_slots(rec.reel);
+	layout(rec.reel);
 	tg_synth_free(synth);
 	free(scratch);
 	return rec.reel;
@@ -539,18 +571,16 @@ tg_reel_place(struct tg_reel *r, uint8_t *arena)
 	for (uint32_t i = 0; i < r->n_slots; i++) {
 		struct slot *s = &r->slots[i];
 
-		memcpy(arena + at, r->frames + s->off, s->len);
+		memcpy(arena + at, r->frames + s->off, kept_bytes(r, s));
 		s->off = at;
-		at += (s->len + TG_REEL_ALIGN - 1) &
-		      ~(uint64_t)(TG_REEL_ALIGN - 1);
+		at += aligned(kept_bytes(r, s));
 	}
 	free(r->frames);
 	r->frames = arena;
-	if (r->bodies != NULL) {
+	if (r->fresh)
 		memcpy(arena + r->bodies_at, r->bodies, BODY_BYTES);
-		free(r->bodies);
-		r->bodies = arena + r->bodies_at;
-	}
+	free(r->bodies);	/* played as recorded: no pool */
+	r->bodies = r->fresh ? arena + r->bodies_at : NULL;
 	r->placed = true;
 }
 
@@ -577,12 +607,11 @@ cursor_turn(const struct tg_reel *r, struct tg_reel_cursor *cur)
 }
 
 void
-tg_reel_start(const struct tg_reel *r, struct tg_reel_cursor *cur,
-	      bool bodies)
+tg_reel_start(const struct tg_reel *r, struct tg_reel_cursor *cur)
 {
 	memset(cur, 0, sizeof(*cur));
 	cursor_turn(r, cur);
-	cur->bodies = bodies && r->bodies != NULL;
+	cur->bodies = r->fresh;
 	tg_rng_seed(&cur->rng, r->seed, r->stream ^ BODY_STREAM);
 }
 
@@ -669,8 +698,7 @@ tg_reel_write(const struct tg_reel *r, const struct tg_reel_pkt *p,
 {
 	uint16_t head = p->body != NULL ? p->body_at : p->len;
 
-	if (frame != p->frame)
-		memcpy(frame, p->frame, head);
+	memcpy(frame, p->frame, head);
 	if (p->body != NULL)
 		memcpy(frame + head, p->body, p->len - head);
 	tg_reel_patch(r, p, frame);

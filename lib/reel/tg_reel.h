@@ -65,6 +65,13 @@ void tg_reel_free(struct tg_reel *reel);
 
 void tg_reel_get_info(const struct tg_reel *reel, struct tg_reel_info *info);
 
+/* Whether the packets that may get fresh bodies (info.bodies) get them
+ * in every play (their L4 checksum updated from the pool's sums), or are
+ * played as recorded, the default. Fresh, the arena keeps only those
+ * packets' heads, which info.arena_bytes then tells. Call before
+ * tg_reel_get_info and tg_reel_place. */
+void tg_reel_choose_bodies(struct tg_reel *reel, bool fresh);
+
 /* Move the frames into `arena` (info.arena_bytes, TG_REEL_ALIGN aligned),
  * memory the caller owns and keeps for the reel's life (DMA-able memory
  * for a NIC); the reel frees its own copy. Call once, before playing. */
@@ -83,11 +90,9 @@ struct tg_reel_cursor {
 	uint32_t shift[2][TG_REEL_MAX_BACK + 1];	/* IPv4, IPv6 */
 };
 
-/* Put the cursor before the first packet of the first turn. bodies:
- * packets with a keystream tail get fresh ones (the player can send a
- * frame in two segments); else every frame is played as recorded. */
-void tg_reel_start(const struct tg_reel *reel, struct tg_reel_cursor *cur,
-		   bool bodies);
+/* Put the cursor before the first packet of the first turn; it plays
+ * bodies as chosen (tg_reel_choose_bodies). */
+void tg_reel_start(const struct tg_reel *reel, struct tg_reel_cursor *cur);
 
 /* One played packet: its frame in the arena as the last turn left it,
  * what tg_reel_patch needs to give it this turn's addresses, and what a
@@ -125,8 +130,9 @@ unsigned tg_reel_play(struct tg_reel *reel, struct tg_reel_cursor *cur,
 void tg_reel_patch(const struct tg_reel *reel, const struct tg_reel_pkt *p,
 		   uint8_t *frame);
 
-/* The whole packet, head and body, into `frame` (p->frame itself where
- * nothing else reads it, as for a pcap file, or a copy), patched. */
+/* The whole packet, head and body, patched, into `frame`: a buffer of
+ * p->len bytes of the caller's, not the arena, which with fresh bodies
+ * holds only the head. */
 void tg_reel_write(const struct tg_reel *reel, const struct tg_reel_pkt *p,
 		   uint8_t *frame);
 
