@@ -85,16 +85,29 @@ attached(struct tg_player *pl)
 	return m;
 }
 
-/* A carrier: mbufs attached to the arena, to be pointed at a frame and,
- * with bodies, at a body. */
+/* A carrier: an mbuf attached to the arena, to be pointed at a frame. */
 static int
 new_carrier(struct tg_player *pl, struct tg_carrier *c)
 {
-	bool bodies = pl->cursor->bodies;
-
 	c->head = attached(pl);
-	c->body = bodies ? attached(pl) : NULL;
-	return c->head != NULL && (c->body != NULL || !bodies) ? 0 : -1;
+	return c->head != NULL ? 0 : -1;
+}
+
+/* Bodies in flight are at most the heads (the ring and the reserve);
+ * the pool's per-core cache makes taking and giving back plain loads and
+ * stores. */
+#define BODY_CACHE 256
+
+static int
+make_body_pool(struct tg_player *pl, const char *name, int socket,
+	       uint32_t heads)
+{
+	char pool[RTE_MEMPOOL_NAMESIZE];
+
+	snprintf(pool, sizeof(pool), "reelb_%s", name);
+	pl->body_pool = rte_pktmbuf_pool_create(pool, heads + 2 * BODY_CACHE,
+						BODY_CACHE, 0, 0, socket);
+	return pl->body_pool != NULL ? 0 : -1;
 }
 
 /* The ring of carriers, as many again in reserve to take the place of
@@ -119,7 +132,7 @@ make_carriers(struct tg_player *pl, const char *name, int socket,
 	if (n > enough)
 		n = enough;
 	pl->carrier_mask = n - 1;
-	mbufs = (pl->cursor->bodies ? 4 : 2) * n;
+	mbufs = 2 * n;
 	snprintf(pool, sizeof(pool), "reelm_%s", name);
 	pl->carriers = calloc(n, sizeof(*pl->carriers));
 	pl->carried = calloc(n, sizeof(*pl->carried));
@@ -131,7 +144,8 @@ make_carriers(struct tg_player *pl, const char *name, int socket,
 						   socket);
 	if (pl->carriers == NULL || pl->carried == NULL || pl->held == NULL ||
 	    pl->held_slot == NULL || pl->spare == NULL || pl->out == NULL ||
-	    pl->carrier_pool == NULL)
+	    pl->carrier_pool == NULL ||
+	    (pl->cursor->bodies && make_body_pool(pl, name, socket, mbufs)))
 		goto nomem;
 	for (uint32_t i = 0; i < n; i++)
 		if (new_carrier(pl, &pl->carriers[i]) != 0)
@@ -177,12 +191,14 @@ tg_player_init(struct tg_player *pl, const struct tg_synth_params *params,
 					    errlen);
 }
 
-/* A carrier's mbufs, whether chained or not. */
+/* A carrier's mbuf: its `next` may be a body already back in its pool. */
 static void
 free_carrier(struct tg_carrier *c)
 {
-	if (c->head != NULL && c->head->next == NULL)
-		rte_pktmbuf_free(c->body);
+	if (c->head == NULL)
+		return;
+	c->head->next = NULL;
+	c->head->nb_segs = 1;
 	rte_pktmbuf_free(c->head);
 }
 
@@ -197,6 +213,7 @@ tg_player_free(struct tg_player *pl)
 	for (uint32_t i = 0; i < pl->n_spare; i++)
 		free_carrier(&pl->spare[i]);
 	rte_mempool_free(pl->carrier_pool);
+	rte_mempool_free(pl->body_pool);
 	free(pl->carriers);
 	free(pl->carried);
 	free(pl->held);
@@ -306,12 +323,12 @@ point(struct tg_player *pl, struct rte_mbuf *m, const uint8_t *at,
 	rte_mbuf_refcnt_set(m, 2);
 }
 
-/* Point a carrier that is home at the frame (and at a fresh body), and
- * take one more reference on its mbufs for the NIC (no atomic needed:
- * nobody else holds them). Returns the mbuf to send. */
+/* Point a carrier that is home at the frame (and chain `body` to it),
+ * and take one more reference on it for the NIC (no atomic needed:
+ * nobody else holds it). Returns the mbuf to send. */
 static inline struct rte_mbuf *
 carry(struct tg_player *pl, const struct tg_carrier *c,
-      const struct tg_reel_pkt *p)
+      const struct tg_reel_pkt *p, struct rte_mbuf *body)
 {
 	struct rte_mbuf *m = c->head;
 
@@ -320,18 +337,14 @@ carry(struct tg_player *pl, const struct tg_carrier *c,
 	tx_fields(m, p, pl->offload);
 	if (p->body == NULL) {
 		point(pl, m, p->frame, p->len);
-		if (c->body != NULL) {	/* it may have gone out chained */
-			m->nb_segs = 1;
-			m->next = NULL;
-		}
+		m->nb_segs = 1;		/* it may have gone out chained */
+		m->next = NULL;
 		return m;
 	}
 	point(pl, m, p->frame, p->body_at);
-	point(pl, c->body, p->body, (uint16_t)(p->len - p->body_at));
 	m->data_len = p->body_at;
-	c->body->data_len = (uint16_t)(p->len - p->body_at);
 	m->nb_segs = 2;
-	m->next = c->body;
+	m->next = body;
 	return m;
 }
 
@@ -343,10 +356,25 @@ prefetch_carrier(const struct tg_player *pl, uint32_t slot)
 	const struct tg_carrier *c = &pl->carriers[slot & pl->carrier_mask];
 
 	__builtin_prefetch(c->head, 1);
-	if (c->body != NULL) {
+	if (pl->body_pool != NULL)
 		__builtin_prefetch(&c->head->next, 1);
-		__builtin_prefetch(c->body, 1);
-	}
+}
+
+/* A body's mbuf from the pool, pointed at p's body: at reference count 1,
+ * so the NIC gives it back to the pool. NULL when the pool is empty. */
+static inline struct rte_mbuf *
+body_mbuf(struct tg_player *pl, const struct tg_reel_pkt *p)
+{
+	struct rte_mbuf *b = rte_mbuf_raw_alloc(pl->body_pool);
+
+	if (b == NULL)
+		return NULL;
+	b->buf_addr = (void *)(uintptr_t)p->body;
+	b->buf_iova = pl->arena_iova + (uint64_t)(p->body - pl->arena);
+	b->buf_len = (uint16_t)(p->len - p->body_at);
+	b->data_off = 0;
+	b->data_len = b->buf_len;
+	return b;
 }
 
 uint64_t
@@ -382,7 +410,7 @@ tg_player_fill(struct tg_player *pl, struct rte_mbuf **out, uint64_t *ts,
 		const struct tg_reel_pkt *p = &pkts[i];
 		uint32_t place = p->slot & pl->carrier_mask;
 		struct tg_carrier *c = &pl->carriers[place];
-		struct rte_mbuf *m;
+		struct rte_mbuf *m, *body = NULL;
 
 		/* A frame only ever goes out in the carrier at its place:
 		 * if it is still out, that carrier is, or was set aside
@@ -391,9 +419,11 @@ tg_player_fill(struct tg_player *pl, struct rte_mbuf **out, uint64_t *ts,
 			c = replace_carrier(pl, place);
 		if (likely(c != NULL) &&
 		    likely(pl->held_head == pl->held_tail ||
-			   !frame_out(pl, p->slot))) {
+			   !frame_out(pl, p->slot)) &&
+		    likely(p->body == NULL ||
+			   (body = body_mbuf(pl, p)) != NULL)) {
 			tg_reel_patch(pl->reel, p, p->frame);
-			m = carry(pl, c, p);
+			m = carry(pl, c, p, body);
 			pl->carried[place] = p->slot;
 		} else if ((m = copy_out(pl, p, copy_pool)) == NULL) {
 			continue;

@@ -11,8 +11,10 @@
  * round again (a capture tap holds it, or a long NIC ring) is set aside
  * for one from a reserve made at start; its frame, should its turn come
  * while it is still out, goes as a copy. A packet with a fresh body goes
- * in two segments: the carrier with the frame's head, chained to a body
- * carrier of its own pointed at the body.
+ * in two segments: the carrier with the frame's head, chained to an mbuf
+ * from a pool of body mbufs pointed at the body, which the NIC frees
+ * back to its pool: the body is read-only, so nobody needs to know when
+ * it is home, and a free at reference count 1 is no atomic operation.
  */
 #ifndef TG_PLAYER_H
 #define TG_PLAYER_H
@@ -28,12 +30,11 @@ struct rte_mempool;
 struct rte_memzone;
 struct rte_mbuf_ext_shared_info;
 
-/* A carrier: an mbuf for the frame's head (all of it without a body)
- * and, on a player with bodies, one for the body; they go out chained
- * and come home together. */
+/* A carrier: an mbuf for the frame's head (all of it without a body).
+ * Its `next` is stale once the NIC has let go of a chain: it is set at
+ * each send. */
 struct tg_carrier {
 	struct rte_mbuf *head;
-	struct rte_mbuf *body;		/* NULL without bodies */
 };
 
 struct tg_player {
@@ -49,6 +50,7 @@ struct tg_player {
 	/* Device ports: the frame of slot s goes in the carrier at place
 	 * s & carrier_mask, which last carried slot carried[place]. */
 	struct rte_mempool *carrier_pool;
+	struct rte_mempool *body_pool;	/* with bodies: mbufs for them */
 	struct tg_carrier *carriers;
 	uint32_t *carried;
 	uint32_t carrier_mask;
