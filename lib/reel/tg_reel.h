@@ -50,8 +50,9 @@ struct tg_reel_info {
 	uint64_t flows;		/* flows per turn */
 	uint64_t bodies;	/* packets per turn that may get fresh bodies */
 	double flows_live;	/* mean concurrent flows (flow time / T) */
-	uint64_t arena_bytes;	/* frames, aligned, and the bodies' pool:
-				 * what tg_reel_place needs */
+	uint64_t arena_bytes;	/* frames (heads only for fresh bodies),
+				 * aligned, and with fresh bodies their
+				 * pool: what tg_reel_place needs */
 	unsigned max_back;	/* the most turns a flow runs past its own:
 				 * turns from this one on play every packet */
 };

@@ -77,13 +77,13 @@ enum action {
 _Static_assert(MAX_MESSAGE + (1u << 20) <= LEN_MAX,
 	       "messages and a megabyte of headers fit LEN_BITS");
 
-/* A live flow: 176 bytes, and a worker keeps millions (issue 6 asks for at
- * most 200 bytes per flow with the scheduler's entry and the port set).
+/* A live flow: 192 bytes with its scheduler's node, and a worker keeps
+ * millions (issue 6 asks for at most 200 bytes per flow with the port set).
  * The lengths take 25 bits of their words; small fields fill the rest. */
 struct flow {
 	/* Where it waits in the wheel: beside the state the wheel's pop
-	 * leads to, so that with millions of flows an event misses the
-	 * cache and the TLB once, not twice (tg_timerwheel_init_within). */
+	 * leads to, so that with millions of flows an event fetches one
+	 * place, not two (tg_timerwheel_init_within). */
 	struct tg_tw_node node;
 	union {
 		uint64_t id;		/* a live flow: its number */

@@ -41,8 +41,7 @@
 /* 16 bytes per slot: all the wheel keeps per flow (the due heap aside).
  * The caller may keep it inside its own record of the slot
  * (tg_timerwheel_init_within): a flow's node and its state are then one
- * place in memory, not two, which with millions of flows is one cache and
- * TLB miss per event instead of two. */
+ * place in memory, not two. */
 struct tg_tw_node {
 	uint64_t time_ns;
 	uint32_t seq;
