@@ -313,6 +313,7 @@ copy_out(struct tg_player *pl, const struct tg_reel_pkt *p,
 	return m;
 }
 
+/* Point m at `len` bytes of the arena from `at`, all of them data. */
 static inline void
 point(struct tg_player *pl, struct rte_mbuf *m, const uint8_t *at,
       uint16_t len)
@@ -320,12 +321,13 @@ point(struct tg_player *pl, struct rte_mbuf *m, const uint8_t *at,
 	m->buf_addr = (void *)(uintptr_t)at;
 	m->buf_iova = pl->arena_iova + (uint64_t)(at - pl->arena);
 	m->buf_len = len;
-	rte_mbuf_refcnt_set(m, 2);
+	m->data_off = 0;
+	m->data_len = len;
 }
 
-/* Point a carrier that is home at the frame (and chain `body` to it),
- * and take one more reference on it for the NIC (no atomic needed:
- * nobody else holds it). Returns the mbuf to send. */
+/* Point a carrier that is home at the frame (and chain `body`, NULL for
+ * none, to it), and take one more reference on it for the NIC (no atomic
+ * needed: nobody else holds it). Returns the mbuf to send. */
 static inline struct rte_mbuf *
 carry(struct tg_player *pl, const struct tg_carrier *c,
       const struct tg_reel_pkt *p, struct rte_mbuf *body)
@@ -335,15 +337,10 @@ carry(struct tg_player *pl, const struct tg_carrier *c,
 	if (pl->offload != 0)
 		m->ol_flags = RTE_MBUF_F_EXTERNAL;
 	tx_fields(m, p, pl->offload);
-	if (p->body == NULL) {
-		point(pl, m, p->frame, p->len);
-		m->nb_segs = 1;		/* it may have gone out chained */
-		m->next = NULL;
-		return m;
-	}
-	point(pl, m, p->frame, p->body_at);
-	m->data_len = p->body_at;
-	m->nb_segs = 2;
+	point(pl, m, p->frame, tg_reel_head_len(p));
+	rte_mbuf_refcnt_set(m, 2);
+	/* Its last send may have been chained: `next` is set each time. */
+	m->nb_segs = body != NULL ? 2 : 1;
 	m->next = body;
 	return m;
 }
@@ -369,11 +366,7 @@ body_mbuf(struct tg_player *pl, const struct tg_reel_pkt *p)
 
 	if (b == NULL)
 		return NULL;
-	b->buf_addr = (void *)(uintptr_t)p->body;
-	b->buf_iova = pl->arena_iova + (uint64_t)(p->body - pl->arena);
-	b->buf_len = (uint16_t)(p->len - p->body_at);
-	b->data_off = 0;
-	b->data_len = b->buf_len;
+	point(pl, b, p->body, (uint16_t)(p->len - tg_reel_head_len(p)));
 	return b;
 }
 

@@ -501,7 +501,7 @@ run_pcap_reel(struct tg_worker *w, struct tg_worker_port *wp)
 		const struct tg_reel_pkt *p = &pkts[i];
 		/* Patched in place (nothing else reads the frame); a fresh
 		 * body, from the pool, follows its head. */
-		uint32_t head = p->body != NULL ? p->body_at : p->len;
+		uint32_t head = tg_reel_head_len(p);
 
 		tg_reel_patch(pl->reel, p, p->frame);
 		if (tg_pcap_write_split(wp->pcap, PCAP_EPOCH_NS + p->ts_ns,

@@ -570,10 +570,11 @@ tg_reel_place(struct tg_reel *r, uint8_t *arena)
 
 	for (uint32_t i = 0; i < r->n_slots; i++) {
 		struct slot *s = &r->slots[i];
+		uint32_t kept = kept_bytes(r, s);
 
-		memcpy(arena + at, r->frames + s->off, kept_bytes(r, s));
+		memcpy(arena + at, r->frames + s->off, kept);
 		s->off = at;
-		at += aligned(kept_bytes(r, s));
+		at += aligned(kept);
 	}
 	free(r->frames);
 	r->frames = arena;
@@ -696,7 +697,7 @@ void
 tg_reel_write(const struct tg_reel *r, const struct tg_reel_pkt *p,
 	      uint8_t *frame)
 {
-	uint16_t head = p->body != NULL ? p->body_at : p->len;
+	uint16_t head = tg_reel_head_len(p);
 
 	memcpy(frame, p->frame, head);
 	if (p->body != NULL)

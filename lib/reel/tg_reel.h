@@ -131,6 +131,14 @@ unsigned tg_reel_play(struct tg_reel *reel, struct tg_reel_cursor *cur,
 void tg_reel_patch(const struct tg_reel *reel, const struct tg_reel_pkt *p,
 		   uint8_t *frame);
 
+/* The bytes of p at p->frame: the head before a fresh body, else the
+ * whole frame. */
+static inline uint16_t
+tg_reel_head_len(const struct tg_reel_pkt *p)
+{
+	return p->body != NULL ? p->body_at : p->len;
+}
+
 /* The whole packet, head and body, patched, into `frame`: a buffer of
  * p->len bytes of the caller's, not the arena, which with fresh bodies
  * holds only the head. */

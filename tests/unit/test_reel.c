@@ -266,7 +266,7 @@ static void
 check_whole(const struct tg_reel *r, const struct tg_reel_pkt *p,
 	    uint8_t *whole)
 {
-	uint16_t head = p->body != NULL ? p->body_at : p->len;
+	uint16_t head = tg_reel_head_len(p);
 
 	tg_reel_write(r, p, whole);
 	tg_reel_patch(r, p, p->frame);
