@@ -323,8 +323,9 @@ print_output(const struct tg_run *run, const struct tg_port *p, bool labels)
 	       labels ? "flows" : "packets");
 }
 
-/* "reel NAME/LCORE: N turns, C frames copied": how often a frame was
- * still out (a capture tap, a long TX ring) when its turn came again. */
+/* "reel NAME/LCORE: N turns, C frames copied": how often a frame was, or
+ * could be, still out (a capture tap, a long TX ring, a NIC that refused
+ * packets) when its turn came again. */
 static void
 print_reels(const struct tg_run *run, const struct tg_port *p)
 {
@@ -337,8 +338,8 @@ print_reels(const struct tg_run *run, const struct tg_port *p)
 			if (wk->ports[k].port != p || pl->reel == NULL)
 				continue;
 			printf("  reel %s/%u: %" PRIu64 " turns, %" PRIu64
-			       " frames copied (still out when their turn "
-			       "came)\n", p->cfg->name, wk->lcore,
+			       " frames copied (maybe still out when their "
+			       "turn came)\n", p->cfg->name, wk->lcore,
 			       pl->cursor->turn, pl->copies);
 		}
 	}

@@ -93,21 +93,38 @@ new_carrier(struct tg_player *pl, struct tg_carrier *c)
 	return c->head != NULL ? 0 : -1;
 }
 
-/* Bodies in flight are at most the heads (the ring and the reserve);
- * the pool's per-core cache makes taking and giving back plain loads and
- * stores. */
-#define BODY_CACHE 256
+/* The pool's per-core cache makes taking and giving back plain loads
+ * and stores. */
+#define LENT_CACHE 256
 
+/* The mbufs of a pool for `out` of them out at once, its cache too. */
+static uint32_t
+lent_mbufs(uint32_t out)
+{
+	return out + 2 * LENT_CACHE;
+}
+
+/* Mbufs lent to the NIC at reference count 1 (its free is no atomic
+ * operation), pointed at the arena each time one is taken. */
 static int
-make_body_pool(struct tg_player *pl, const char *name, int socket,
-	       uint32_t heads)
+make_lent_pool(struct tg_player *pl, const char *name, int socket,
+	       uint32_t out)
 {
 	char pool[RTE_MEMPOOL_NAMESIZE];
 
 	snprintf(pool, sizeof(pool), "reelb_%s", name);
-	pl->body_pool = rte_pktmbuf_pool_create(pool, heads + 2 * BODY_CACHE,
-						BODY_CACHE, 0, 0, socket);
-	return pl->body_pool != NULL ? 0 : -1;
+	pl->lent_pool = rte_pktmbuf_pool_create(pool, lent_mbufs(out),
+						LENT_CACHE, 0, 0, socket);
+	return pl->lent_pool != NULL ? 0 : -1;
+}
+
+static int
+no_mbufs(char *err, size_t errlen, uint32_t mbufs)
+{
+	snprintf(err, errlen, "reel: no DPDK memory for the %u mbufs that "
+		 "carry its frames: give EAL more (eal.memory_mb, hugepages)",
+		 mbufs);
+	return -1;
 }
 
 /* The ring of carriers, as many again in reserve to take the place of
@@ -145,7 +162,7 @@ make_carriers(struct tg_player *pl, const char *name, int socket,
 	if (pl->carriers == NULL || pl->carried == NULL || pl->held == NULL ||
 	    pl->held_slot == NULL || pl->spare == NULL || pl->out == NULL ||
 	    pl->carrier_pool == NULL ||
-	    (pl->cursor->bodies && make_body_pool(pl, name, socket, mbufs)))
+	    (pl->cursor->bodies && make_lent_pool(pl, name, socket, mbufs)))
 		goto nomem;
 	for (uint32_t i = 0; i < n; i++)
 		if (new_carrier(pl, &pl->carriers[i]) != 0)
@@ -155,17 +172,34 @@ make_carriers(struct tg_player *pl, const char *name, int socket,
 			goto nomem;
 	return 0;
 nomem:
-	snprintf(err, errlen, "reel: no DPDK memory for the %u mbufs that "
-		 "carry its frames: give EAL more (eal.memory_mb, hugepages)",
-		 mbufs);
-	return -1;
+	return no_mbufs(err, errlen, mbufs);
+}
+
+/* Heads and bodies lent as they go out, for packets in flight and a
+ * burst. */
+static uint32_t
+lent_out(uint32_t in_flight)
+{
+	return 2 * (in_flight + PLAYER_BURST);
+}
+
+/* Whether heads can be lent, no carriers kept: a frame is patched again
+ * a whole turn after it went out, and a device frees what it sent in the
+ * order it was sent (a TX ring). If its head is still out then, so is
+ * every mbuf lent after it: more than the pool has. A capture tap breaks
+ * the order: it holds some mbufs for as long as its writer takes while
+ * the NIC frees the rest. */
+static bool
+can_lend(const struct tg_player *pl, uint32_t in_flight, bool tapped)
+{
+	return !tapped && pl->info.packets > lent_mbufs(lent_out(in_flight));
 }
 
 int
 tg_player_init(struct tg_player *pl, const struct tg_synth_params *params,
 	       uint32_t packets, const char *name, int socket,
 	       bool dma, uint32_t offload, bool bodies, uint32_t in_flight,
-	       char *err, size_t errlen)
+	       bool tapped, char *err, size_t errlen)
 {
 	memset(pl, 0, sizeof(*pl));
 	pl->pace = 1;
@@ -186,9 +220,13 @@ tg_player_init(struct tg_player *pl, const struct tg_synth_params *params,
 		return -1;
 	tg_reel_place(pl->reel, pl->arena);
 	tg_reel_start(pl->reel, pl->cursor);
-	return name == NULL ? 0
-			    : make_carriers(pl, name, socket, in_flight, err,
-					    errlen);
+	if (name == NULL)
+		return 0;
+	if (!can_lend(pl, in_flight, tapped))
+		return make_carriers(pl, name, socket, in_flight, err, errlen);
+	if (make_lent_pool(pl, name, socket, lent_out(in_flight)) != 0)
+		return no_mbufs(err, errlen, lent_mbufs(lent_out(in_flight)));
+	return 0;
 }
 
 /* A carrier's mbuf: its `next` may be a body already back in its pool. */
@@ -213,7 +251,7 @@ tg_player_free(struct tg_player *pl)
 	for (uint32_t i = 0; i < pl->n_spare; i++)
 		free_carrier(&pl->spare[i]);
 	rte_mempool_free(pl->carrier_pool);
-	rte_mempool_free(pl->body_pool);
+	rte_mempool_free(pl->lent_pool);
 	free(pl->carriers);
 	free(pl->carried);
 	free(pl->held);
@@ -325,20 +363,16 @@ point(struct tg_player *pl, struct rte_mbuf *m, const uint8_t *at,
 	m->data_len = len;
 }
 
-/* Point a carrier that is home at the frame (and chain `body`, NULL for
- * none, to it), and take one more reference on it for the NIC (no atomic
- * needed: nobody else holds it). Returns the mbuf to send. */
+/* Point m at the frame's head (and chain `body`, NULL for none, to it).
+ * Returns m. */
 static inline struct rte_mbuf *
-carry(struct tg_player *pl, const struct tg_carrier *c,
-      const struct tg_reel_pkt *p, struct rte_mbuf *body)
+carry(struct tg_player *pl, struct rte_mbuf *m, const struct tg_reel_pkt *p,
+      struct rte_mbuf *body)
 {
-	struct rte_mbuf *m = c->head;
-
-	if (pl->offload != 0)
-		m->ol_flags = RTE_MBUF_F_EXTERNAL;
+	if (pl->offload != 0)	/* not its last packet's */
+		m->ol_flags &= RTE_MBUF_F_EXTERNAL;
 	tx_fields(m, p, pl->offload);
 	point(pl, m, p->frame, tg_reel_head_len(p));
-	rte_mbuf_refcnt_set(m, 2);
 	/* Its last send may have been chained: `next` is set each time. */
 	m->nb_segs = body != NULL ? 2 : 1;
 	m->next = body;
@@ -353,7 +387,7 @@ prefetch_carrier(const struct tg_player *pl, uint32_t slot)
 	const struct tg_carrier *c = &pl->carriers[slot & pl->carrier_mask];
 
 	__builtin_prefetch(c->head, 1);
-	if (pl->body_pool != NULL)
+	if (pl->lent_pool != NULL)
 		__builtin_prefetch(&c->head->next, 1);
 }
 
@@ -362,12 +396,88 @@ prefetch_carrier(const struct tg_player *pl, uint32_t slot)
 static inline struct rte_mbuf *
 body_mbuf(struct tg_player *pl, const struct tg_reel_pkt *p)
 {
-	struct rte_mbuf *b = rte_mbuf_raw_alloc(pl->body_pool);
+	struct rte_mbuf *b = rte_mbuf_raw_alloc(pl->lent_pool);
 
 	if (b == NULL)
 		return NULL;
 	point(pl, b, p->body, (uint16_t)(p->len - tg_reel_head_len(p)));
 	return b;
+}
+
+/* p in the carrier at its place, with one more reference for the NIC
+ * (no atomic needed: nobody else holds it); a copy if its frame is
+ * still out. */
+static inline struct rte_mbuf *
+carried(struct tg_player *pl, const struct tg_reel_pkt *p,
+	struct rte_mempool *copy_pool)
+{
+	uint32_t place = p->slot & pl->carrier_mask;
+	struct tg_carrier *c = &pl->carriers[place];
+	struct rte_mbuf *body = NULL;
+
+	/* A frame only ever goes out in the carrier at its place: if it is
+	 * still out, that carrier is, or was set aside with the frame's
+	 * bit. */
+	if (unlikely(rte_mbuf_refcnt_read(c->head) != 1))
+		c = replace_carrier(pl, place);
+	if (unlikely(c == NULL) ||
+	    unlikely(pl->held_head != pl->held_tail &&
+		     frame_out(pl, p->slot)) ||
+	    unlikely(p->body != NULL && (body = body_mbuf(pl, p)) == NULL))
+		return copy_out(pl, p, copy_pool);
+	tg_reel_patch(pl->reel, p, p->frame);
+	pl->carried[place] = p->slot;
+	rte_mbuf_refcnt_set(c->head, 2);
+	return carry(pl, c->head, p, body);
+}
+
+/* Whether the next k packets may be lent. Once the NIC has refused
+ * packets (which the worker then frees, out of the order they were
+ * lent) or the pool ran short, a frame lent before may still be out a
+ * turn later: packets go as copies until a whole turn has been lent and
+ * sent, after which every frame lent before is home. */
+static bool
+lending(struct tg_player *pl, unsigned k)
+{
+	pl->played += k;
+	return pl->played - k >= pl->lend_from;
+}
+
+void
+tg_player_refused(struct tg_player *pl)
+{
+	pl->lend_from = pl->played + pl->info.packets;
+}
+
+/* The burst in mbufs lent from the pool, heads and bodies taken in one
+ * go. false: the pool is short, nothing taken. */
+static bool
+lend_burst(struct tg_player *pl, const struct tg_reel_pkt *pkts, unsigned k,
+	   struct rte_mbuf **out)
+{
+	struct rte_mbuf *m[2 * PLAYER_BURST];
+	struct rte_mbuf **body = m + k;
+	unsigned bodies = 0;
+
+	for (unsigned i = 0; i < k; i++)
+		bodies += pkts[i].body != NULL;
+	if (rte_mempool_get_bulk(pl->lent_pool, (void **)m, k + bodies) != 0) {
+		tg_player_refused(pl);
+		return false;
+	}
+	for (unsigned i = 0; i < k; i++) {
+		const struct tg_reel_pkt *p = &pkts[i];
+		struct rte_mbuf *b = NULL;
+
+		if (p->body != NULL) {
+			b = *body++;
+			point(pl, b, p->body,
+			      (uint16_t)(p->len - tg_reel_head_len(p)));
+		}
+		tg_reel_patch(pl->reel, p, p->frame);
+		out[i] = carry(pl, m[i], p, b);
+	}
+	return true;
 }
 
 uint64_t
@@ -395,37 +505,31 @@ tg_player_fill(struct tg_player *pl, struct rte_mbuf **out, uint64_t *ts,
 		collect_held(pl);
 	k = tg_reel_play(pl->reel, pl->cursor, pkts,
 			 n < PLAYER_BURST ? n : PLAYER_BURST, reel_until);
-	/* All at once: a carrier a capture tap let go of was last written
-	 * by the capture's core, and the fetches overlap. */
-	for (unsigned i = 0; i < k; i++)
-		prefetch_carrier(pl, pkts[i].slot);
-	for (unsigned i = 0; i < k; i++) {
-		const struct tg_reel_pkt *p = &pkts[i];
-		uint32_t place = p->slot & pl->carrier_mask;
-		struct tg_carrier *c = &pl->carriers[place];
-		struct rte_mbuf *m, *body = NULL;
+	if (pl->carriers == NULL && lending(pl, k) &&
+	    lend_burst(pl, pkts, k, out)) {
+		sent = k;
+	} else {
+		/* All at once: a carrier a capture tap let go of was last
+		 * written by the capture's core, and the fetches overlap. */
+		for (unsigned i = 0; pl->carriers != NULL && i < k; i++)
+			prefetch_carrier(pl, pkts[i].slot);
+		for (unsigned i = 0; i < k; i++) {
+			struct rte_mbuf *m = pl->carriers != NULL
+				? carried(pl, &pkts[i], copy_pool)
+				: copy_out(pl, &pkts[i], copy_pool);
 
-		/* A frame only ever goes out in the carrier at its place:
-		 * if it is still out, that carrier is, or was set aside
-		 * with the frame's bit. */
-		if (unlikely(rte_mbuf_refcnt_read(c->head) != 1))
-			c = replace_carrier(pl, place);
-		if (likely(c != NULL) &&
-		    likely(pl->held_head == pl->held_tail ||
-			   !frame_out(pl, p->slot)) &&
-		    likely(p->body == NULL ||
-			   (body = body_mbuf(pl, p)) != NULL)) {
-			tg_reel_patch(pl->reel, p, p->frame);
-			m = carry(pl, c, p, body);
-			pl->carried[place] = p->slot;
-		} else if ((m = copy_out(pl, p, copy_pool)) == NULL) {
-			continue;
+			if (m == NULL)
+				continue;
+			if (sent != i)
+				pkts[sent] = pkts[i];
+			out[sent++] = m;
 		}
-		out[sent] = m;
-		ts[sent++] = pl->pace == 1 ? p->ts_ns
-					   : (uint64_t)((double)p->ts_ns *
-							model_per_reel);
-		pl->bytes += p->len;
+	}
+	for (unsigned i = 0; i < sent; i++) {
+		ts[i] = pl->pace == 1 ? pkts[i].ts_ns
+				      : (uint64_t)((double)pkts[i].ts_ns *
+						   model_per_reel);
+		pl->bytes += pkts[i].len;
 	}
 	return sent;
 }

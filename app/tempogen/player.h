@@ -1,20 +1,26 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * player: a reel port's side of a worker (the config's `reel`). It
  * records the reel at set-up and keeps its frames in memory a NIC can
- * read. Frames go out in carriers: mbufs attached to the reel's memory
- * (external buffers), one per place in a ring of a few thousand, pointed
- * at each frame they carry. Sending a packet is patching its frame,
- * pointing its carrier at it and handing the carrier to the NIC with one
- * more reference, which the NIC drops once the frame is out. No mbuf is
- * allocated, reset or freed, and no byte copied, and the carriers stay in
- * cache however long the reel. A carrier still out when its place comes
- * round again (a capture tap holds it, or a long NIC ring) is set aside
- * for one from a reserve made at start; its frame, should its turn come
- * while it is still out, goes as a copy. A packet with a fresh body goes
- * in two segments: the carrier with the frame's head, chained to an mbuf
- * from a pool of body mbufs pointed at the body, which the NIC frees
- * back to its pool: the body is read-only, so nobody needs to know when
- * it is home, and a free at reference count 1 is no atomic operation.
+ * read. Sending a packet is patching its frame where it lies and handing
+ * the NIC an mbuf pointed at it (no byte copied); a packet with a fresh
+ * body goes in two segments, the frame's head chained to an mbuf pointed
+ * at the body.
+ *
+ * The player must not patch a frame the NIC is still reading. A frame
+ * comes round again a whole turn after it went out, and a NIC frees what
+ * it sent in the order it was sent: so with no capture tap on the port
+ * and a turn longer than the player's pool, its mbufs are simply lent,
+ * heads and bodies, at reference count 1 (the NIC's free is then no
+ * atomic operation), and never looked at again. A tap holds some mbufs
+ * for as long as its writer takes while the NIC frees the rest, so a
+ * tapped port (or a short reel) keeps its heads in carriers: mbufs
+ * attached to the arena, one per place in a ring of a few thousand,
+ * handed to the NIC with one more reference, which tells the player when
+ * one is home. A carrier still out when its place comes round again is
+ * set aside for one from a reserve made at start; its frame, should its
+ * turn come while it is still out, goes as a copy. Bodies are read-only:
+ * they are always lent. (Packets the NIC refuses, freed by the worker,
+ * break the order too: a port that lends goes on in copies for a turn.)
  */
 #ifndef TG_PLAYER_H
 #define TG_PLAYER_H
@@ -47,10 +53,13 @@ struct tg_player {
 					 * (its address but for DMA) */
 	const struct rte_memzone *zone;	/* device ports: the arena's memory */
 	uint32_t offload;		/* TG_PKT_OFFLOAD_* of the port */
-	/* Device ports: the frame of slot s goes in the carrier at place
-	 * s & carrier_mask, which last carried slot carried[place]. */
+	/* Device ports with carriers (NULL: heads are lent): the frame of
+	 * slot s goes in the carrier at place s & carrier_mask, which last
+	 * carried slot carried[place]. */
 	struct rte_mempool *carrier_pool;
-	struct rte_mempool *body_pool;	/* with bodies: mbufs for them */
+	/* Mbufs lent to the NIC at reference count 1: bodies, and heads
+	 * too when there are no carriers. */
+	struct rte_mempool *lent_pool;
 	struct tg_carrier *carriers;
 	uint32_t *carried;
 	uint32_t carrier_mask;
@@ -65,6 +74,10 @@ struct tg_player {
 	uint32_t n_spare;
 	uint32_t bursts;		/* fills, to look at `held` now and
 					 * then */
+	/* Without carriers: packets played, and from which one on they
+	 * may be lent again. */
+	uint64_t played;
+	uint64_t lend_from;
 	struct rte_mbuf_ext_shared_info *shinfo;	/* of the arena */
 	double pace;			/* reel ns per model ns: 1 but for
 					 * a rate target */
@@ -79,12 +92,13 @@ struct tg_player {
  * reads them by DMA (else they need not be DPDK memory); in_flight:
  * how many of its mbufs may be out at once (NIC ring, capture tap, a
  * burst), which sizes the carriers' ring; bodies: packets get fresh
- * bodies (tg_reel.h), sent in two segments on a device port. 0, or -1
- * with a message in err. */
+ * bodies (tg_reel.h), sent in two segments on a device port; tapped: a
+ * capture tap holds the port's mbufs for as long as its writer takes. 0,
+ * or -1 with a message in err. */
 int tg_player_init(struct tg_player *pl, const struct tg_synth_params *params,
 		   uint32_t packets, const char *name, int socket, bool dma,
 		   uint32_t offload, bool bodies, uint32_t in_flight,
-		   char *err, size_t errlen);
+		   bool tapped, char *err, size_t errlen);
 
 void tg_player_free(struct tg_player *pl);
 
@@ -97,6 +111,10 @@ void tg_player_free(struct tg_player *pl);
 unsigned tg_player_fill(struct tg_player *pl, struct rte_mbuf **out,
 			uint64_t *ts, unsigned n, uint64_t until_ns,
 			struct rte_mempool *copy_pool);
+
+/* The NIC refused (and the worker freed) some of the last packets
+ * filled. */
+void tg_player_refused(struct tg_player *pl);
 
 /* Time of the next packet. */
 uint64_t tg_player_next_time(const struct tg_player *pl);

@@ -107,7 +107,7 @@ init_player(struct tg_worker *w, struct tg_worker_port *wp,
 			   pc->fresh_ciphertext &&
 			   (pc->is_pcap || wp->port->segments),
 			   pc->tx_desc + 2u * pc->burst + tg_capture_mbufs(pc),
-			   err, errlen) != 0)
+			   tg_capture_mbufs(pc) != 0, err, errlen) != 0)
 		return -1;
 	per_s = pc->rate.kind == TG_RATE_PPS ? (double)pl->info.packets
 					     : (double)pl->info.bytes * 8;
@@ -116,12 +116,14 @@ init_player(struct tg_worker *w, struct tg_worker_port *wp,
 		pl->pace = wp->rate_share / per_s;
 	printf("reel %s/%u: %" PRIu64 " packets, %" PRIu64 " flows, %.3f s "
 	       "of model time a turn, %.1f MiB of frames, pace %.3g, %s "
-	       "(%.0f%% of packets end in ciphertext)\n",
+	       "(%.0f%% of packets end in ciphertext)%s\n",
 	       pc->name, w->lcore, pl->info.packets, pl->info.flows,
 	       (double)pl->info.period_ns * 1e-9,
 	       (double)pl->info.arena_bytes / (1 << 20), pl->pace,
 	       pl->cursor->bodies ? "fresh ciphertext bodies" : "payloads as recorded",
-	       100.0 * (double)pl->info.bodies / (double)pl->info.packets);
+	       100.0 * (double)pl->info.bodies / (double)pl->info.packets,
+	       pc->is_pcap ? "" : pl->carriers == NULL ? ", heads lent"
+						       : ", in carriers");
 	return 0;
 }
 
@@ -361,7 +363,9 @@ publish(struct tg_worker_port *wp)
 		tg_synth_get_stats(wp->synth, &st);
 	atomic_store_explicit(&c->packets, wp->packets_done,
 			      memory_order_relaxed);
-	atomic_store_explicit(&c->bytes, st.bytes, memory_order_relaxed);
+	/* Made, less what the NIC refused. */
+	atomic_store_explicit(&c->bytes, st.bytes - wp->bytes_refused,
+			      memory_order_relaxed);
 	atomic_store_explicit(&c->drops, wp->drops, memory_order_relaxed);
 	atomic_store_explicit(&c->flows_active, st.flows_active,
 			      memory_order_relaxed);
@@ -646,8 +650,16 @@ run_device(struct tg_worker *w, struct tg_worker_port *wp,
 	if (wp->tap)
 		tg_tap_sent(wp->tap, pkts, sent);
 	if (sent < k) {
+		uint64_t refused = 0;
+
+		for (unsigned i = sent; i < k; i++)
+			refused += rte_pktmbuf_pkt_len(pkts[i]);
+		wp->bytes_refused += refused;
+		wp->bits_sent -= refused * 8;
 		rte_pktmbuf_free_bulk(pkts + sent, k - sent);
 		wp->drops += k - sent;
+		if (wp->player.reel != NULL)
+			tg_player_refused(&wp->player);
 	}
 	if (pkts == stash) {
 		/* Keep the unfilled mbufs at the front for the next burst. */

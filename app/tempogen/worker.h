@@ -89,6 +89,7 @@ struct tg_worker_port {
 	uint64_t packets_done;
 	uint64_t bits_sent;
 	uint64_t drops;
+	uint64_t bytes_refused;		/* of the drops the NIC refused */
 	uint64_t pcap_frames;		/* on disk, once the pcap is closed */
 	uint32_t sessions;		/* running in the synth */
 	uint32_t max_sessions;		/* the synth's share of `sessions` */

@@ -6,14 +6,18 @@
 #     would open a stream of its own), clients move from turn to turn,
 #     ciphertext is fresh every turn (few payloads of 200 bytes or more
 #     come twice; nearly all do with fresh_ciphertext = false);
-#  2. the zero-copy path, unlimited, on the net_pcap vdev (no frame copied):
-#     what DPDK wrote passes the same checks;
+#  2. the zero-copy path, unlimited, on the net_pcap vdev (no frame copied,
+#     heads lent: no carriers): what DPDK wrote passes the same checks;
 #  3. unlimited on net_null: it runs, says how, and counts every packet;
 #     at 500 kpps it meets the target within 1%;
 #  4. paced, with a capture tap (which holds frames past their turn: those
-#     go out as copies): the capture passes the same checks;
+#     go out as copies, and frames go in carriers): the capture passes the
+#     same checks;
 #  5. a short reel, unlimited, with the tap: frames come round while the
-#     writer still holds them, so copies go out; their checksums hold.
+#     writer still holds them, so copies go out; their checksums hold;
+#  6. a port that stops taking packets (net_ring, which nobody reads) while
+#     holding lent frames: the player goes on in copies, so no frame it
+#     holds is patched; the bytes counted are those sent.
 . "$(dirname "$0")/lib.sh"
 command -v tshark >/dev/null || skip "tshark is not installed"
 
@@ -76,6 +80,7 @@ ports = ( { name = "vp"; device = "net_pcap0,tx_pcap=$tmp/tx.pcap";
 CFG
 "$TEMPOGEN" -c "$tmp/vdev.cfg" > "$tmp/run.log" 2>&1 || { cat "$tmp/run.log"; fail "tempogen exited $?"; }
 grep -Eq '^  reel vp/[0-9]+: [0-9]+ turns, 0 frames copied' "$tmp/run.log" || { cat "$tmp/run.log"; fail "frames were copied"; }
+grep -Eq '^reel vp/.*, heads lent$' "$tmp/run.log" || { cat "$tmp/run.log"; fail "heads not lent without a tap"; }
 sent=$(sed -n 's/^  vp *packets \([0-9]*\).*/\1/p' "$tmp/run.log")
 written=$(capinfos -c -M "$tmp/tx.pcap" | sed -n 's/^Number of packets: *//p')
 echo "net_pcap: sent $sent, in the pcap $written"
@@ -115,6 +120,7 @@ ports = ( { name = "c"; device = "net_null0,no-rx=1"; rate = "30 kpps";
 CFG
 "$TEMPOGEN" -c "$tmp/cap.cfg" > "$tmp/run.log" 2>&1 || { cat "$tmp/run.log"; fail "tempogen exited $?"; }
 grep -E '^  reel c/|^capture written' "$tmp/run.log"
+grep -Eq '^reel c/.*, in carriers$' "$tmp/run.log" || { cat "$tmp/run.log"; fail "a tapped port's frames not in carriers"; }
 grep -Eq '^capture written: .* \([0-9]+ packets, 0 dropped\)$' "$tmp/run.log" || { cat "$tmp/run.log"; fail "capture dropped packets"; }
 assert_valid_pcap "$tmp/out/c.pcap"
 assert_syn_first "$tmp/out/c.pcap"
@@ -129,4 +135,26 @@ copies=$(sed -nE 's/^  reel c\/[0-9]+: [0-9]+ turns, ([0-9]+) frames copied.*/\1
 [ "$copies" -gt 0 ] || fail "no frame was copied"
 n=$(count_matching "$tmp/out/c.pcap" 'ip.checksum.status == "Bad" || tcp.checksum.status == "Bad" || udp.checksum.status == "Bad" || icmp.checksum.status == "Bad" || icmpv6.checksum.status == "Bad"')
 [ "$n" -eq 0 ] || fail "$n captured packets with bad checksums"
+
+# 6. Refused packets.
+cat > "$tmp/ring.cfg" <<CFG
+run = { duration = 1.0; output_dir = "$tmp/out"; };
+eal = { no_huge = true; in_memory = true; no_pci = true; memory_mb = 512;
+        args = [ "--log-level=notice" ]; };
+ports = ( { name = "r"; device = "net_ring0"; rate = "unlimited";
+            sessions = 2000; reel = 20000; } );
+CFG
+"$TEMPOGEN" -c "$tmp/ring.cfg" > "$tmp/run.log" 2>&1 || { cat "$tmp/run.log"; fail "tempogen exited $?"; }
+grep -E '^reel r/|^  r +packets|^  reel r/' "$tmp/run.log"
+grep -Eq '^reel r/.*, heads lent$' "$tmp/run.log" || fail "heads not lent on net_ring"
+sent=$(sed -nE 's/^  r +packets ([0-9]+) .*/\1/p' "$tmp/run.log")
+copies=$(sed -nE 's/^  reel r\/[0-9]+: [0-9]+ turns, ([0-9]+) frames copied.*/\1/p' "$tmp/run.log")
+turn=$(sed -nE 's/^reel r\/[0-9]+: ([0-9]+) packets.*/\1/p' "$tmp/run.log")
+# The ring holds what it took; every packet played a turn after the first
+# refusal and beyond went as a copy.
+[ "$sent" -lt "$turn" ] && [ "$copies" -gt "$turn" ] ||
+	fail "net_ring: $sent sent, $copies copied, a turn of $turn"
+# Bytes are those of the packets sent, not of those refused.
+bytes=$(sed -nE 's/^  r +packets [0-9]+ +bytes ([0-9]+) .*/\1/p' "$tmp/run.log")
+[ "$bytes" -le $((sent * 1600)) ] || fail "net_ring: $bytes bytes for $sent packets"
 echo "ok"
