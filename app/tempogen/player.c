@@ -331,8 +331,10 @@ tx_fields(struct rte_mbuf *m, const struct tg_reel_pkt *p, uint32_t offload)
 			  offload);
 }
 
-/* The frame is still out: a copy from `copy_pool` goes in its place,
- * with this turn's addresses. NULL when there is no mbuf to copy into. */
+/* The frame is, or may be, still out: a copy from `copy_pool` goes in
+ * its place, with this turn's addresses. NULL when there is no mbuf to
+ * copy into: the packet is dropped, as one the NIC refused (the NIC may
+ * be holding every copy, and what it holds of the arena with them). */
 static struct rte_mbuf *
 copy_out(struct tg_player *pl, const struct tg_reel_pkt *p,
 	 struct rte_mempool *copy_pool)
@@ -342,6 +344,7 @@ copy_out(struct tg_player *pl, const struct tg_reel_pkt *p,
 
 	if (m == NULL) {
 		pl->drops++;
+		tg_player_refused(pl);
 		return NULL;
 	}
 	frame = rte_pktmbuf_mtod(m, uint8_t *);
@@ -431,11 +434,11 @@ carried(struct tg_player *pl, const struct tg_reel_pkt *p,
 	return carry(pl, c->head, p, body);
 }
 
-/* Whether the next k packets may be lent. Once the NIC has refused
- * packets (which the worker then frees, out of the order they were
- * lent) or the pool ran short, a frame lent before may still be out a
- * turn later: packets go as copies until a whole turn has been lent and
- * sent, after which every frame lent before is home. */
+/* Counts k more packets played; whether they may be lent. Once the NIC
+ * has refused packets (which the worker then frees, out of the order
+ * they were lent) or the pool ran short, a frame lent before may still
+ * be out a turn later: packets go as copies until a whole turn has been
+ * lent and sent, after which every frame lent before is home. */
 static bool
 lending(struct tg_player *pl, unsigned k)
 {
@@ -450,7 +453,8 @@ tg_player_refused(struct tg_player *pl)
 }
 
 /* The burst in mbufs lent from the pool, heads and bodies taken in one
- * go. false: the pool is short, nothing taken. */
+ * go. false: it goes as copies (the pool is short, or was lately, or the
+ * NIC refused packets), nothing taken. */
 static bool
 lend_burst(struct tg_player *pl, const struct tg_reel_pkt *pkts, unsigned k,
 	   struct rte_mbuf **out)
@@ -459,6 +463,8 @@ lend_burst(struct tg_player *pl, const struct tg_reel_pkt *pkts, unsigned k,
 	struct rte_mbuf **body = m + k;
 	unsigned bodies = 0;
 
+	if (!lending(pl, k))
+		return false;
 	for (unsigned i = 0; i < k; i++)
 		bodies += pkts[i].body != NULL;
 	if (rte_mempool_get_bulk(pl->lent_pool, (void **)m, k + bodies) != 0) {
@@ -505,8 +511,7 @@ tg_player_fill(struct tg_player *pl, struct rte_mbuf **out, uint64_t *ts,
 		collect_held(pl);
 	k = tg_reel_play(pl->reel, pl->cursor, pkts,
 			 n < PLAYER_BURST ? n : PLAYER_BURST, reel_until);
-	if (pl->carriers == NULL && lending(pl, k) &&
-	    lend_burst(pl, pkts, k, out)) {
+	if (pl->carriers == NULL && lend_burst(pl, pkts, k, out)) {
 		sent = k;
 	} else {
 		/* All at once: a carrier a capture tap let go of was last
