@@ -91,10 +91,10 @@ struct tg_player {
  * for the DPDK memory of a device port's frames on `socket`; dma: its NIC
  * reads them by DMA (else they need not be DPDK memory); in_flight:
  * how many of its mbufs may be out at once (NIC ring, capture tap, a
- * burst), which sizes the carriers' ring; bodies: packets get fresh
- * bodies (tg_reel.h), sent in two segments on a device port; tapped: a
- * capture tap holds the port's mbufs for as long as its writer takes. 0,
- * or -1 with a message in err. */
+ * burst), which sizes the carriers' ring or the pool of lent mbufs;
+ * bodies: packets get fresh bodies (tg_reel.h), sent in two segments on
+ * a device port; tapped: a capture tap holds the port's mbufs for as long
+ * as its writer takes. 0, or -1 with a message in err. */
 int tg_player_init(struct tg_player *pl, const struct tg_synth_params *params,
 		   uint32_t packets, const char *name, int socket, bool dma,
 		   uint32_t offload, bool bodies, uint32_t in_flight,
