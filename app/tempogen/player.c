@@ -437,8 +437,10 @@ carried(struct tg_player *pl, const struct tg_reel_pkt *p,
 /* Counts k more packets played; whether they may be lent. Once the NIC
  * has refused packets (which the worker then frees, out of the order
  * they were lent) or the pool ran short, a frame lent before may still
- * be out a turn later: packets go as copies until a whole turn has been
- * lent and sent, after which every frame lent before is home. */
+ * be out a turn later: packets go as copies until a whole turn has gone
+ * with no refusal and no shortage. The NIC took that turn's packets in
+ * order, far more than it holds at once, so it has let go of every
+ * frame lent before them. */
 static bool
 lending(struct tg_player *pl, unsigned k)
 {
