@@ -529,41 +529,34 @@ reset(struct tg_timerwheel *w, uint64_t t)
 	w->period = period_of(t);
 }
 
-/* The rings and the heap; the nodes are in place. */
-static int
-init_rest(struct tg_timerwheel *w)
-{
-	if (ring_init(&w->near, TG_TW_NEAR) != 0 ||
-	    ring_init(&w->far, TG_TW_FAR) != 0 || !due_grow(w)) {
-		tg_timerwheel_free(w);
-		return -1;
-	}
-	reset(w, 0);
-	return 0;
-}
-
 static size_t
 own_bytes(uint32_t cap)
 {
 	return (size_t)(cap ? cap : 1) * sizeof(struct tg_tw_node);
 }
 
+/* Slots take all links but the LINK_BASE values below them. */
+static bool
+cap_fits(uint32_t cap)
+{
+	return cap <= UINT32_MAX - LINK_BASE;
+}
+
 int
 tg_timerwheel_init(struct tg_timerwheel *w, uint32_t cap)
 {
-	*w = (struct tg_timerwheel){ .cap = cap, .due_limit = UINT32_MAX,
-				     .stride = sizeof(struct tg_tw_node),
-				     .owns_nodes = true };
-	if (cap > UINT32_MAX - LINK_BASE)
-		return -1;
 	/* zeroed: every node TG_TW_IDLE, and pages are only touched as
 	 * slots are first used. */
-	w->nodes = tg_mem_alloc(own_bytes(cap));
-	if (w->nodes == NULL) {
-		tg_timerwheel_free(w);
+	void *nodes = cap_fits(cap) ? tg_mem_alloc(own_bytes(cap)) : NULL;
+
+	if (nodes == NULL ||
+	    tg_timerwheel_init_within(w, cap, nodes,
+				      sizeof(struct tg_tw_node)) != 0) {
+		tg_mem_free(nodes, own_bytes(cap));
 		return -1;
 	}
-	return init_rest(w);
+	w->owns_nodes = true;
+	return 0;
 }
 
 int
@@ -572,9 +565,15 @@ tg_timerwheel_init_within(struct tg_timerwheel *w, uint32_t cap, void *base,
 {
 	*w = (struct tg_timerwheel){ .cap = cap, .due_limit = UINT32_MAX,
 				     .nodes = base, .stride = stride };
-	if (cap > UINT32_MAX - LINK_BASE)
+	if (!cap_fits(cap))
 		return -1;
-	return init_rest(w);
+	if (ring_init(&w->near, TG_TW_NEAR) != 0 ||
+	    ring_init(&w->far, TG_TW_FAR) != 0 || !due_grow(w)) {
+		tg_timerwheel_free(w);
+		return -1;
+	}
+	reset(w, 0);
+	return 0;
 }
 
 void
