@@ -394,6 +394,15 @@ prefetch_carrier(const struct tg_player *pl, uint32_t slot)
 		__builtin_prefetch(&c->head->next, 1);
 }
 
+/* Point b, an mbuf of the pool, at p's body. Returns b. */
+static inline struct rte_mbuf *
+point_body(struct tg_player *pl, struct rte_mbuf *b,
+	   const struct tg_reel_pkt *p)
+{
+	point(pl, b, p->body, (uint16_t)(p->len - tg_reel_head_len(p)));
+	return b;
+}
+
 /* A body's mbuf from the pool, pointed at p's body: at reference count 1,
  * so the NIC gives it back to the pool. NULL when the pool is empty. */
 static inline struct rte_mbuf *
@@ -401,10 +410,7 @@ body_mbuf(struct tg_player *pl, const struct tg_reel_pkt *p)
 {
 	struct rte_mbuf *b = rte_mbuf_raw_alloc(pl->lent_pool);
 
-	if (b == NULL)
-		return NULL;
-	point(pl, b, p->body, (uint16_t)(p->len - tg_reel_head_len(p)));
-	return b;
+	return b != NULL ? point_body(pl, b, p) : NULL;
 }
 
 /* p in the carrier at its place, with one more reference for the NIC
@@ -475,13 +481,9 @@ lend_burst(struct tg_player *pl, const struct tg_reel_pkt *pkts, unsigned k,
 	}
 	for (unsigned i = 0; i < k; i++) {
 		const struct tg_reel_pkt *p = &pkts[i];
-		struct rte_mbuf *b = NULL;
+		struct rte_mbuf *b = p->body != NULL
+				     ? point_body(pl, *body++, p) : NULL;
 
-		if (p->body != NULL) {
-			b = *body++;
-			point(pl, b, p->body,
-			      (uint16_t)(p->len - tg_reel_head_len(p)));
-		}
 		tg_reel_patch(pl->reel, p, p->frame);
 		out[i] = carry(pl, m[i], p, b);
 	}
