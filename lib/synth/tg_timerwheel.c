@@ -19,6 +19,8 @@ _Static_assert(DUE_ARITY * sizeof(struct tg_tw_due) == 64,
 /* Entries of the next period's far bucket moved to the near ring per push
  * or pop: in a busy period the bucket is in long before its time. */
 #define MOVE_STEP 8
+/* Runs of up to this many keys are sorted by insertion alone. */
+#define SHORT_RUN 32
 
 _Static_assert(TG_TW_NEAR << TG_TW_BUCKET_SHIFT == 2ULL << TG_TW_PERIOD_SHIFT,
 	       "the near ring holds two periods");
@@ -27,7 +29,8 @@ _Static_assert(TG_TW_NEAR << TG_TW_BUCKET_SHIFT == 2ULL << TG_TW_PERIOD_SHIFT,
  * next slot of its list plus LINK_BASE. */
 #define LINK_END 1		/* last of its list, or an empty list */
 #define LINK_DUE 2		/* in the due heap */
-#define LINK_BASE 3
+#define LINK_NEAR 3		/* in a near bucket or the run */
+#define LINK_BASE 4
 #define SLOT_NONE UINT32_MAX
 
 static uint32_t
@@ -63,6 +66,18 @@ static bool
 due_earlier(const struct tg_tw_due *a, const struct tg_tw_due *b)
 {
 	return earlier(a->time_ns, a->seq, b->time_ns, b->seq);
+}
+
+/* A slot's record (the lines of stride bytes from its node) on its way,
+ * to be written: its pop writes the node, its caller the rest. */
+static void
+fetch_record(const struct tg_timerwheel *w, uint32_t slot)
+{
+	uintptr_t p = (uintptr_t)tg_tw_node(w, slot);
+	uintptr_t end = p + w->stride;
+
+	for (p &= ~(uintptr_t)63; p < end; p += 64)
+		__builtin_prefetch((const void *)p, 1);
 }
 
 /* --- The due heap: slots before the current bucket's end ---------------- */
@@ -177,66 +192,38 @@ spill_unlink(struct tg_timerwheel *w, uint32_t slot)
 	*at = tg_tw_node(w, slot)->link;
 }
 
-/* --- The rings ------------------------------------------------------------ */
+/* --- The rings' occupancy ------------------------------------------------ */
 
 static int
 ring_init(struct tg_tw_ring *r, uint32_t n)
 {
 	r->n = n;
-	r->head = malloc(n * sizeof(*r->head));
 	r->bits = calloc(n / 64, sizeof(*r->bits));
 	r->sum = calloc(n / 64 / 64, sizeof(*r->sum));
-	if (r->head == NULL || r->bits == NULL || r->sum == NULL)
-		return -1;
-	for (uint32_t i = 0; i < n; i++)
-		r->head[i] = LINK_END;
-	return 0;
+	return r->bits == NULL || r->sum == NULL ? -1 : 0;
 }
 
 static void
 ring_free(struct tg_tw_ring *r)
 {
-	free(r->head);
 	free(r->bits);
 	free(r->sum);
-	r->head = NULL;
 	r->bits = r->sum = NULL;
 }
 
-/* Empty every bucket (a walk of the occupancy words, not of the heads). */
 static void
-ring_reset(struct tg_tw_ring *r)
+ring_mark(struct tg_tw_ring *r, uint32_t i)
 {
-	for (uint32_t x = 0; x < r->n / 64; x++) {
-		for (uint64_t o = r->bits[x]; o != 0; o &= o - 1)
-			r->head[x * 64 + (uint32_t)__builtin_ctzll(o)] = LINK_END;
-		r->bits[x] = 0;
-	}
-	for (uint32_t j = 0; j < r->n / 4096; j++)
-		r->sum[j] = 0;
-}
-
-static void
-ring_add(struct tg_timerwheel *w, struct tg_tw_ring *r, uint32_t i,
-	 uint32_t slot)
-{
-	tg_tw_node(w, slot)->link = r->head[i];
-	r->head[i] = link_of(slot);
 	r->bits[i / 64] |= 1ULL << (i % 64);
 	r->sum[i / 4096] |= 1ULL << (i / 64 % 64);
 }
 
-/* Take bucket i's list out of the ring. */
-static uint32_t
-ring_take(struct tg_tw_ring *r, uint32_t i)
+static void
+ring_unmark(struct tg_tw_ring *r, uint32_t i)
 {
-	uint32_t list = r->head[i];
-
-	r->head[i] = LINK_END;
 	r->bits[i / 64] &= ~(1ULL << (i % 64));
 	if (r->bits[i / 64] == 0)
 		r->sum[i / 4096] &= ~(1ULL << (i / 64 % 64));
-	return list;
 }
 
 /* The first occupied bucket from i to the ring's end; UINT32_MAX if none.
@@ -271,18 +258,297 @@ ring_next(const struct tg_tw_ring *r, uint32_t i)
 	return b != UINT32_MAX ? b : ring_first_from(r, 0);
 }
 
-/* --- Placing entries ------------------------------------------------------ */
+/* --- The far ring: lists through the nodes ------------------------------- */
 
-static uint64_t
-period_of(uint64_t t)
+static void
+far_add(struct tg_timerwheel *w, uint32_t i, uint32_t slot)
 {
-	return t >> TG_TW_PERIOD_SHIFT;
+	tg_tw_node(w, slot)->link = w->far_head[i];
+	w->far_head[i] = link_of(slot);
+	ring_mark(&w->far, i);
+}
+
+static uint32_t
+far_take(struct tg_timerwheel *w, uint32_t i)
+{
+	uint32_t list = w->far_head[i];
+
+	w->far_head[i] = LINK_END;
+	ring_unmark(&w->far, i);
+	return list;
+}
+
+/* --- The near ring: buckets of keys in chunks ----------------------------- */
+
+#define CHUNK_NONE UINT32_MAX
+
+/* Never fails: n_chunks holds every key of `cap` slots in full chunks,
+ * and a last chunk per bucket besides. */
+static uint32_t
+chunk_get(struct tg_timerwheel *w)
+{
+	uint32_t c = w->free_chunk;
+
+	if (c != CHUNK_NONE) {
+		w->free_chunk = w->chunks[c].next;
+		return c;
+	}
+	return w->fresh_chunk++;
+}
+
+static void
+chunk_put(struct tg_timerwheel *w, uint32_t c)
+{
+	w->chunks[c].next = w->free_chunk;
+	w->free_chunk = c;
+}
+
+static void
+near_add(struct tg_timerwheel *w, uint32_t i, uint32_t slot, uint64_t t)
+{
+	struct tg_tw_bucket *b = &w->bucket[i];
+	uint32_t at = b->n % TG_TW_CHUNK_KEYS;
+
+	if (at == 0) {
+		uint32_t c = chunk_get(w);
+
+		if (b->n == 0)
+			b->first = c;
+		else
+			w->chunks[b->last].next = c;
+		b->last = c;
+	}
+	w->chunks[b->last].key[at] = (struct tg_tw_key){
+		.slot = slot,
+		.offset = (uint32_t)(t & ((1u << TG_TW_BUCKET_SHIFT) - 1)) };
+	b->n++;
+	tg_tw_node(w, slot)->link = LINK_NEAR;
+	ring_mark(&w->near, i);
+}
+
+/* Fetch, to be written, where near_add puts bucket i's next key (a new
+ * chunk comes from the free list, which the last bucket taken filled). */
+static void
+near_fetch(const struct tg_timerwheel *w, uint32_t i)
+{
+	const struct tg_tw_bucket *b = &w->bucket[i];
+	uint32_t at = b->n % TG_TW_CHUNK_KEYS;
+
+	if (at != 0)
+		__builtin_prefetch(&w->chunks[b->last].key[at], 1);
 }
 
 static uint32_t
 near_index(uint64_t t)
 {
 	return (uint32_t)(t >> TG_TW_BUCKET_SHIFT) & (TG_TW_NEAR - 1);
+}
+
+/* The staged keys into their buckets: the buckets first fetched all at
+ * once, then the places in their chunks, then the keys written. */
+static void
+stage_flush(struct tg_timerwheel *w)
+{
+	const struct tg_tw_staged *k = w->staged;
+
+	for (uint32_t j = 0; j < w->n_staged; j++)
+		__builtin_prefetch(&w->bucket[near_index(k[j].time_ns)], 1);
+	for (uint32_t j = 0; j < w->n_staged; j++)
+		near_fetch(w, near_index(k[j].time_ns));
+	for (uint32_t j = 0; j < w->n_staged; j++)
+		near_add(w, near_index(k[j].time_ns), k[j].slot, k[j].time_ns);
+	w->n_staged = 0;
+}
+
+static void
+near_stage(struct tg_timerwheel *w, uint32_t slot, uint64_t t)
+{
+	tg_tw_node(w, slot)->link = LINK_NEAR;
+	w->staged[w->n_staged++] = (struct tg_tw_staged){ .time_ns = t,
+							   .slot = slot };
+	if (w->n_staged == TG_TW_STAGE)
+		stage_flush(w);
+}
+
+/* Bucket i's keys copied to `to` (room for them all; NULL: their slots
+ * into the due heap), its chunks given back, the bucket empty. */
+static uint32_t
+near_take(struct tg_timerwheel *w, uint32_t i, struct tg_tw_key *to)
+{
+	struct tg_tw_bucket *b = &w->bucket[i];
+	uint32_t n = b->n, c = b->first;
+
+	for (uint32_t done = 0; done < n;) {
+		uint32_t k = n - done < TG_TW_CHUNK_KEYS ? n - done
+							 : TG_TW_CHUNK_KEYS;
+		uint32_t next = w->chunks[c].next;
+
+		if (to != NULL)
+			memcpy(to + done, w->chunks[c].key, k * sizeof(*to));
+		else
+			for (uint32_t j = 0; j < k; j++)
+				due_add(w, w->chunks[c].key[j].slot);
+		chunk_put(w, c);
+		done += k;
+		c = next;
+	}
+	b->n = 0;
+	ring_unmark(&w->near, i);
+	return n;
+}
+
+/* --- The run: the current near bucket, sorted ----------------------------- */
+
+/* Room for a run of n keys: the run and run_tmp grow to the next power
+ * of two, and shrink to it when n is an eighth of them (a crowd's
+ * bucket, millions of keys, gives its memory back). */
+static bool
+run_reserve(struct tg_timerwheel *w, uint32_t n)
+{
+	uint64_t want = DUE_MIN;
+	struct tg_tw_key *run, *tmp;
+
+	while (want < n)
+		want *= 2;
+	if (want > UINT32_MAX)
+		want = n;
+	if (want <= w->run_cap &&
+	    (w->run_cap <= DUE_SHRINK_FROM || want > w->run_cap / 8))
+		return true;
+	run = malloc(want * sizeof(*run));
+	tmp = malloc(want * sizeof(*tmp));
+	if (run == NULL || tmp == NULL) {
+		free(run);
+		free(tmp);
+		return n <= w->run_cap;
+	}
+	free(w->run);
+	free(w->run_tmp);
+	w->run = run;
+	w->run_tmp = tmp;
+	w->run_cap = (uint32_t)want;
+	return true;
+}
+
+/* The run's keys, stable sorted by offset: two counting passes of
+ * RADIX_BITS, through run_tmp and back. */
+#define RADIX_BITS ((TG_TW_BUCKET_SHIFT + 1) / 2)
+static void
+run_sort_offsets(struct tg_timerwheel *w)
+{
+	struct tg_tw_key *from = w->run, *to = w->run_tmp, *swap;
+	const uint32_t mask = (1u << RADIX_BITS) - 1;
+
+	for (unsigned shift = 0; shift < 2 * RADIX_BITS; shift += RADIX_BITS) {
+		uint32_t count[1u << RADIX_BITS] = { 0 }, at = 0;
+
+		for (uint32_t i = 0; i < w->run_n; i++)
+			count[from[i].offset >> shift & mask]++;
+		for (uint32_t d = 0; d <= mask; d++) {
+			uint32_t c = count[d];
+
+			count[d] = at;
+			at += c;
+		}
+		for (uint32_t i = 0; i < w->run_n; i++)
+			to[count[from[i].offset >> shift & mask]++] = from[i];
+		swap = from;
+		from = to;
+		to = swap;
+	}
+}
+
+/* Is run key a before b: by offset (time), ties to the lower seq, read
+ * from the nodes (equal times are few but for crowds). */
+static bool
+key_earlier(const struct tg_timerwheel *w, struct tg_tw_key a,
+	    struct tg_tw_key b)
+{
+	if (a.offset != b.offset)
+		return a.offset < b.offset;
+	return (int32_t)(tg_tw_node(w, a.slot)->seq -
+			 tg_tw_node(w, b.slot)->seq) < 0;
+}
+
+/* Fetch the nodes of keys of equal times, all at once: the insertion
+ * sort reads them. */
+static void
+run_fetch_ties(const struct tg_timerwheel *w)
+{
+	for (uint32_t i = 1; i < w->run_n; i++) {
+		if (w->run[i].offset != w->run[i - 1].offset)
+			continue;
+		__builtin_prefetch(tg_tw_node(w, w->run[i - 1].slot));
+		__builtin_prefetch(tg_tw_node(w, w->run[i].slot));
+	}
+}
+
+/* An insertion sort: the whole order of a short run, and the start
+ * order of equal times after run_sort_offsets, the one place the run
+ * reads the nodes. */
+static void
+run_insertion_sort(struct tg_timerwheel *w)
+{
+	for (uint32_t i = 1; i < w->run_n; i++) {
+		struct tg_tw_key k = w->run[i];
+		uint32_t j = i;
+
+		while (j > 0 && key_earlier(w, k, w->run[j - 1])) {
+			w->run[j] = w->run[j - 1];
+			j--;
+		}
+		w->run[j] = k;
+	}
+}
+
+/* Fetch the nodes of run[from, from + TG_TW_FETCH): the whole records of
+ * the slots (stride bytes), one page walk each, all at once. */
+static void
+run_fetch(const struct tg_timerwheel *w, uint32_t from)
+{
+	uint32_t end = from + TG_TW_FETCH < w->run_n ? from + TG_TW_FETCH
+						      : w->run_n;
+
+	for (uint32_t i = from; i < end; i++)
+		fetch_record(w, w->run[i].slot);
+}
+
+/* Near bucket i, starting at `start` (the current bucket), becomes the
+ * run. Without the memory to sort it, its slots go to the due heap. */
+static void
+run_take(struct tg_timerwheel *w, uint32_t i, uint64_t start)
+{
+	w->run_n = w->run_pos = 0;
+	w->run_start = start;
+	if (!run_reserve(w, w->bucket[i].n)) {
+		near_take(w, i, NULL);
+		return;
+	}
+	w->run_n = near_take(w, i, w->run);
+	/* A longer run is sorted by offset first: then the insertion sort
+	 * only moves keys of equal times, whose nodes are fetched first. */
+	if (w->run_n > SHORT_RUN) {
+		run_sort_offsets(w);
+		run_fetch_ties(w);
+	}
+	run_insertion_sort(w);
+	run_fetch(w, 0);
+	run_fetch(w, TG_TW_FETCH);
+}
+
+/* The time of the run's head. */
+static uint64_t
+run_time(const struct tg_timerwheel *w)
+{
+	return w->run_start + w->run[w->run_pos].offset;
+}
+
+/* --- Placing entries ------------------------------------------------------ */
+
+static uint64_t
+period_of(uint64_t t)
+{
+	return t >> TG_TW_PERIOD_SHIFT;
 }
 
 /* Where `slot` waits: the due heap if its time is before the current
@@ -294,16 +560,14 @@ place(struct tg_timerwheel *w, uint32_t slot)
 {
 	uint64_t t = tg_tw_node(w, slot)->time_ns;
 	uint64_t p = period_of(t);
-	/* A bucket on its way to the heap takes its late comers there. */
-	uint64_t from = w->ahead != LINK_END ? w->ahead_start : w->cur;
-	uint64_t end = from + (1ULL << TG_TW_BUCKET_SHIFT);
+	uint64_t end = w->cur + (1ULL << TG_TW_BUCKET_SHIFT);
 
-	if (t < end || end < from) {
+	if (t < end || end < w->cur) {
 		due_add(w, slot);
 	} else if (p <= w->period + 1) {
-		ring_add(w, &w->near, near_index(t), slot);
+		near_stage(w, slot, t);
 	} else if (p - w->period < TG_TW_FAR) {
-		ring_add(w, &w->far, (uint32_t)p & (TG_TW_FAR - 1), slot);
+		far_add(w, (uint32_t)p & (TG_TW_FAR - 1), slot);
 	} else {
 		tg_tw_node(w, slot)->link = w->overflow;
 		w->overflow = link_of(slot);
@@ -351,7 +615,7 @@ enter(struct tg_timerwheel *w, uint64_t cur)
 		return;
 	move_next_period(w, UINT32_MAX);
 	w->period = p;
-	w->moving = ring_take(&w->far, (uint32_t)(p + 1) & (TG_TW_FAR - 1));
+	w->moving = far_take(w, (uint32_t)(p + 1) & (TG_TW_FAR - 1));
 	list = w->overflow;
 	w->overflow = LINK_END;
 	place_list(w, list);
@@ -373,20 +637,22 @@ overflow_min(const struct tg_timerwheel *w)
 static bool
 due_any(const struct tg_timerwheel *w)
 {
-	return w->n_due > 0 || w->spill != LINK_END;
+	return w->run_pos < w->run_n || w->n_due > 0 || w->spill != LINK_END;
 }
 
-/* Move on to the next bucket that has entries (the due heap is empty and
- * the wheel is not) and put them in the due heap. The near ring holds
- * the entries of this period and the next, in time order round the ring
- * from the current bucket; the next period's far entries still on their
- * way must be in before a bucket of the next period is taken. */
+/* Move on to the next bucket that has entries (nothing is due and the
+ * wheel is not empty): it becomes the run. The near ring holds the
+ * entries of this period and the next, in time order round the ring from
+ * the current bucket; the next period's far entries still on their way
+ * must be in before a bucket of the next period is taken. */
 static void
 advance(struct tg_timerwheel *w)
 {
 	while (!due_any(w)) {
-		uint32_t ci = near_index(w->cur);
-		uint32_t i = ring_next(&w->near, ci);
+		uint32_t ci = near_index(w->cur), i;
+
+		stage_flush(w);
+		i = ring_next(&w->near, ci);
 		uint32_t from;
 		uint64_t p;
 
@@ -401,7 +667,7 @@ advance(struct tg_timerwheel *w)
 				continue;
 			}
 			enter(w, start);
-			place_list(w, ring_take(&w->near, i));
+			run_take(w, i, start);
 			continue;
 		}
 		if (w->moving != LINK_END) {
@@ -422,73 +688,42 @@ advance(struct tg_timerwheel *w)
 	}
 }
 
-/* Move up to `n` entries of the bucket on its way into the due heap; the
- * last one in makes it the current bucket. Each fetches the node after
- * it, which the next step, a push or pop later, finds in cache. */
-static void
-send_ahead(struct tg_timerwheel *w, uint32_t n)
-{
-	for (; n > 0 && w->ahead != LINK_END; n--) {
-		uint32_t slot = slot_of(w->ahead);
-
-		w->ahead = tg_tw_node(w, slot)->link;
-		if (w->ahead != LINK_END)
-			__builtin_prefetch(tg_tw_node(w, slot_of(w->ahead)));
-		due_add(w, slot);
-		if (w->ahead == LINK_END)
-			enter(w, w->ahead_start);
-	}
-}
-
-/* Once the heap pops from the current bucket, the next occupied bucket of
- * the same period (a later period's waits for the far entries that move
- * first) starts on its way. Looked for once per current bucket. */
-static void
-look_ahead(struct tg_timerwheel *w)
-{
-	uint32_t ci = near_index(w->cur), i;
-	uint64_t start;
-
-	if (w->ahead != LINK_END || w->looked_from == w->cur ||
-	    w->first_time < w->cur || w->first_time == UINT64_MAX)
-		return;
-	w->looked_from = w->cur;
-	i = ring_next(&w->near, (ci + 1) & (TG_TW_NEAR - 1));
-	if (i == UINT32_MAX || i == ci)
-		return;
-	start = w->cur + ((uint64_t)((i - ci) & (TG_TW_NEAR - 1))
-			  << TG_TW_BUCKET_SHIFT);
-	if (period_of(start) != w->period)
-		return;
-	w->ahead_start = start;
-	w->ahead = ring_take(&w->near, i);
-	__builtin_prefetch(tg_tw_node(w, slot_of(w->ahead)));
-}
-
-/* The slot that pops next and its time. */
+/* The slot that pops next and its time: the earliest of the run's head,
+ * the heap's top and the spill list. */
 static void
 find_first(struct tg_timerwheel *w)
 {
-	uint32_t best = w->n_due > 0 ? w->due[0].slot : SLOT_NONE;
+	uint32_t best = SLOT_NONE;
 
-	w->first_time = w->n_due > 0 ? w->due[0].time_ns : UINT64_MAX;
+	w->first_time = UINT64_MAX;
+	w->first_in_run = w->run_pos < w->run_n;
+	if (w->first_in_run) {
+		best = w->run[w->run_pos].slot;
+		w->first_time = run_time(w);
+	}
+	if (w->n_due > 0 &&
+	    (best == SLOT_NONE ||
+	     earlier(w->due[0].time_ns, w->due[0].seq, w->first_time,
+		     w->due[0].time_ns == w->first_time
+			     ? tg_tw_node(w, best)->seq : 0))) {
+		best = w->due[0].slot;
+		w->first_time = w->due[0].time_ns;
+		w->first_in_run = false;
+	}
 	for (uint32_t l = w->spill; l != LINK_END;
 	     l = tg_tw_node(w, slot_of(l))->link) {
 		if (best == SLOT_NONE || slot_earlier(w, slot_of(l), best)) {
 			best = slot_of(l);
 			w->first_time = tg_tw_node(w, best)->time_ns;
+			w->first_in_run = false;
 		}
 	}
 	w->first = best;
-	/* Its pop marks the node idle, and its next push writes it. */
-	if (best != SLOT_NONE)
-		__builtin_prefetch(tg_tw_node(w, best), 1);
 }
 
 /* After a change: the due heap takes what it can from the spill list, the
- * next period's far entries move on a few at a time, and so does the next
- * bucket (all at once when the heap needs it), the current bucket moves
- * on if nothing is due, and `first` is the slot that pops next. */
+ * next period's far entries move on a few at a time, the current bucket
+ * moves on if nothing is due, and `first` is the slot that pops next. */
 static void
 settle(struct tg_timerwheel *w)
 {
@@ -499,32 +734,35 @@ settle(struct tg_timerwheel *w)
 		due_add(w, slot);
 	}
 	move_next_period(w, MOVE_STEP);
-	send_ahead(w, 1);
-	if (!due_any(w) && w->n > 0 && w->ahead == LINK_END)
+	if (!due_any(w) && w->n > 0)
 		advance(w);
 	find_first(w);
-	/* What is still on its way comes before what the heap has left. */
-	if (w->ahead != LINK_END && w->first_time >= w->ahead_start) {
-		send_ahead(w, UINT32_MAX);
-		find_first(w);
-	}
-	look_ahead(w);
 }
 
-/* Everything empty, the current bucket the one of time `t`. */
+/* Everything empty, the current bucket the one of time `t`: a walk of
+ * the occupied buckets, not of all. */
 static void
 reset(struct tg_timerwheel *w, uint64_t t)
 {
-	ring_reset(&w->near);
-	ring_reset(&w->far);
+	for (uint32_t i = ring_first_from(&w->near, 0); i != UINT32_MAX;
+	     i = ring_first_from(&w->near, i)) {
+		w->bucket[i].n = 0;
+		ring_unmark(&w->near, i);
+	}
+	for (uint32_t i = ring_first_from(&w->far, 0); i != UINT32_MAX;
+	     i = ring_first_from(&w->far, i))
+		far_take(w, i);
+	w->free_chunk = CHUNK_NONE;
+	w->fresh_chunk = 0;
+	w->n_staged = 0;
+	w->run_n = w->run_pos = 0;
 	w->n_due = 0;
 	w->spill = LINK_END;
 	w->moving = LINK_END;
 	w->overflow = LINK_END;
-	w->ahead = LINK_END;
-	w->looked_from = UINT64_MAX;
 	w->first = SLOT_NONE;
 	w->first_time = UINT64_MAX;
+	w->first_in_run = false;
 	w->cur = t >> TG_TW_BUCKET_SHIFT << TG_TW_BUCKET_SHIFT;
 	w->period = period_of(t);
 }
@@ -533,6 +771,26 @@ static size_t
 own_bytes(uint32_t cap)
 {
 	return (size_t)(cap ? cap : 1) * sizeof(struct tg_tw_node);
+}
+
+/* Chunks for every key of `cap` slots in full chunks, and a last one per
+ * near bucket that has keys: chunk_get never runs out. */
+static uint32_t
+chunks_for(uint32_t cap)
+{
+	return cap / TG_TW_CHUNK_KEYS + 1 + (cap < TG_TW_NEAR ? cap : TG_TW_NEAR);
+}
+
+size_t
+tg_timerwheel_key_bytes(uint32_t cap)
+{
+	return (size_t)(cap / TG_TW_CHUNK_KEYS + 1) * sizeof(struct tg_tw_chunk);
+}
+
+static size_t
+chunk_bytes(uint32_t cap)
+{
+	return (size_t)chunks_for(cap) * sizeof(struct tg_tw_chunk);
 }
 
 /* Slots take all links but the LINK_BASE values below them. */
@@ -567,11 +825,18 @@ tg_timerwheel_init_within(struct tg_timerwheel *w, uint32_t cap, void *base,
 				     .nodes = base, .stride = stride };
 	if (!cap_fits(cap))
 		return -1;
-	if (ring_init(&w->near, TG_TW_NEAR) != 0 ||
+	/* Chunks, like nodes, are only touched as they are first used. */
+	w->chunks = tg_mem_alloc(chunk_bytes(cap));
+	w->bucket = calloc(TG_TW_NEAR, sizeof(*w->bucket));
+	w->far_head = malloc(TG_TW_FAR * sizeof(*w->far_head));
+	if (w->chunks == NULL || w->bucket == NULL || w->far_head == NULL ||
+	    ring_init(&w->near, TG_TW_NEAR) != 0 ||
 	    ring_init(&w->far, TG_TW_FAR) != 0 || !due_grow(w)) {
 		tg_timerwheel_free(w);
 		return -1;
 	}
+	for (uint32_t i = 0; i < TG_TW_FAR; i++)
+		w->far_head[i] = LINK_END;
 	reset(w, 0);
 	return 0;
 }
@@ -583,11 +848,14 @@ tg_timerwheel_free(struct tg_timerwheel *w)
 		tg_mem_free(w->nodes, own_bytes(w->cap));
 	if (w->due != NULL)
 		free(w->due - DUE_PAD);
+	tg_mem_free(w->chunks, chunk_bytes(w->cap));
+	free(w->bucket);
+	free(w->far_head);
+	free(w->run);
+	free(w->run_tmp);
 	ring_free(&w->near);
 	ring_free(&w->far);
-	w->nodes = NULL;
-	w->due = NULL;
-	w->cap = w->n = w->n_due = w->due_cap = 0;
+	*w = (struct tg_timerwheel){ 0 };
 }
 
 void
@@ -615,11 +883,17 @@ tg_timerwheel_pop(struct tg_timerwheel *w)
 {
 	uint32_t slot = w->first;
 
-	/* Told by the heap, not the node: it is far out of cache. */
-	if (w->n_due > 0 && w->due[0].slot == slot)
+	if (w->first_in_run) {
+		/* The records TG_TW_FETCH pops ahead on their way, a
+		 * batch at a time, so that their page walks overlap. */
+		if (++w->run_pos % TG_TW_FETCH == 0)
+			run_fetch(w, w->run_pos + TG_TW_FETCH);
+	} else if (w->n_due > 0 && w->due[0].slot == slot) {
+		/* Told by the heap, not the node: it is far out of cache. */
 		due_pop_top(w);
-	else
+	} else {
 		spill_unlink(w, slot);
+	}
 	tg_tw_node(w, slot)->link = TG_TW_IDLE;
 	w->n--;
 	settle(w);

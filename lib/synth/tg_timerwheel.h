@@ -13,33 +13,47 @@
  * (1.07 s). The near ring, 2^17 buckets of 2^14 ns (16 us), holds the
  * entries of the current period and the next; the far ring, one bucket
  * per period, holds those up to 2^16 periods (19.5 hours) ahead; later
- * ones wait in an overflow list, scanned once a period. Entries wait in
- * unsorted lists linked through the slots' own nodes (no allocation per
- * event); an occupancy bitmap with a summary word per 64 words finds the
- * next bucket. The next period's far bucket moves to the near ring a few
- * entries per push or pop while the current period runs, so a busy period
- * never moves a whole bucket at once, as a hierarchical wheel's cascade
- * does (a stall of milliseconds to seconds with millions of entries);
- * only a period that runs out of entries first moves the rest at once.
- * The entries of the current near bucket, and any pushed before it, wait
- * in a 4-ary heap that orders them by time and start order. While they
- * pop, the next occupied bucket of the period moves into the heap one
- * entry per push or pop, the node after it fetched ahead: a bucket taken
- * at once is a walk of its list, a cache miss per entry in a row.
+ * ones wait in an overflow list, scanned once a period. An occupancy
+ * bitmap with a summary word per 64 words finds a ring's next bucket.
+ * The next period's far bucket moves to the near ring a few entries per
+ * push or pop while the current period runs, so a busy period never
+ * moves a whole bucket at once, as a hierarchical wheel's cascade does
+ * (a stall of milliseconds to seconds with millions of entries); only a
+ * period that runs out of entries first moves the rest at once.
+ *
+ * With millions of entries their slots' records are far out of cache
+ * and out of the TLB too, and a record fetched where the next one is
+ * only found inside it costs a page walk per entry, one after the other.
+ * So the near ring never reads a record: its buckets are arrays of keys
+ * (slot and time within the bucket, 8 bytes) in chunks, and a bucket
+ * that becomes the current one is copied out whole and sorted by time
+ * (a counting sort; only equal times read the records, for start order).
+ * That sorted run pops in order, and tells which slots come next: their
+ * records are fetched TG_TW_FETCH at a time, TG_TW_FETCH pops ahead, so
+ * that the page walks overlap. Entries pushed into the current bucket
+ * after it was sorted, and far and overflow entries (lists linked
+ * through the records' nodes, fetched once a period at most), wait in a
+ * 4-ary heap ordered by time and start order; a pop takes the earlier of
+ * the run's head and the heap's top.
  */
 #ifndef TG_TIMERWHEEL_H
 #define TG_TIMERWHEEL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define TG_TW_BUCKET_SHIFT 14	/* near bucket: 2^14 ns */
 #define TG_TW_PERIOD_SHIFT 30	/* period: 2^30 ns */
 #define TG_TW_NEAR (1u << 17)	/* near buckets: two periods */
 #define TG_TW_FAR (1u << 16)	/* far buckets: periods ahead */
+#define TG_TW_CHUNK_KEYS 31	/* keys per chunk of a near bucket */
+#define TG_TW_FETCH 16		/* records fetched at once, that far ahead */
+#define TG_TW_STAGE 32		/* near keys staged, then added at once */
 
-/* 16 bytes per slot: all the wheel keeps per flow (the due heap aside).
- * The caller may keep it inside its own record of the slot
+/* 16 bytes per slot, and a key of 8 while it waits in a near bucket:
+ * all the wheel keeps per flow (the run and the due heap aside). The
+ * caller may keep it inside its own record of the slot
  * (tg_timerwheel_init_within): a flow's node and its state are then one
  * place in memory, not two. */
 struct tg_tw_node {
@@ -53,19 +67,43 @@ _Static_assert(sizeof(struct tg_tw_node) == 16,
 
 #define TG_TW_IDLE 0	/* link of a slot that is not queued (zeroed) */
 
+/* A near bucket's entry: its slot and its time past the bucket's start. */
+struct tg_tw_key {
+	uint32_t slot;
+	uint32_t offset;
+};
+
+/* A near bucket's keys are in chunks of 256 bytes: a key costs little
+ * more than its 8 bytes, and a bucket's walk is a read straight on. */
+struct tg_tw_chunk {
+	uint32_t next;			/* the bucket's next chunk */
+	uint32_t unused;
+	struct tg_tw_key key[TG_TW_CHUNK_KEYS];
+};
+
+struct tg_tw_bucket {
+	uint32_t first;			/* chunks: all full but the last */
+	uint32_t last;
+	uint32_t n;			/* keys */
+};
+
+/* A key on its way to the near ring. */
+struct tg_tw_staged {
+	uint64_t time_ns;
+	uint32_t slot;
+};
+
 /* An entry of the due heap: its own copy of the slot's keys, so that
- * ordering the heap reads only the heap (contiguous, in cache) and never
- * the nodes, which with millions of flows are scattered far out of it. */
+ * ordering the heap reads only the heap and never the nodes. */
 struct tg_tw_due {
 	uint64_t time_ns;
 	uint32_t seq;
 	uint32_t slot;
 };
 
-/* A ring's list heads and occupancy: bit i of bits[i / 64], and bit j of
- * sum[j / 64] when bits[j] has any. */
+/* A ring's occupancy: bit i of bits[i / 64], and bit j of sum[j / 64]
+ * when bits[j] has any. */
 struct tg_tw_ring {
-	uint32_t *head;
 	uint64_t *bits;
 	uint64_t *sum;
 	uint32_t n;			/* buckets, a power of two */
@@ -89,16 +127,31 @@ struct tg_timerwheel {
 	uint32_t first;			/* the slot that pops next */
 	uint64_t first_time;		/* ... and its time: the node of
 					 * `first` is seldom in cache */
+	bool first_in_run;		/* ... at the run's head */
 	uint32_t moving;		/* next period's far list, on its way
 					 * to the near ring */
 	uint32_t overflow;		/* beyond the far ring */
-	uint32_t ahead;			/* the next near bucket's list, on its
-					 * way to the due heap */
-	uint64_t ahead_start;		/* ... that bucket's start */
-	uint64_t looked_from;		/* `cur` when a bucket to send ahead
-					 * was last looked for */
-	struct tg_tw_ring near;
-	struct tg_tw_ring far;
+	/* The current near bucket's keys, sorted (run_tmp: room to sort). */
+	struct tg_tw_key *run;
+	struct tg_tw_key *run_tmp;
+	uint32_t run_n;
+	uint32_t run_pos;		/* the next to pop */
+	uint32_t run_cap;
+	uint64_t run_start;		/* the bucket's start */
+	/* Near buckets' chunks: those given back (a list through `next`),
+	 * then those never used from `fresh_chunk` on. */
+	struct tg_tw_chunk *chunks;
+	uint32_t free_chunk;
+	uint32_t fresh_chunk;
+	struct tg_tw_bucket *bucket;	/* [TG_TW_NEAR] */
+	/* Keys for the near ring wait here until TG_TW_STAGE of them, or
+	 * a look for the next bucket, send them on: the places they go
+	 * to, far apart in memory, are fetched all at once. */
+	struct tg_tw_staged staged[TG_TW_STAGE];
+	uint32_t n_staged;
+	uint32_t *far_head;		/* [TG_TW_FAR] lists */
+	struct tg_tw_ring near;		/* occupancy of `bucket` */
+	struct tg_tw_ring far;		/* occupancy of `far_head` */
 };
 
 /* Returns -1 if the memory cannot be had. */
@@ -108,6 +161,12 @@ int tg_timerwheel_init(struct tg_timerwheel *w, uint32_t cap);
 int tg_timerwheel_init_within(struct tg_timerwheel *w, uint32_t cap,
 			      void *base, size_t stride);
 void tg_timerwheel_free(struct tg_timerwheel *w);
+
+/* The memory of the keys of `cap` slots, all in full chunks: what the
+ * wheel needs per slot beyond its node. Besides, it reserves a last
+ * chunk per near bucket (up to 32 MiB, touched as buckets fill), and has
+ * 2 MiB of bucket heads and bitmaps. */
+size_t tg_timerwheel_key_bytes(uint32_t cap);
 
 /* Queue `slot` (not queued yet) for time_ns. */
 void tg_timerwheel_push(struct tg_timerwheel *w, uint32_t slot,

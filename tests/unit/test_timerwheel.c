@@ -313,7 +313,7 @@ test_push_before_current(void **state)
 static void
 test_next_period_on_its_way(void **state)
 {
-	const uint64_t period = 1ULL << 30;
+	const uint64_t period = 1ULL << TG_TW_PERIOD_SHIFT;
 	struct tg_timerwheel w;
 
 	(void)state;
@@ -366,7 +366,7 @@ test_crowded_bucket(void **state)
 	tg_rng_seed(&rng, 11, 0);
 	assert_int_equal(tg_timerwheel_init(&w, CROWD), 0);
 	for (uint32_t i = 0; i < CROWD; i++) {
-		/* Within one 16 us bucket, many times equal. */
+		/* Within a bucket or two, many times equal. */
 		keys[i] = (struct crowd_key){
 			.time = 1000000 + tg_rng_below(&rng, 4000),
 			.seq = i, .slot = (uint32_t)((i * 7919ull) % CROWD) };
