@@ -77,23 +77,25 @@ enum action {
 _Static_assert(MAX_MESSAGE + (1u << 20) <= LEN_MAX,
 	       "messages and a megabyte of headers fit LEN_BITS");
 
-/* A live flow: 192 bytes with its scheduler's node, and a worker keeps
- * millions (issue 6 asks for at most 200 bytes per flow with the port set).
- * The lengths take 25 bits of their words; small fields fill the rest. */
+/* A live flow: 184 bytes with its scheduler's node, and a worker keeps
+ * millions (issue 6 asks for at most 200 bytes per flow with the port set
+ * and the wheel's key). The lengths take 25 bits of their words; small
+ * fields fill the rest. */
 struct flow {
 	/* Where it waits in the wheel: beside the state the wheel's pop
 	 * leads to, so that with millions of flows an event fetches one
 	 * place, not two (tg_timerwheel_init_within). */
+	/* Its seq (the wheel's start order) is the low 32 bits of the
+	 * flow's number (flow_id). */
 	struct tg_tw_node node;
+	uint64_t step_at;	/* when the drawn step is due */
 	union {
-		uint64_t id;		/* a live flow: its number */
+		/* A request and its response share it. Until the TCP
+		 * handshake's ACK, before any message, it holds the client's
+		 * delay from the SYN-ACK to that ACK instead (init_tcp). */
+		uint64_t msg_seed;
 		uint32_t next_free;	/* a free slot: the next free one */
 	};
-	uint64_t step_at;	/* when the drawn step is due */
-	/* A request and its response share it. Until the TCP handshake's
-	 * ACK, before any message, it holds the client's delay from the
-	 * SYN-ACK to that ACK instead (init_tcp). */
-	uint64_t msg_seed;
 	/* Packet-level flows' own generator: model steps and contents do
 	 * not depend on how flows interleave, and a message's steps can be
 	 * drawn ahead of time (to know its length) and replayed. */
@@ -152,10 +154,8 @@ struct flow {
 	uint8_t tos[2];		/* per sender (enum tg_dir) */
 };
 
-_Static_assert(sizeof(struct flow) == 192,
+_Static_assert(sizeof(struct flow) == 184,
 	       "a flow's state: docs/config.md, Flow table memory");
-_Static_assert(sizeof(struct flow) % 64 == 0,
-	       "a flow is whole cache lines (prefetch_flow)");
 _Static_assert(TG_PROTO_UDP < 1 << 5 && TG_PAYLOAD_KINDS <= 1 << 5 &&
 	       ACT_EFFECT < 1 << 4 && LOOKAHEAD_STEPS + 1 < 1 << 11,
 	       "the flow's small fields hold their values");
@@ -343,6 +343,17 @@ set_step(struct flow *f, enum tg_dir dir, enum tg_intent intent)
 }
 
 #define FREE_NONE UINT32_MAX
+
+/* A live flow's number. Its low 32 bits are its node's seq, and it began
+ * less than 2^32 flows before the latest (the wheel's start order assumes
+ * as much), so the rest is the latest number's. */
+static uint64_t
+flow_id(const struct tg_synth *s, const struct flow *f)
+{
+	uint64_t last = s->next_flow_id - 1;
+
+	return last - (uint32_t)((uint32_t)last - f->node.seq);
+}
 
 /* A free slot for a new flow (the caller checked n_free). */
 static uint32_t
@@ -597,7 +608,7 @@ tg_synth_flow_memory(const struct tg_synth_params *p)
 		per_flow += sizeof(struct flow_truth);
 	if (p->port->effects.enabled)
 		per_flow += sizeof(struct tg_fx_flow);
-	bytes = n * per_flow;
+	bytes = n * per_flow + tg_timerwheel_key_bytes((uint32_t)n);
 	if (tg_model_packet_level(p->model))
 		bytes += tg_portset_bytes((uint32_t)n);
 	return bytes;
@@ -719,7 +730,7 @@ static void plan_next(struct tg_synth *s, struct flow *f, uint64_t now);
 static void
 schedule(struct tg_synth *s, struct flow *f, uint32_t slot, uint64_t at)
 {
-	tg_timerwheel_push(&s->wheel, slot, at, (uint32_t)f->id);
+	tg_timerwheel_push(&s->wheel, slot, at, f->node.seq);
 }
 
 /* The MSS an IPv6 host announces: its MTU less the longer IPv6 header.
@@ -791,7 +802,7 @@ fx_flow_start(struct tg_synth *s, struct flow *f)
 {
 	if (s->fx == NULL)
 		return;
-	tg_fx_flow_init(fx_of(s, f), s->fx_seed, f->id);
+	tg_fx_flow_init(fx_of(s, f), s->fx_seed, flow_id(s, f));
 	if (s->fx_rtt_ns)
 		f->cursor.rtt_ns = s->fx_rtt_ns;
 }
@@ -812,7 +823,7 @@ start_flow(struct tg_synth *s, uint16_t service, uint64_t now)
 	f = &s->flows[slot];
 	memset(f, 0, sizeof(*f));
 	truth_clear(s, f);
-	f->id = s->next_flow_id++;
+	f->node.seq = (uint32_t)s->next_flow_id++;
 	tg_model_flow_new(s->model, &s->rng, service, &desc,
 			  &f->cursor);
 	fx_flow_start(s, f);
@@ -931,7 +942,7 @@ make_label(const struct tg_synth *s, const struct flow *f,
 	const struct flow_truth *t = truth_of(s, f);
 
 	*l = (struct tg_flow_label){
-		.id = f->id,
+		.id = flow_id(s, f),
 		.first_ns = t->first_ns,
 		.last_ns = t->last_ns,
 		.packets = { t->packets[0], t->packets[1] },
@@ -986,7 +997,7 @@ next_ip_id(struct flow *f, enum tg_dir dir)
 	case TG_IPID_ZERO:
 		return 0;
 	case TG_IPID_RANDOM:
-		x = (f->id << 36) ^ ((uint64_t)flow_label(f, dir) << 16) ^
+		x = ((uint64_t)f->node.seq << 36) ^ ((uint64_t)flow_label(f, dir) << 16) ^
 		    f->ip_id[dir]++;
 		x *= 0x9e3779b97f4a7c15ULL;
 		x ^= x >> 29;
@@ -1044,7 +1055,7 @@ next_msg_index(struct flow *f, enum tg_dir dir)
 static uint64_t
 payload_flow_seed(const struct tg_synth *s, const struct flow *f)
 {
-	uint64_t x = f->id ^ ((uint64_t)s->worker_index << 48) ^
+	uint64_t x = flow_id(s, f) ^ ((uint64_t)s->worker_index << 48) ^
 		     ((uint64_t)f->sport << 16) ^ f->dport;
 
 	x *= 0x9e3779b97f4a7c15ULL;
@@ -2002,9 +2013,9 @@ fit_alloc(struct tg_synth *s, uint16_t service, struct tg_flow_desc *desc,
 	f = &s->flows[*slot];
 	memset(f, 0, sizeof(*f));
 	truth_clear(s, f);
-	f->id = s->next_flow_id++;
+	f->node.seq = (uint32_t)s->next_flow_id++;
 	f->packet_level = true;
-	tg_rng_seed(&f->rng, tg_rng_next(&s->rng), f->id);
+	tg_rng_seed(&f->rng, tg_rng_next(&s->rng), flow_id(s, f));
 	tg_model_flow_new(s->model, &f->rng, service, desc, &f->cursor);
 	fx_flow_start(s, f);
 	return f;
@@ -2509,15 +2520,14 @@ fx_event(struct tg_synth *s, struct flow *f, uint64_t now, uint64_t *next,
 	return ok;
 }
 
-/* Every line of a flow's state: three whole lines, since the table is
- * line-aligned (tg_mem_alloc) and a flow's size a multiple of a line. */
+/* Every line of a flow's state: three or four. */
 static void
 prefetch_flow(const struct flow *f)
 {
-	const char *p = (const char *)f;
+	uintptr_t end = (uintptr_t)(f + 1);
 
-	for (size_t at = 0; at < sizeof(*f); at += 64)
-		__builtin_prefetch(p + at);
+	for (uintptr_t p = (uintptr_t)f & ~(uintptr_t)63; p < end; p += 64)
+		__builtin_prefetch((const void *)p);
 }
 
 unsigned

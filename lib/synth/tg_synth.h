@@ -125,8 +125,8 @@ struct tg_flow_label {
 #define TG_SYNTH_LABELS 1024
 
 /* Bytes a synth made with `params` allocates for its flow table of
- * params.max_flows flows: the flows, their timer wheel nodes and free
- * list, the port set (packet-level models), and the side tables of labels
+ * params.max_flows flows: the flows, their timer wheel nodes, keys and
+ * free list, the port set (packet-level models), and the side tables of labels
  * and effects when those are on. The rest of a synth does not grow with
  * max_flows. Divided by max_flows: the state each flow costs. */
 uint64_t tg_synth_flow_memory(const struct tg_synth_params *params);
