@@ -45,13 +45,20 @@ slot_of(uint32_t link)
 	return link - LINK_BASE;
 }
 
-/* The one order: by time, ties to the lower seq (serial numbers). */
+/* Start order: seq compared as serial numbers. */
+static bool
+seq_before(uint32_t seq_a, uint32_t seq_b)
+{
+	return (int32_t)(seq_a - seq_b) < 0;
+}
+
+/* The one order: by time, ties to the lower seq. */
 static bool
 earlier(uint64_t time_a, uint32_t seq_a, uint64_t time_b, uint32_t seq_b)
 {
 	if (time_a != time_b)
 		return time_a < time_b;
-	return (int32_t)(seq_a - seq_b) < 0;
+	return seq_before(seq_a, seq_b);
 }
 
 static bool
@@ -291,6 +298,10 @@ chunk_get(struct tg_timerwheel *w)
 
 	if (c != CHUNK_NONE) {
 		w->free_chunk = w->chunks[c].next;
+		/* The next one's `next`: given back a bucket ago, it is
+		 * out of cache. */
+		if (w->free_chunk != CHUNK_NONE)
+			__builtin_prefetch(&w->chunks[w->free_chunk]);
 		return c;
 	}
 	return w->fresh_chunk++;
@@ -408,6 +419,8 @@ run_reserve(struct tg_timerwheel *w, uint32_t n)
 	uint64_t want = DUE_MIN;
 	struct tg_tw_key *run, *tmp;
 
+	if (n > w->run_limit)
+		return false;
 	while (want < n)
 		want *= 2;
 	if (want > UINT32_MAX)
@@ -458,51 +471,78 @@ run_sort_offsets(struct tg_timerwheel *w)
 	}
 }
 
-/* Is run key a before b: by offset (time), ties to the lower seq, read
- * from the nodes (equal times are few but for crowds). */
-static bool
-key_earlier(const struct tg_timerwheel *w, struct tg_tw_key a,
-	    struct tg_tw_key b)
-{
-	if (a.offset != b.offset)
-		return a.offset < b.offset;
-	return (int32_t)(tg_tw_node(w, a.slot)->seq -
-			 tg_tw_node(w, b.slot)->seq) < 0;
-}
-
-/* Fetch the nodes of keys of equal times, all at once: the insertion
- * sort reads them. */
+/* A short run's keys by offset, stable: an insertion sort. */
 static void
-run_fetch_ties(const struct tg_timerwheel *w)
-{
-	for (uint32_t i = 1; i < w->run_n; i++) {
-		if (w->run[i].offset != w->run[i - 1].offset)
-			continue;
-		__builtin_prefetch(tg_tw_node(w, w->run[i - 1].slot));
-		__builtin_prefetch(tg_tw_node(w, w->run[i].slot));
-	}
-}
-
-/* An insertion sort: the whole order of a short run, and the start
- * order of equal times after run_sort_offsets, the one place the run
- * reads the nodes. */
-static void
-run_insertion_sort(struct tg_timerwheel *w)
+run_sort_short(struct tg_timerwheel *w)
 {
 	for (uint32_t i = 1; i < w->run_n; i++) {
 		struct tg_tw_key k = w->run[i];
 		uint32_t j = i;
 
-		while (j > 0 && key_earlier(w, k, w->run[j - 1])) {
+		for (; j > 0 && k.offset < w->run[j - 1].offset; j--)
 			w->run[j] = w->run[j - 1];
-			j--;
-		}
 		w->run[j] = k;
 	}
 }
 
-/* Fetch the nodes of run[from, from + TG_TW_FETCH): the whole records of
- * the slots (stride bytes), one page walk each, all at once. */
+/* The keys of the run's head's time into start order, the one place the
+ * run reads the nodes: only as they come to the head, when run_fetch has
+ * fetched them (with millions of flows half the keys share their time
+ * with another, and a sort that read their nodes at once would walk the
+ * page tables for each of them one more time). */
+static void
+run_order_group(struct tg_timerwheel *w)
+{
+	uint32_t from = w->run_pos, end = from + 1;
+
+	while (end < w->run_n && w->run[end].offset == w->run[from].offset)
+		end++;
+	for (uint32_t i = from + 1; i < end; i++) {
+		struct tg_tw_key k = w->run[i];
+		uint32_t j = i;
+
+		for (; j > from && seq_before(tg_tw_node(w, k.slot)->seq,
+					      tg_tw_node(w, w->run[j - 1].slot)->seq);
+		     j--)
+			w->run[j] = w->run[j - 1];
+		w->run[j] = k;
+	}
+	w->run_ordered = end;
+}
+
+/* The time of run[i]; past the run's end, the end of time. */
+static uint64_t
+run_key_time(const struct tg_timerwheel *w, uint32_t i)
+{
+	return i < w->run_n ? w->run_start + w->run[i].offset : UINT64_MAX;
+}
+
+/* Fetch the records of the heap's entries of times in [lo, hi): those
+ * that pop among a batch of the run's keys. They form the top of the
+ * heap (a parent is never later than its children), so a walk from the
+ * root that stops at times from hi on finds them; it visits at most
+ * DUE_VISITS entries (a crowd in the heap is fetched a batch later). */
+#define DUE_VISITS 32
+static void
+due_fetch_between(const struct tg_timerwheel *w, uint64_t lo, uint64_t hi)
+{
+	uint32_t stack[DUE_VISITS * (DUE_ARITY - 1) + 1], n = 0;
+
+	if (w->n_due > 0 && w->due[0].time_ns < hi)
+		stack[n++] = 0;
+	for (unsigned visits = 0; n > 0 && visits < DUE_VISITS; visits++) {
+		uint32_t i = stack[--n], c = DUE_ARITY * i + 1;
+
+		if (w->due[i].time_ns >= lo)
+			fetch_record(w, w->due[i].slot);
+		for (uint32_t end = c + DUE_ARITY; c < end && c < w->n_due; c++)
+			if (w->due[c].time_ns < hi)
+				stack[n++] = c;
+	}
+}
+
+/* Fetch the records of run[from, from + TG_TW_FETCH) and of the heap's
+ * entries that pop among them: each a page walk, all at once. */
 static void
 run_fetch(const struct tg_timerwheel *w, uint32_t from)
 {
@@ -511,6 +551,8 @@ run_fetch(const struct tg_timerwheel *w, uint32_t from)
 
 	for (uint32_t i = from; i < end; i++)
 		fetch_record(w, w->run[i].slot);
+	due_fetch_between(w, from == 0 ? 0 : run_key_time(w, from),
+			  run_key_time(w, end));
 }
 
 /* Near bucket i, starting at `start` (the current bucket), becomes the
@@ -525,22 +567,13 @@ run_take(struct tg_timerwheel *w, uint32_t i, uint64_t start)
 		return;
 	}
 	w->run_n = near_take(w, i, w->run);
-	/* A longer run is sorted by offset first: then the insertion sort
-	 * only moves keys of equal times, whose nodes are fetched first. */
-	if (w->run_n > SHORT_RUN) {
+	w->run_ordered = 0;
+	if (w->run_n > SHORT_RUN)
 		run_sort_offsets(w);
-		run_fetch_ties(w);
-	}
-	run_insertion_sort(w);
+	else
+		run_sort_short(w);
 	run_fetch(w, 0);
 	run_fetch(w, TG_TW_FETCH);
-}
-
-/* The time of the run's head. */
-static uint64_t
-run_time(const struct tg_timerwheel *w)
-{
-	return w->run_start + w->run[w->run_pos].offset;
 }
 
 /* --- Placing entries ------------------------------------------------------ */
@@ -698,8 +731,10 @@ find_first(struct tg_timerwheel *w)
 	w->first_time = UINT64_MAX;
 	w->first_in_run = w->run_pos < w->run_n;
 	if (w->first_in_run) {
+		if (w->run_pos >= w->run_ordered)
+			run_order_group(w);
 		best = w->run[w->run_pos].slot;
-		w->first_time = run_time(w);
+		w->first_time = run_key_time(w, w->run_pos);
 	}
 	if (w->n_due > 0 &&
 	    (best == SLOT_NONE ||
@@ -822,7 +857,8 @@ tg_timerwheel_init_within(struct tg_timerwheel *w, uint32_t cap, void *base,
 			  size_t stride)
 {
 	*w = (struct tg_timerwheel){ .cap = cap, .due_limit = UINT32_MAX,
-				     .nodes = base, .stride = stride };
+				     .run_limit = UINT32_MAX, .nodes = base,
+				     .stride = stride };
 	if (!cap_fits(cap))
 		return -1;
 	/* Chunks, like nodes, are only touched as they are first used. */

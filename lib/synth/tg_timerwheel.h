@@ -27,10 +27,11 @@
  * So the near ring never reads a record: its buckets are arrays of keys
  * (slot and time within the bucket, 8 bytes) in chunks, and a bucket
  * that becomes the current one is copied out whole and sorted by time
- * (a counting sort; only equal times read the records, for start order).
- * That sorted run pops in order, and tells which slots come next: their
- * records are fetched TG_TW_FETCH at a time, TG_TW_FETCH pops ahead, so
- * that the page walks overlap. Entries pushed into the current bucket
+ * (a counting sort). That sorted run pops in order, and tells which
+ * slots come next: their records are fetched TG_TW_FETCH at a time,
+ * TG_TW_FETCH pops ahead, so that the page walks overlap. Keys of equal
+ * times (half of them with millions of flows) are put in start order as
+ * they come to the run's head, from records fetched by then. Entries pushed into the current bucket
  * after it was sorted, and far and overflow entries (lists linked
  * through the records' nodes, fetched once a period at most), wait in a
  * 4-ary heap ordered by time and start order; a pop takes the earlier of
@@ -136,7 +137,10 @@ struct tg_timerwheel {
 	struct tg_tw_key *run_tmp;
 	uint32_t run_n;
 	uint32_t run_pos;		/* the next to pop */
+	uint32_t run_ordered;		/* keys before it: in start order
+					 * among equal times too */
 	uint32_t run_cap;
+	uint32_t run_limit;		/* the run grows no further (tests) */
 	uint64_t run_start;		/* the bucket's start */
 	/* Near buckets' chunks: those given back (a list through `next`),
 	 * then those never used from `fresh_chunk` on. */

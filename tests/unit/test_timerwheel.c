@@ -132,7 +132,8 @@ records_check(struct record *recs)
  * the nodes are in records of the test's. */
 static void
 run_workload_in(uint64_t seed, enum spread spread, uint32_t due_limit,
-		unsigned ops, unsigned lower_every, bool within)
+		uint32_t run_limit, unsigned ops, unsigned lower_every,
+		bool within)
 {
 	struct tg_timerwheel w;
 	struct ref *r = calloc(1, sizeof(*r));
@@ -152,6 +153,8 @@ run_workload_in(uint64_t seed, enum spread spread, uint32_t due_limit,
 		assert_int_equal(tg_timerwheel_init(&w, CAP), 0);
 	if (due_limit)
 		w.due_limit = due_limit;
+	if (run_limit)
+		w.run_limit = run_limit;
 	for (unsigned op = 0; op < ops; op++) {
 		uint32_t slot = tg_rng_below(&rng, CAP);
 
@@ -205,7 +208,7 @@ static void
 run_workload(uint64_t seed, enum spread spread, uint32_t due_limit,
 	     unsigned ops, unsigned lower_every)
 {
-	run_workload_in(seed, spread, due_limit, ops, lower_every, false);
+	run_workload_in(seed, spread, due_limit, 0, ops, lower_every, false);
 }
 
 static void
@@ -213,8 +216,8 @@ test_nodes_within(void **state)
 {
 	(void)state;
 	for (uint64_t seed = 1; seed <= 2; seed++) {
-		run_workload_in(seed, SPREAD_MIXED, 0, 30000, 997, true);
-		run_workload_in(seed, SPREAD_FAR, 4, 30000, 0, true);
+		run_workload_in(seed, SPREAD_MIXED, 0, 0, 30000, 997, true);
+		run_workload_in(seed, SPREAD_FAR, 4, 0, 30000, 0, true);
 	}
 }
 
@@ -260,6 +263,20 @@ test_due_heap_full(void **state)
 	(void)state;
 	run_workload(7, SPREAD_TIGHT, 4, 20000, 0);
 	run_workload(7, SPREAD_MIXED, 4, 20000, 991);
+}
+
+/* A bucket too long for the run's memory goes to the due heap instead,
+ * and with the heap held small too, on to its spill list: slower, the
+ * same order. */
+static void
+test_run_cannot_grow(void **state)
+{
+	(void)state;
+	for (uint64_t seed = 1; seed <= 2; seed++) {
+		run_workload_in(seed, SPREAD_TIGHT, 0, 2, 20000, 0, false);
+		run_workload_in(seed, SPREAD_MIXED, 0, 2, 20000, 991, false);
+		run_workload_in(seed, SPREAD_MIXED, 4, 2, 20000, 0, true);
+	}
 }
 
 /* Every slot at one time: start order alone decides, across the wrap. */
@@ -420,6 +437,7 @@ main(void)
 		cmocka_unit_test(test_far_times),
 		cmocka_unit_test(test_lowered_and_rebuilt),
 		cmocka_unit_test(test_due_heap_full),
+		cmocka_unit_test(test_run_cannot_grow),
 		cmocka_unit_test(test_equal_times_wrap),
 		cmocka_unit_test(test_push_before_current),
 		cmocka_unit_test(test_clear),
