@@ -289,8 +289,7 @@ far_take(struct tg_timerwheel *w, uint32_t i)
 
 #define CHUNK_NONE UINT32_MAX
 
-/* Never fails: n_chunks holds every key of `cap` slots in full chunks,
- * and a last chunk per bucket besides. */
+/* Never fails: there are chunks_for(cap) of them. */
 static uint32_t
 chunk_get(struct tg_timerwheel *w)
 {
@@ -333,7 +332,6 @@ near_add(struct tg_timerwheel *w, uint32_t i, uint32_t slot, uint64_t t)
 		.slot = slot,
 		.offset = (uint32_t)(t & ((1u << TG_TW_BUCKET_SHIFT) - 1)) };
 	b->n++;
-	tg_tw_node(w, slot)->link = LINK_NEAR;
 	ring_mark(&w->near, i);
 }
 
@@ -371,6 +369,8 @@ stage_flush(struct tg_timerwheel *w)
 	w->n_staged = 0;
 }
 
+/* The node's link says where it waits from now on; its key follows with
+ * TG_TW_STAGE - 1 others at most. */
 static void
 near_stage(struct tg_timerwheel *w, uint32_t slot, uint64_t t)
 {
