@@ -84,9 +84,8 @@ _Static_assert(MAX_MESSAGE + (1u << 20) <= LEN_MAX,
 struct flow {
 	/* Where it waits in the wheel: beside the state the wheel's pop
 	 * leads to, so that with millions of flows an event fetches one
-	 * place, not two (tg_timerwheel_init_within). */
-	/* Its seq (the wheel's start order) is the low 32 bits of the
-	 * flow's number (flow_id). */
+	 * place, not two (tg_timerwheel_init_within). Its seq, the wheel's
+	 * start order, is the low 32 bits of the flow's number (flow_id). */
 	struct tg_tw_node node;
 	uint64_t step_at;	/* when the drawn step is due */
 	union {
@@ -997,8 +996,8 @@ next_ip_id(struct flow *f, enum tg_dir dir)
 	case TG_IPID_ZERO:
 		return 0;
 	case TG_IPID_RANDOM:
-		x = ((uint64_t)f->node.seq << 36) ^ ((uint64_t)flow_label(f, dir) << 16) ^
-		    f->ip_id[dir]++;
+		x = ((uint64_t)f->node.seq << 36) ^
+		    ((uint64_t)flow_label(f, dir) << 16) ^ f->ip_id[dir]++;
 		x *= 0x9e3779b97f4a7c15ULL;
 		x ^= x >> 29;
 		x *= 0xbf58476d1ce4e5b9ULL;

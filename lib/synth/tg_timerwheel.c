@@ -8,9 +8,9 @@
 #define DUE_MIN 64		/* the due heap's first size */
 /* The due heap is 4-ary: a node's children fill one cache line (4 entries
  * of 16 bytes, lines aligned by DUE_PAD entries before the root), so
- * that a sift through a heap of millions (a bucket holds that many when
- * the flows are that many) misses the cache half as often as a binary
- * heap's. */
+ * that a sift through a large heap (thousands pushed back into a crowded
+ * bucket; a whole bucket when its run cannot be had) misses the cache
+ * half as often as a binary heap's. */
 #define DUE_ARITY 4
 #define DUE_SHRINK_FROM (1u << 16)	/* entries; a smaller heap stays */
 #define DUE_PAD (64 / sizeof(struct tg_tw_due) - 1)

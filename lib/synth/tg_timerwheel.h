@@ -31,11 +31,11 @@
  * slots come next: their records are fetched TG_TW_FETCH at a time,
  * TG_TW_FETCH pops ahead, so that the page walks overlap. Keys of equal
  * times (half of them with millions of flows) are put in start order as
- * they come to the run's head, from records fetched by then. Entries pushed into the current bucket
- * after it was sorted, and far and overflow entries (lists linked
- * through the records' nodes, fetched once a period at most), wait in a
- * 4-ary heap ordered by time and start order; a pop takes the earlier of
- * the run's head and the heap's top.
+ * they come to the run's head, from records fetched by then. Entries
+ * pushed into the current bucket after it was sorted, and far and
+ * overflow entries (lists linked through the records' nodes, fetched
+ * once a period at most), wait in a 4-ary heap ordered by time and start
+ * order; a pop takes the earlier of the run's head and the heap's top.
  */
 #ifndef TG_TIMERWHEEL_H
 #define TG_TIMERWHEEL_H
@@ -59,7 +59,7 @@
  * place in memory, not two. */
 struct tg_tw_node {
 	uint64_t time_ns;
-	uint32_t seq;
+	uint32_t seq;	/* as pushed: the caller may read it */
 	uint32_t link;	/* TG_TW_IDLE, or where the entry waits (internal) */
 };
 
