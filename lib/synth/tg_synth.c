@@ -2519,16 +2519,6 @@ fx_event(struct tg_synth *s, struct flow *f, uint64_t now, uint64_t *next,
 	return ok;
 }
 
-/* Every line of a flow's state: three or four. */
-static void
-prefetch_flow(const struct flow *f)
-{
-	uintptr_t end = (uintptr_t)(f + 1);
-
-	for (uintptr_t p = (uintptr_t)f & ~(uintptr_t)63; p < end; p += 64)
-		__builtin_prefetch((const void *)p);
-}
-
 unsigned
 tg_synth_burst(struct tg_synth *s, struct tg_synth_pkt *pkts, unsigned n,
 	       uint64_t until_ns)
@@ -2557,8 +2547,8 @@ tg_synth_burst(struct tg_synth *s, struct tg_synth_pkt *pkts, unsigned n,
 			uint16_t service = s->sessions[i].next_service;
 
 			if (!tg_timerwheel_empty(&s->arrivals))
-				__builtin_prefetch(&s->sessions[
-					tg_timerwheel_first(&s->arrivals)]);
+				tg_timerwheel_fetch(&s->arrivals,
+					tg_timerwheel_first(&s->arrivals));
 			if (i >= s->active_sessions) {
 				s->sessions[i].armed = false;	/* parks */
 				continue;
@@ -2576,8 +2566,8 @@ tg_synth_burst(struct tg_synth *s, struct tg_synth_pkt *pkts, unsigned n,
 		 * flows its state is far out of cache, so it is fetched
 		 * while this packet is written. */
 		if (!tg_timerwheel_empty(&s->wheel))
-			prefetch_flow(
-				&s->flows[tg_timerwheel_first(&s->wheel)]);
+			tg_timerwheel_fetch(&s->wheel,
+					    tg_timerwheel_first(&s->wheel));
 		if (f->action == ACT_EFFECT) {
 			wrote = fx_event(s, f, now, &next, &pkts[count]);
 		} else {

@@ -75,10 +75,8 @@ due_earlier(const struct tg_tw_due *a, const struct tg_tw_due *b)
 	return earlier(a->time_ns, a->seq, b->time_ns, b->seq);
 }
 
-/* A slot's record (the lines of stride bytes from its node) on its way,
- * to be written: its pop writes the node, its caller the rest. */
-static void
-fetch_record(const struct tg_timerwheel *w, uint32_t slot)
+void
+tg_timerwheel_fetch(const struct tg_timerwheel *w, uint32_t slot)
 {
 	uintptr_t p = (uintptr_t)tg_tw_node(w, slot);
 	uintptr_t end = p + w->stride;
@@ -534,7 +532,7 @@ due_fetch_between(const struct tg_timerwheel *w, uint64_t lo, uint64_t hi)
 		uint32_t i = stack[--n], c = DUE_ARITY * i + 1;
 
 		if (w->due[i].time_ns >= lo)
-			fetch_record(w, w->due[i].slot);
+			tg_timerwheel_fetch(w, w->due[i].slot);
 		for (uint32_t end = c + DUE_ARITY; c < end && c < w->n_due; c++)
 			if (w->due[c].time_ns < hi)
 				stack[n++] = c;
@@ -550,7 +548,7 @@ run_fetch(const struct tg_timerwheel *w, uint32_t from)
 						      : w->run_n;
 
 	for (uint32_t i = from; i < end; i++)
-		fetch_record(w, w->run[i].slot);
+		tg_timerwheel_fetch(w, w->run[i].slot);
 	due_fetch_between(w, from == 0 ? 0 : run_key_time(w, from),
 			  run_key_time(w, end));
 }
@@ -729,8 +727,7 @@ find_first(struct tg_timerwheel *w)
 	uint32_t best = SLOT_NONE;
 
 	w->first_time = UINT64_MAX;
-	w->first_in_run = w->run_pos < w->run_n;
-	if (w->first_in_run) {
+	if (w->run_pos < w->run_n) {
 		if (w->run_pos >= w->run_ordered)
 			run_order_group(w);
 		best = w->run[w->run_pos].slot;
@@ -743,14 +740,12 @@ find_first(struct tg_timerwheel *w)
 			     ? tg_tw_node(w, best)->seq : 0))) {
 		best = w->due[0].slot;
 		w->first_time = w->due[0].time_ns;
-		w->first_in_run = false;
 	}
 	for (uint32_t l = w->spill; l != LINK_END;
 	     l = tg_tw_node(w, slot_of(l))->link) {
 		if (best == SLOT_NONE || slot_earlier(w, slot_of(l), best)) {
 			best = slot_of(l);
 			w->first_time = tg_tw_node(w, best)->time_ns;
-			w->first_in_run = false;
 		}
 	}
 	w->first = best;
@@ -797,7 +792,6 @@ reset(struct tg_timerwheel *w, uint64_t t)
 	w->overflow = LINK_END;
 	w->first = SLOT_NONE;
 	w->first_time = UINT64_MAX;
-	w->first_in_run = false;
 	w->cur = t >> TG_TW_BUCKET_SHIFT << TG_TW_BUCKET_SHIFT;
 	w->period = period_of(t);
 }
@@ -919,13 +913,14 @@ tg_timerwheel_pop(struct tg_timerwheel *w)
 {
 	uint32_t slot = w->first;
 
-	if (w->first_in_run) {
+	/* Told by the run or the heap, not the node: it is seldom in
+	 * cache. */
+	if (w->run_pos < w->run_n && w->run[w->run_pos].slot == slot) {
 		/* The records TG_TW_FETCH pops ahead on their way, a
 		 * batch at a time, so that their page walks overlap. */
 		if (++w->run_pos % TG_TW_FETCH == 0)
 			run_fetch(w, w->run_pos + TG_TW_FETCH);
 	} else if (w->n_due > 0 && w->due[0].slot == slot) {
-		/* Told by the heap, not the node: it is far out of cache. */
 		due_pop_top(w);
 	} else {
 		spill_unlink(w, slot);

@@ -128,7 +128,6 @@ struct tg_timerwheel {
 	uint32_t first;			/* the slot that pops next */
 	uint64_t first_time;		/* ... and its time: the node of
 					 * `first` is seldom in cache */
-	bool first_in_run;		/* ... at the run's head */
 	uint32_t moving;		/* next period's far list, on its way
 					 * to the near ring */
 	uint32_t overflow;		/* beyond the far ring */
@@ -185,6 +184,10 @@ tg_tw_node(const struct tg_timerwheel *w, uint32_t slot)
 {
 	return (struct tg_tw_node *)(w->nodes + (size_t)slot * w->stride);
 }
+
+/* Fetch slot's record (the lines of stride bytes from its node) into
+ * cache, to be written: its pop writes the node, the caller the rest. */
+void tg_timerwheel_fetch(const struct tg_timerwheel *w, uint32_t slot);
 
 /* Change a queued slot's time in place; call tg_timerwheel_rebuild
  * before the next push or pop. */

@@ -383,7 +383,7 @@ test_crowded_bucket(void **state)
 	tg_rng_seed(&rng, 11, 0);
 	assert_int_equal(tg_timerwheel_init(&w, CROWD), 0);
 	for (uint32_t i = 0; i < CROWD; i++) {
-		/* Within a bucket or two, many times equal. */
+		/* Within one 16 us bucket, many times equal. */
 		keys[i] = (struct crowd_key){
 			.time = 1000000 + tg_rng_below(&rng, 4000),
 			.seq = i, .slot = (uint32_t)((i * 7919ull) % CROWD) };
