@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <stdbool.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "tg_keystream.h"
@@ -40,6 +39,76 @@ tg_pay_mix(uint64_t seed, uint32_t pos)
 }
 
 #define mix_byte tg_pay_mix
+
+void
+tg_text_init(struct tg_text *t, char *buf, size_t size)
+{
+	t->start = t->p = buf;
+	t->last = buf + size - 1;
+	*t->p = '\0';
+}
+
+static void
+text_char(struct tg_text *t, char c)
+{
+	if (t->p < t->last) {
+		*t->p++ = c;
+		*t->p = '\0';
+	}
+}
+
+void
+tg_text_str(struct tg_text *t, const char *s)
+{
+	while (*s != '\0')
+		text_char(t, *s++);
+}
+
+unsigned
+tg_text_digits(uint32_t v)
+{
+	unsigned n = 1;
+
+	for (; v >= 10; v /= 10)
+		n++;
+	return n;
+}
+
+/* v in `base` (10 or 16), padded with `pad` to at least `width`. */
+static void
+text_number(struct tg_text *t, uint32_t v, unsigned base, unsigned width,
+	    char pad)
+{
+	char digits[32];
+	unsigned n = 0;
+
+	do {
+		digits[n++] = "0123456789abcdef"[v % base];
+		v /= base;
+	} while (v != 0);
+	for (; width > n; width--)
+		text_char(t, pad);
+	while (n > 0)
+		text_char(t, digits[--n]);
+}
+
+void
+tg_text_uint(struct tg_text *t, uint32_t v, unsigned width, char pad)
+{
+	text_number(t, v, 10, width, pad);
+}
+
+void
+tg_text_hex(struct tg_text *t, uint32_t v, unsigned width)
+{
+	text_number(t, v, 16, width, '0');
+}
+
+unsigned
+tg_text_len(const struct tg_text *t)
+{
+	return (unsigned)(t->p - t->start);
+}
 
 void
 tg_pay_put16(uint8_t *p, uint16_t v)
@@ -175,25 +244,46 @@ static unsigned
 http_request_head(uint64_t seed, char *head)
 {
 	struct tg_rng rng;
+	struct tg_text t;
 	char path[16], host[16];
 
 	tg_rng_seed(&rng, seed, 1);
 	random_word(&rng, path, 3 + tg_rng_below(&rng, 10));
 	random_word(&rng, host, 4 + tg_rng_below(&rng, 8));
-	return (unsigned)snprintf(head, HEAD_MAX,
-		"GET /%s HTTP/1.1\r\nHost: www.%s.com\r\n"
-		"User-Agent: Mozilla/5.0 (X11; Linux x86_64)\r\n"
-		"Accept: */*\r\nCookie: s=", path, host);
+	tg_text_init(&t, head, HEAD_MAX);
+	tg_text_str(&t, "GET /");
+	tg_text_str(&t, path);
+	tg_text_str(&t, " HTTP/1.1\r\nHost: www.");
+	tg_text_str(&t, host);
+	tg_text_str(&t, ".com\r\nUser-Agent: Mozilla/5.0 (X11; Linux x86_64)"
+			"\r\nAccept: */*\r\nCookie: s=");
+	return tg_text_len(&t);
 }
+
+static const char http_response_start[] =
+	"HTTP/1.1 200 OK\r\nServer: nginx\r\n"
+	"Content-Type: application/octet-stream\r\nContent-Length: ";
+static const char http_response_end[] = "\r\n\r\n";
 
 /* HTTP response head for a body of `body` bytes. */
 static unsigned
 http_response_head(uint32_t body, char *head)
 {
-	return (unsigned)snprintf(head, HEAD_MAX,
-		"HTTP/1.1 200 OK\r\nServer: nginx\r\n"
-		"Content-Type: application/octet-stream\r\n"
-		"Content-Length: %u\r\n\r\n", body);
+	struct tg_text t;
+
+	tg_text_init(&t, head, HEAD_MAX);
+	tg_text_str(&t, http_response_start);
+	tg_text_uint(&t, body, 0, ' ');
+	tg_text_str(&t, http_response_end);
+	return tg_text_len(&t);
+}
+
+static unsigned
+http_response_head_len(uint32_t body)
+{
+	return (unsigned)(sizeof(http_response_start) - 1 +
+			  tg_text_digits(body) +
+			  sizeof(http_response_end) - 1);
 }
 
 /* The response head's length depends on the digits of the body length;
@@ -201,11 +291,10 @@ http_response_head(uint32_t body, char *head)
 static uint32_t
 http_response_body(uint32_t total)
 {
-	char head[HEAD_MAX];
 	uint32_t body = 0;
 
 	for (int i = 0; i < 4; i++) {
-		unsigned h = http_response_head(body, head);
+		unsigned h = http_response_head_len(body);
 
 		body = total > h ? total - h : 0;
 	}
@@ -218,10 +307,9 @@ http_response_body(uint32_t total)
 static uint32_t
 http_response_len(uint32_t total)
 {
-	char head[HEAD_MAX];
 	uint32_t body = http_response_body(total);
 
-	if (http_response_head(body, head) + body != total)
+	if (http_response_head_len(body) + body != total)
 		return total + 1;
 	return total;
 }

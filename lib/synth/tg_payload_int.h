@@ -7,6 +7,7 @@
 #ifndef TG_PAYLOAD_INT_H
 #define TG_PAYLOAD_INT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "tg_payload.h"
@@ -22,6 +23,28 @@ struct tg_slice {
 	 * it; tg_pay_copy and tg_pay_zero move it past what they write. */
 	uint32_t *opaque_from;
 };
+
+/* Text printed left to right into a buffer, for the heads of text
+ * payloads: a head is printed again for every packet of its message, and
+ * snprintf costs hundreds of cycles a call. Never writes past the buffer:
+ * what does not fit is cut, and the text stays NUL-terminated. */
+struct tg_text {
+	char *start;
+	char *p;	/* where the next byte goes */
+	char *last;	/* the buffer's last byte, kept for the NUL */
+};
+
+/* Begin an empty text in buf[size], size >= 1. */
+void tg_text_init(struct tg_text *t, char *buf, size_t size);
+void tg_text_str(struct tg_text *t, const char *s);
+/* v in decimal, padded on the left with `pad` to at least `width`. */
+void tg_text_uint(struct tg_text *t, uint32_t v, unsigned width, char pad);
+/* v in lower-case hexadecimal, zero-padded to at least `width`. */
+void tg_text_hex(struct tg_text *t, uint32_t v, unsigned width);
+/* Bytes printed so far, NUL not counted. */
+unsigned tg_text_len(const struct tg_text *t);
+/* Decimal digits of v. */
+unsigned tg_text_digits(uint32_t v);
 
 /* A record header of `size` bytes written at `hdr` (up to 8 bytes). */
 typedef unsigned (*tg_frame_hdr_fn)(uint32_t size, uint8_t *hdr);

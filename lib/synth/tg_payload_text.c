@@ -6,7 +6,6 @@
  * lines of a multiline reply, pipelined NOOPs, the mail body's lines).
  */
 #include <stdbool.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "tg_model.h"
@@ -133,18 +132,25 @@ smtp_client_main(enum smtp_part part, const struct smtp_names *n,
 	static const char *const verb[] = { "EHLO mx", "MAIL FROM:<",
 					    "RCPT TO:<", "DATA", "", "QUIT" };
 
+	struct tg_text pre, suf;
+
 	m->filler = "NOOP ";		/* pipelined before the command */
 	m->pad_max = part == SMTP_DATA || part == SMTP_QUIT ? 0 : SMTP_PAD_MAX;
-	snprintf(m->pre, sizeof(m->pre), "%s%s", verb[part],
-		 part == SMTP_MAIL ? n->from : part == SMTP_RCPT ? n->to : "");
-	if (part == SMTP_EHLO)
-		snprintf(m->suf, sizeof(m->suf), ".%s.org\r\n", n->client);
-	else if (part == SMTP_MAIL)
-		snprintf(m->suf, sizeof(m->suf), "@%s.org>\r\n", n->client);
-	else if (part == SMTP_RCPT)
-		snprintf(m->suf, sizeof(m->suf), "@%s.com>\r\n", n->server);
-	else
-		snprintf(m->suf, sizeof(m->suf), "\r\n");
+	tg_text_init(&pre, m->pre, sizeof(m->pre));
+	tg_text_str(&pre, verb[part]);
+	tg_text_str(&pre, part == SMTP_MAIL ? n->from
+			  : part == SMTP_RCPT ? n->to : "");
+	tg_text_init(&suf, m->suf, sizeof(m->suf));
+	if (part == SMTP_EHLO || part == SMTP_MAIL) {
+		tg_text_str(&suf, part == SMTP_EHLO ? "." : "@");
+		tg_text_str(&suf, n->client);
+		tg_text_str(&suf, part == SMTP_EHLO ? ".org" : ".org>");
+	} else if (part == SMTP_RCPT) {
+		tg_text_str(&suf, "@");
+		tg_text_str(&suf, n->server);
+		tg_text_str(&suf, ".com>");
+	}
+	tg_text_str(&suf, "\r\n");
 }
 
 static void
@@ -157,29 +163,27 @@ smtp_server_main(uint16_t index, const struct smtp_names *n,
 		"221 2.0.0 Bye",
 	};
 	unsigned r = index < 2 ? 0 : (index - 2) % SMTP_CYCLE;
+	struct tg_text pre, suf;
 
 	m->pad_max = SMTP_PAD_MAX;
-	if (index == 0) {
-		m->filler = "220-";
-		snprintf(m->pre, sizeof(m->pre), "220 mail.%s.com ESMTP ",
-			 n->server);
-		snprintf(m->suf, sizeof(m->suf), "\r\n");
-		return;
-	}
-	if (index == 1) {
-		m->filler = "250-";
-		snprintf(m->pre, sizeof(m->pre), "250-mail.%s.com Hello ",
-			 n->server);
-		snprintf(m->suf, sizeof(m->suf),
-			 "\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n"
-			 "250-8BITMIME\r\n250-ENHANCEDSTATUSCODES\r\n"
-			 "250 SMTPUTF8\r\n");
+	tg_text_init(&pre, m->pre, sizeof(m->pre));
+	tg_text_init(&suf, m->suf, sizeof(m->suf));
+	tg_text_str(&suf, "\r\n");
+	if (index < 2) {
+		m->filler = index == 0 ? "220-" : "250-";
+		tg_text_str(&pre, index == 0 ? "220 mail." : "250-mail.");
+		tg_text_str(&pre, n->server);
+		tg_text_str(&pre, index == 0 ? ".com ESMTP " : ".com Hello ");
+		if (index == 1)
+			tg_text_str(&suf, "250-PIPELINING\r\n"
+				    "250-SIZE 10240000\r\n250-8BITMIME\r\n"
+				    "250-ENHANCEDSTATUSCODES\r\n"
+				    "250 SMTPUTF8\r\n");
 		return;
 	}
 	m->filler = r == 2 ? "354-" : r == 4 ? "221-" : "250-";
-	snprintf(m->pre, sizeof(m->pre), "%s%s%s", reply[r],
-		 r == 3 ? n->queue_id : "", r == 3 ? "" : " ");
-	snprintf(m->suf, sizeof(m->suf), "\r\n");
+	tg_text_str(&pre, reply[r]);
+	tg_text_str(&pre, r == 3 ? n->queue_id : " ");
 	if (r == 3)
 		m->pad_max = 0;
 }
@@ -198,20 +202,41 @@ smtp_headers(uint64_t seed, const struct smtp_names *n, char *h,
 	     size_t size)
 {
 	struct tg_rng rng;
+	struct tg_text t;
 	char subject[16];
+	uint32_t id, time[3], day;	/* hh:mm:ss */
 
 	tg_rng_seed(&rng, seed, 6);
 	smtp_word(&rng, subject, 4, 10);
-	return (unsigned)snprintf(h, size,
-		"Date: Mon, %u Nov 2026 %02u:%02u:%02u +0000\r\n"
-		"From: <%s@%s.org>\r\nTo: <%s@%s.com>\r\n"
-		"Subject: %s\r\nMessage-ID: <%08x@mx.%s.org>\r\n"
-		"MIME-Version: 1.0\r\n"
-		"Content-Type: text/plain; charset=UTF-8\r\n\r\n",
-		1 + tg_rng_below(&rng, 28), tg_rng_below(&rng, 24),
-		tg_rng_below(&rng, 60), tg_rng_below(&rng, 60), n->from,
-		n->client, n->to, n->server, subject,
-		(unsigned)tg_rng_next(&rng), n->client);
+	/* Drawn last field first: the order a seed has always given. */
+	id = (uint32_t)tg_rng_next(&rng);
+	for (unsigned i = 3; i-- > 0;)
+		time[i] = tg_rng_below(&rng, i == 0 ? 24 : 60);
+	day = 1 + tg_rng_below(&rng, 28);
+	tg_text_init(&t, h, size);
+	tg_text_str(&t, "Date: Mon, ");
+	tg_text_uint(&t, day, 0, ' ');
+	tg_text_str(&t, " Nov 2026 ");
+	for (unsigned i = 0; i < 3; i++) {
+		tg_text_uint(&t, time[i], 2, '0');
+		tg_text_str(&t, i < 2 ? ":" : " +0000\r\nFrom: <");
+	}
+	tg_text_str(&t, n->from);
+	tg_text_str(&t, "@");
+	tg_text_str(&t, n->client);
+	tg_text_str(&t, ".org>\r\nTo: <");
+	tg_text_str(&t, n->to);
+	tg_text_str(&t, "@");
+	tg_text_str(&t, n->server);
+	tg_text_str(&t, ".com>\r\nSubject: ");
+	tg_text_str(&t, subject);
+	tg_text_str(&t, "\r\nMessage-ID: <");
+	tg_text_hex(&t, id, 8);
+	tg_text_str(&t, "@mx.");
+	tg_text_str(&t, n->client);
+	tg_text_str(&t, ".org>\r\nMIME-Version: 1.0\r\n"
+			"Content-Type: text/plain; charset=UTF-8\r\n\r\n");
+	return tg_text_len(&t);
 }
 
 #define SMTP_BODY_END ".\r\n"
@@ -342,16 +367,37 @@ syslog_head(uint64_t seed, char *h)
 	static const char *const apps[] = { "sshd", "kernel", "cron", "sudo",
 					     "systemd", "postfix/smtpd" };
 	struct tg_rng rng;
+	struct tg_text t;
 	char host[12];
+	uint32_t pid, app, time[3], day, pri;	/* hh:mm:ss */
 
 	tg_rng_seed(&rng, seed, 7);
 	smtp_word(&rng, host, 3, 8);
-	return (unsigned)snprintf(h, SYSLOG_HEAD,
-		"<%u>Nov %2u %02u:%02u:%02u %s %s[%u]: ",
-		8 * (1 + tg_rng_below(&rng, 23)) + tg_rng_below(&rng, 8),
-		1 + tg_rng_below(&rng, 30), tg_rng_below(&rng, 24),
-		tg_rng_below(&rng, 60), tg_rng_below(&rng, 60), host,
-		apps[tg_rng_below(&rng, 6)], 100 + tg_rng_below(&rng, 32000));
+	/* Drawn last field first: the order a seed has always given. */
+	pid = 100 + tg_rng_below(&rng, 32000);
+	app = tg_rng_below(&rng, 6);
+	for (unsigned i = 3; i-- > 0;)
+		time[i] = tg_rng_below(&rng, i == 0 ? 24 : 60);
+	day = 1 + tg_rng_below(&rng, 30);
+	pri = 8 * (1 + tg_rng_below(&rng, 23));	/* facility ... */
+	pri += tg_rng_below(&rng, 8);			/* ... severity */
+	tg_text_init(&t, h, SYSLOG_HEAD);
+	tg_text_str(&t, "<");
+	tg_text_uint(&t, pri, 0, ' ');
+	tg_text_str(&t, ">Nov ");
+	tg_text_uint(&t, day, 2, ' ');
+	for (unsigned i = 0; i < 3; i++) {
+		tg_text_str(&t, i == 0 ? " " : ":");
+		tg_text_uint(&t, time[i], 2, '0');
+	}
+	tg_text_str(&t, " ");
+	tg_text_str(&t, host);
+	tg_text_str(&t, " ");
+	tg_text_str(&t, apps[app]);
+	tg_text_str(&t, "[");
+	tg_text_uint(&t, pid, 0, ' ');
+	tg_text_str(&t, "]: ");
+	return tg_text_len(&t);
 }
 
 static uint32_t

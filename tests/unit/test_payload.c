@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +19,7 @@
 #include "tg_keystream.h"
 #include "tg_model.h"
 #include "tg_payload.h"
+#include "tg_payload_int.h"
 
 #define BIG 70000
 
@@ -773,6 +775,48 @@ teardown(void **state)
 	return 0;
 }
 
+/* The text printer against snprintf, its oracle: numbers of every
+ * length with and without padding, and a buffer too short for the text. */
+static void
+test_text(void **state)
+{
+	static const uint32_t values[] = { 0, 1, 9, 10, 99, 100, 65535,
+					   99999999, 4294967295u };
+	char got[64], want[64], tiny[6];
+	struct tg_text t;
+
+	(void)state;
+	for (unsigned i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+		uint32_t v = values[i];
+
+		tg_text_init(&t, got, sizeof(got));
+		tg_text_str(&t, "<");
+		tg_text_uint(&t, v, 0, ' ');
+		tg_text_str(&t, "|");
+		tg_text_uint(&t, v, 2, ' ');
+		tg_text_str(&t, "|");
+		tg_text_uint(&t, v, 2, '0');
+		tg_text_str(&t, "|");
+		tg_text_hex(&t, v, 8);
+		tg_text_str(&t, "|");
+		tg_text_hex(&t, v, 0);
+		snprintf(want, sizeof(want), "<%u|%2u|%02u|%08x|%x", v, v, v,
+			 v, v);
+		assert_string_equal(got, want);
+		assert_int_equal(tg_text_len(&t), strlen(want));
+		snprintf(want, sizeof(want), "%u", v);
+		assert_int_equal(tg_text_digits(v), strlen(want));
+	}
+	/* Cut to the buffer, NUL-terminated, nothing written past it. */
+	memset(tiny, 'x', sizeof(tiny));
+	tg_text_init(&t, tiny, sizeof(tiny) - 1);
+	tg_text_str(&t, "abc");
+	tg_text_uint(&t, 12345, 0, ' ');
+	assert_string_equal(tiny, "abc1");
+	assert_int_equal(tg_text_len(&t), 4);
+	assert_int_equal(tiny[5], 'x');
+}
+
 int
 main(void)
 {
@@ -795,6 +839,7 @@ main(void)
 		cmocka_unit_test(test_ike),
 		cmocka_unit_test(test_payload_fits_port),
 		cmocka_unit_test(test_opaque_tails),
+		cmocka_unit_test(test_text),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
