@@ -60,8 +60,13 @@ text_char(struct tg_text *t, char c)
 void
 tg_text_str(struct tg_text *t, const char *s)
 {
-	while (*s != '\0')
-		text_char(t, *s++);
+	size_t n = strlen(s), room = (size_t)(t->last - t->p);
+
+	if (n > room)
+		n = room;
+	memcpy(t->p, s, n);
+	t->p += n;
+	*t->p = '\0';
 }
 
 unsigned
