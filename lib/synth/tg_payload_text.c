@@ -131,7 +131,6 @@ smtp_client_main(enum smtp_part part, const struct smtp_names *n,
 {
 	static const char *const verb[] = { "EHLO mx", "MAIL FROM:<",
 					    "RCPT TO:<", "DATA", "", "QUIT" };
-
 	struct tg_text pre, suf;
 
 	m->filler = "NOOP ";		/* pipelined before the command */
@@ -204,7 +203,8 @@ smtp_headers(uint64_t seed, const struct smtp_names *n, char *h,
 	struct tg_rng rng;
 	struct tg_text t;
 	char subject[16];
-	uint32_t id, time[3], day;	/* hh:mm:ss */
+	uint32_t id, day;
+	uint32_t time[3];	/* hh:mm:ss */
 
 	tg_rng_seed(&rng, seed, 6);
 	smtp_word(&rng, subject, 4, 10);
@@ -369,7 +369,8 @@ syslog_head(uint64_t seed, char *h)
 	struct tg_rng rng;
 	struct tg_text t;
 	char host[12];
-	uint32_t pid, app, time[3], day, pri;	/* hh:mm:ss */
+	uint32_t pid, app, day, pri;
+	uint32_t time[3];	/* hh:mm:ss */
 
 	tg_rng_seed(&rng, seed, 7);
 	smtp_word(&rng, host, 3, 8);
