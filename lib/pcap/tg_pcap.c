@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/uio.h>
 
 #include "tg_clock.h"
 #include "tg_pcap.h"
@@ -18,6 +19,11 @@
 /* Buffers, and with direct I/O every write(2)'s length and file offset,
  * are multiples of this (a page: at least any device's logical block). */
 #define BUF_ALIGN 4096
+/* The I/O thread writes up to this many queued buffers with one
+ * writev(2): a disk slower than the capture then gets large writes, whose
+ * parts the kernel sends to the device together, and the thread wakes
+ * once for all of them. */
+#define IO_BATCH 8
 
 /* The part of a writer that touches the file: the caller's, or the I/O
  * thread's when the writer has one. */
@@ -30,6 +36,7 @@ struct disk {
 	uint64_t whole_end;	/* file offset after the last whole record */
 	uint64_t direct_bytes;	/* bytes written with O_DIRECT */
 	uint64_t write_ns;	/* time spent in write(2) */
+	uint64_t writes;	/* write(2) and writev(2) calls that wrote */
 };
 
 /* One write(2)'s worth of a buffer: buf[0, len). Records may run across
@@ -174,12 +181,22 @@ keep_whole_records(struct disk *d, const uint8_t *buf, const struct chunk *c,
 	/* else nothing more can be done: the first error is kept. */
 }
 
-/* Write all of chunk c. A short write (disk full, file size limit) may
- * leave part of it on disk: see keep_whole_records. */
-static int
-write_chunk(struct disk *d, const uint8_t *buf, const struct chunk *c)
+/* Chunk c is on disk. */
+static void
+chunk_written(struct disk *d, const struct chunk *c)
 {
-	size_t done = 0;
+	d->whole_end = d->bytes + c->last;
+	d->bytes += c->len;
+	d->frames += c->frames;
+}
+
+/* Write chunk c from `done` bytes into it on. A short write (disk full,
+ * file size limit) may leave part of it on disk: see
+ * keep_whole_records. */
+static int
+write_chunk_from(struct disk *d, const uint8_t *buf, const struct chunk *c,
+		 size_t done)
+{
 	uint64_t t0 = tg_clock_ns(CLOCK_MONOTONIC);
 	ssize_t n = 0;
 
@@ -200,19 +217,81 @@ write_chunk(struct disk *d, const uint8_t *buf, const struct chunk *c)
 		if (n <= 0)
 			goto failed;
 		done += (size_t)n;
+		d->writes++;
 		if (d->direct)
 			d->direct_bytes += (uint64_t)n;
 	}
 	d->write_ns += tg_clock_ns(CLOCK_MONOTONIC) - t0;
-	d->whole_end = d->bytes + c->last;
-	d->bytes += c->len;
-	d->frames += c->frames;
+	chunk_written(d, c);
 	return 0;
 failed:
 	d->error = n < 0 ? errno : ENOSPC;	/* 0 bytes: no room */
 	keep_whole_records(d, buf, c, done);
 	errno = d->error;
 	return -1;
+}
+
+static int
+write_chunk(struct disk *d, const uint8_t *buf, const struct chunk *c)
+{
+	return write_chunk_from(d, buf, c, 0);
+}
+
+/* Whether k chunks can go in one direct writev(2): each a whole number
+ * of pages, from a page of the file on. */
+static bool
+can_gather(const struct disk *d, const struct chunk *cs, unsigned k)
+{
+	if (!d->direct || (d->bytes & (BUF_ALIGN - 1)) != 0)
+		return false;
+	for (unsigned j = 0; j < k; j++)
+		if ((cs[j].len & (BUF_ALIGN - 1)) != 0)
+			return false;
+	return true;
+}
+
+/* Write chunks cs[0, k) of bufs[0, k), in order, with as few writev(2)
+ * calls as they take. Anything writev cannot do (an error, a file
+ * system that turns direct I/O down) the rest goes chunk by chunk, so
+ * write_chunk_from's handling of it is the only one. */
+static int
+write_chunks(struct disk *d, uint8_t *const *bufs, const struct chunk *cs,
+	     unsigned k)
+{
+	struct iovec iov[IO_BATCH];
+	uint64_t t0 = tg_clock_ns(CLOCK_MONOTONIC);
+	unsigned j = 0;
+	size_t done = 0;	/* bytes of chunk j on disk */
+
+	if (k > 1 && can_gather(d, cs, k)) {
+		for (unsigned i = 0; i < k; i++)
+			iov[i] = (struct iovec){ bufs[i], cs[i].len };
+		while (j < k) {
+			ssize_t n = writev(d->fd, iov + j, (int)(k - j));
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;
+			d->writes++;
+			d->direct_bytes += (uint64_t)n;
+			for (; j < k && (size_t)n >= iov[j].iov_len; j++) {
+				n -= (ssize_t)iov[j].iov_len;
+				chunk_written(d, &cs[j]);
+			}
+			if (n > 0) {
+				iov[j].iov_base = (uint8_t *)iov[j].iov_base + n;
+				iov[j].iov_len -= (size_t)n;
+			}
+		}
+		if (j < k)
+			done = cs[j].len - iov[j].iov_len;
+		d->write_ns += tg_clock_ns(CLOCK_MONOTONIC) - t0;
+	}
+	for (; j < k; j++, done = 0)
+		if (write_chunk_from(d, bufs[j], &cs[j], done) != 0)
+			return -1;
+	return 0;
 }
 
 static uint8_t *
@@ -290,22 +369,31 @@ io_main(void *arg)
 
 	pthread_mutex_lock(&io->lock);
 	for (;;) {
-		unsigned i = io->head;
+		uint8_t *bufs[IO_BATCH];
+		struct chunk chunks[IO_BATCH];
+		unsigned k;
 
 		while (io->queued == 0 && !io->stop)
 			pthread_cond_wait(&io->cond, &io->lock);
 		if (io->queued == 0)
 			break;
+		/* The buffers after head are queued in the order filled. */
+		k = io->queued < IO_BATCH ? io->queued : IO_BATCH;
+		for (unsigned j = 0; j < k; j++) {
+			bufs[j] = io->bufs[(io->head + j) % io->n];
+			chunks[j] = io->chunks[(io->head + j) % io->n];
+		}
 		pthread_mutex_unlock(&io->lock);
 		/* After an error nothing more is written, as without a
 		 * thread: the file ends at its last whole record. */
 		if (w->disk.error == 0)
-			write_chunk(&w->disk, io->bufs[i], &io->chunks[i]);
+			write_chunks(&w->disk, bufs, chunks, k);
 		pthread_mutex_lock(&io->lock);
 		io->error = w->disk.error;
-		io->chunks[i].len = 0;
-		io->head = (i + 1) % io->n;
-		io->queued--;
+		for (unsigned j = 0; j < k; j++)
+			io->chunks[(io->head + j) % io->n].len = 0;
+		io->head = (io->head + k) % io->n;
+		io->queued -= k;
 		pthread_cond_broadcast(&io->cond);
 	}
 	pthread_mutex_unlock(&io->lock);
@@ -556,6 +644,12 @@ double
 tg_pcap_write_seconds(const struct tg_pcap_writer *w)
 {
 	return (double)w->disk.write_ns * 1e-9;
+}
+
+uint64_t
+tg_pcap_write_calls(const struct tg_pcap_writer *w)
+{
+	return w->disk.writes;
 }
 
 uint64_t

@@ -10,7 +10,8 @@
  * A writer opened with tg_pcap_open_async has n buffers and a thread of
  * its own that does the write(2) calls, so a slow write (page cache
  * throttling, a busy disk) stalls tg_pcap_write only when every buffer
- * is full; the file is the same. Where the file system allows, that
+ * is full; the file is the same. When the disk falls behind, that thread
+ * writes the buffers queued by then together, up to 8 in one writev(2). Where the file system allows, that
  * thread writes with O_DIRECT (buffers cut at page multiples, the few
  * bytes after the cut carried to the next buffer; the last ones of the
  * file go through the page cache), so no core spends its time copying
@@ -63,8 +64,11 @@ int tg_pcap_close(struct tg_pcap_writer *w);
 uint64_t tg_pcap_frames(const struct tg_pcap_writer *w);
 uint64_t tg_pcap_file_bytes(const struct tg_pcap_writer *w);
 
-/* Seconds spent in write(2) so far (for throughput figures). */
+/* Seconds spent in write(2) so far (for throughput figures), and the
+ * write(2) or writev(2) calls it took: the I/O thread gathers up to 8
+ * queued buffers into one when the disk is behind. */
 double tg_pcap_write_seconds(const struct tg_pcap_writer *w);
+uint64_t tg_pcap_write_calls(const struct tg_pcap_writer *w);
 
 /* Of tg_pcap_file_bytes, those written past the page cache (O_DIRECT). */
 uint64_t tg_pcap_direct_bytes(const struct tg_pcap_writer *w);
