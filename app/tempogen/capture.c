@@ -355,6 +355,7 @@ drain_tap(struct tg_capture *c, struct tg_tap *t)
 	for (unsigned i = 0; i < n; i++) {
 		uint64_t tsc = *RTE_MBUF_DYNFIELD(m[i], c->ts_off, uint64_t *);
 		int64_t dt = (int64_t)(tsc - c->base_tsc);
+
 		/* A frame is one segment, or two: a reel's frame head and
 		 * fresh body. */
 		const struct rte_mbuf *body = m[i]->next;

@@ -251,9 +251,10 @@ can_gather(const struct disk *d, const struct chunk *cs, unsigned k)
 }
 
 /* Write chunks cs[0, k) of bufs[0, k), in order, with as few writev(2)
- * calls as they take. Anything writev cannot do (an error, a file
- * system that turns direct I/O down) the rest goes chunk by chunk, so
- * write_chunk_from's handling of it is the only one. */
+ * calls as they take. Where writev stops short (an error, a file system
+ * that turns direct I/O down, a file size limit inside the batch) the
+ * rest goes chunk by chunk, so that write_chunk_from alone deals with
+ * errors. */
 static int
 write_chunks(struct disk *d, uint8_t *const *bufs, const struct chunk *cs,
 	     unsigned k)

@@ -11,11 +11,11 @@
  * its own that does the write(2) calls, so a slow write (page cache
  * throttling, a busy disk) stalls tg_pcap_write only when every buffer
  * is full; the file is the same. When the disk falls behind, that thread
- * writes the buffers queued by then together, up to 8 in one writev(2). Where the file system allows, that
- * thread writes with O_DIRECT (buffers cut at page multiples, the few
- * bytes after the cut carried to the next buffer; the last ones of the
- * file go through the page cache), so no core spends its time copying
- * the capture into the page cache.
+ * writes the buffers queued by then together, up to 8 in one writev(2).
+ * Where the file system allows, that thread writes with O_DIRECT
+ * (buffers cut at page multiples, the few bytes after the cut carried to
+ * the next buffer; the last ones of the file go through the page cache),
+ * so no core spends its time copying the capture into the page cache.
  */
 #ifndef TG_PCAP_H
 #define TG_PCAP_H

@@ -233,7 +233,7 @@ test_async_size_limit(void **state)
 {
 	(void)state;
 	check_async_size_limit("async-limited.pcap", 100000, 4);
-	check_async_size_limit("gathered-limited.pcap", 16384, 32);
+	check_async_size_limit("gathered-limited.pcap", 70000, 32);
 }
 
 /* Whether files in the test directory can be opened with O_DIRECT. */
