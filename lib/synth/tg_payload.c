@@ -2,6 +2,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "tg_bytes.h"
 #include "tg_keystream.h"
 #include "tg_model.h"
 #include "tg_payload.h"
@@ -649,15 +650,26 @@ ntp_message_len(const struct tg_payload_msg *msg, uint32_t wanted)
 
 /* Opaque data: keystream, but for a zero first byte in every packet,
  * which keeps Wireshark's heuristic dissectors (RTCP, WireGuard, CLTP,
- * Thrift...) from claiming, then calling malformed, opaque data. */
+ * Thrift...) from claiming, then calling malformed, opaque data. That
+ * zero is also the top of a classic STUN message type (RFC 3489), which
+ * Wireshark tries on any port, taking bytes 2-3 for the length of what
+ * follows its 20-byte header: so those bytes never say that. */
+#define CLASSIC_STUN_HDR 20u
+
 static void
 fill_random(const struct tg_payload_msg *msg, const struct tg_slice *s)
 {
 	tg_pay_random(s, 0, s->offset + s->len, msg->seed);
-	if (s->len > 0) {
-		s->out[0] = 0;
+	if (s->len == 0)
+		return;
+	s->out[0] = 0;
+	if (s->len < 4) {
 		not_opaque(s, 1);
+		return;
 	}
+	if ((uint32_t)tg_get_be16(s->out + 2) + CLASSIC_STUN_HDR == s->len)
+		s->out[2] ^= 0x80;
+	not_opaque(s, 4);	/* a reel's fresh bodies keep them */
 }
 
 static void
