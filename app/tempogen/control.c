@@ -325,7 +325,9 @@ print_output(const struct tg_run *run, const struct tg_port *p, bool labels)
 
 /* "reel NAME/LCORE: N turns, C frames copied": how often a frame was, or
  * could be, still out (a capture tap, a long TX ring, a NIC that refused
- * packets) when its turn came again. */
+ * packets) when its turn came again (or, rarely, a body found no room in
+ * the stage of a device that sends no chains); and how many packets with
+ * a fresh body went out staged, in one segment (tg_reel_stage). */
 static void
 print_reels(const struct tg_run *run, const struct tg_port *p)
 {
@@ -339,8 +341,9 @@ print_reels(const struct tg_run *run, const struct tg_port *p)
 				continue;
 			printf("  reel %s/%u: %" PRIu64 " turns, %" PRIu64
 			       " frames copied (maybe still out when their "
-			       "turn came)\n", p->cfg->name, wk->lcore,
-			       pl->cursor->turn, pl->copies);
+			       "turn came), %" PRIu64 " bodies staged\n",
+			       p->cfg->name, wk->lcore, pl->cursor->turn,
+			       pl->copies, tg_reel_staged(pl->reel));
 		}
 	}
 }

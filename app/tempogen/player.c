@@ -23,6 +23,8 @@
  * lines are in the capture core's cache until it lets go), or when the
  * reserve runs low. */
 #define COLLECT_EVERY 16
+/* Staged bursts out at once, each with its sentinel (see lend_burst). */
+#define SENTINELS 1024u
 
 /* The arena's shared info lost its last reference: only when the player
  * frees its carriers. */
@@ -198,18 +200,24 @@ can_lend(const struct tg_player *pl, uint32_t in_flight, bool tapped)
 int
 tg_player_init(struct tg_player *pl, const struct tg_synth_params *params,
 	       uint32_t packets, const char *name, int socket,
-	       bool dma, uint32_t offload, bool bodies, uint32_t in_flight,
-	       bool tapped, char *err, size_t errlen)
+	       bool dma, uint32_t offload, bool bodies, bool chains,
+	       uint32_t in_flight, bool tapped, char *err, size_t errlen)
 {
+	bool lend;
+
 	memset(pl, 0, sizeof(*pl));
 	pl->pace = 1;
 	pl->offload = offload;
+	pl->chains = chains;
 	pl->reel = tg_reel_record(params, packets, err, errlen);
 	if (pl->reel == NULL)
 		return -1;
+	tg_reel_get_info(pl->reel, &pl->info);
+	lend = name != NULL && can_lend(pl, in_flight, tapped);
 	/* Before the arena's size is known: fresh, it keeps only the heads
-	 * of the packets that get bodies. */
-	tg_reel_choose_bodies(pl->reel, bodies);
+	 * of the packets that get bodies. Bodies go in chains, or staged
+	 * when lent (as copies when the stage has no room). */
+	tg_reel_choose_bodies(pl->reel, bodies && (chains || lend));
 	tg_reel_get_info(pl->reel, &pl->info);
 	pl->cursor = malloc(sizeof(*pl->cursor));
 	if (pl->cursor == NULL) {
@@ -222,9 +230,11 @@ tg_player_init(struct tg_player *pl, const struct tg_synth_params *params,
 	tg_reel_start(pl->reel, pl->cursor);
 	if (name == NULL)
 		return 0;
-	if (!can_lend(pl, in_flight, tapped))
+	if (!lend)
 		return make_carriers(pl, name, socket, in_flight, err, errlen);
-	if (make_lent_pool(pl, name, socket, lent_out(in_flight)) != 0)
+	pl->sentinels = calloc(SENTINELS, sizeof(*pl->sentinels));
+	if (pl->sentinels == NULL ||
+	    make_lent_pool(pl, name, socket, lent_out(in_flight)) != 0)
 		return no_mbufs(err, errlen, lent_mbufs(lent_out(in_flight)));
 	return 0;
 }
@@ -240,6 +250,16 @@ free_carrier(struct tg_carrier *c)
 	rte_pktmbuf_free(c->head);
 }
 
+/* Let go of a sentinel nobody else holds. Its `next` may be a body
+ * already back in its pool (free_carrier). */
+static void
+drop_sentinel(struct tg_sentinel *sn)
+{
+	sn->m->next = NULL;
+	sn->m->nb_segs = 1;
+	rte_pktmbuf_free(sn->m);
+}
+
 void
 tg_player_free(struct tg_player *pl)
 {
@@ -250,6 +270,9 @@ tg_player_free(struct tg_player *pl)
 		free_carrier(&pl->held[i & pl->carrier_mask]);
 	for (uint32_t i = 0; i < pl->n_spare; i++)
 		free_carrier(&pl->spare[i]);
+	for (uint32_t i = pl->sentinels_first; i != pl->sentinels_next; i++)
+		drop_sentinel(&pl->sentinels[i % SENTINELS]);
+	free(pl->sentinels);
 	rte_mempool_free(pl->carrier_pool);
 	rte_mempool_free(pl->lent_pool);
 	free(pl->carriers);
@@ -366,18 +389,18 @@ point(struct tg_player *pl, struct rte_mbuf *m, const uint8_t *at,
 	m->data_len = len;
 }
 
-/* Point m at the frame's head (and chain `body`, NULL for none, to it).
- * Returns m. */
+/* Point m at p's `len` bytes from `at` (and chain `body`, NULL for
+ * none, to it). Returns m. */
 static inline struct rte_mbuf *
 carry(struct tg_player *pl, struct rte_mbuf *m, const struct tg_reel_pkt *p,
-      struct rte_mbuf *body)
+      const uint8_t *at, uint16_t len, struct rte_mbuf *body)
 {
 	if (pl->offload != 0)	/* not its last packet's */
 		m->ol_flags &= RTE_MBUF_F_EXTERNAL;
 	tx_fields(m, p, pl->offload);
-	point(pl, m, p->frame, tg_reel_head_len(p));
+	point(pl, m, at, len);
 	/* Its last send may have been chained: `next` is set each time. */
-	m->nb_segs = body != NULL ? 2 : 1;
+	m->nb_segs = (uint16_t)(1 + (body != NULL));
 	m->next = body;
 	return m;
 }
@@ -437,7 +460,7 @@ carried(struct tg_player *pl, const struct tg_reel_pkt *p,
 	tg_reel_patch(pl->reel, p, p->frame);
 	pl->carried[place] = p->slot;
 	rte_mbuf_refcnt_set(c->head, 2);
-	return carry(pl, c->head, p, body);
+	return carry(pl, c->head, p, p->frame, tg_reel_head_len(p), body);
 }
 
 /* Counts k more packets played; whether they may be lent. Once the NIC
@@ -457,36 +480,120 @@ lending(struct tg_player *pl, unsigned k)
 void
 tg_player_refused(struct tg_player *pl)
 {
+	struct tg_sentinel *sn;
+
 	pl->lend_from = pl->played + pl->info.packets;
+	if (pl->sentinels == NULL || pl->sentinels_first == pl->sentinels_next)
+		return;
+	/* A sentinel refused (the worker freed it, out of order) tells
+	 * nothing of the packets before it; the next one will. */
+	sn = &pl->sentinels[(pl->sentinels_next - 1) % SENTINELS];
+	if (rte_mbuf_refcnt_read(sn->m) == 1) {
+		drop_sentinel(sn);
+		pl->sentinels_next--;
+	}
 }
 
-/* The burst in mbufs lent from the pool, heads and bodies taken in one
- * go. false: it goes as copies (the pool is short, or was lately, or the
- * NIC refused packets), nothing taken. */
+/* c ? a : b, by masks: GCC makes a branch of the select, and whether a
+ * packet has a body follows no pattern a predictor could learn. */
+static inline struct rte_mbuf *
+pick(bool c, struct rte_mbuf *a, struct rte_mbuf *b)
+{
+	uintptr_t mask = -(uintptr_t)c;
+
+	return (struct rte_mbuf *)(((uintptr_t)a & mask) |
+				   ((uintptr_t)b & ~mask));
+}
+
+/* Heads and bodies of the burst (k packets in m, their bodies after
+ * them), each packet in two segments when it has a body. No branch on
+ * that: a packet without one points a stand-in at its empty body, and
+ * chains none. */
+static void
+lend_in_segments(struct tg_player *pl, const struct tg_reel_pkt *pkts,
+		 unsigned k, struct rte_mbuf **m, struct rte_mbuf **out)
+{
+	struct rte_mbuf **body = m + k;
+	struct rte_mbuf stand_in;
+
+	for (unsigned i = 0; i < k; i++) {
+		const struct tg_reel_pkt *p = &pkts[i];
+		bool has_body = p->body != NULL;
+		struct rte_mbuf *b = pick(has_body, *body, &stand_in);
+
+		point_body(pl, b, p);
+		body += has_body;
+		tg_reel_patch(pl->reel, p, p->frame);
+		out[i] = carry(pl, m[i], p, p->frame, tg_reel_head_len(p),
+			       pick(has_body, b, NULL));
+	}
+}
+
+/* The last mbuf of a lent burst is kept with one more reference, a
+ * sentinel, and the stage's mark after the burst: a device frees what it
+ * sent in order, so when the sentinel is home every packet staged before
+ * the mark is, and the stage gets their room back (release_staged). */
+static void
+keep_sentinel(struct tg_player *pl, struct rte_mbuf *m)
+{
+	struct tg_sentinel *sn = &pl->sentinels[pl->sentinels_next % SENTINELS];
+
+	sn->m = m;
+	sn->mark = tg_reel_staged(pl->reel);
+	rte_mbuf_refcnt_set(m, 2);	/* not yet lent: no atomic */
+	pl->sentinels_next++;
+}
+
+/* Sentinels home, oldest first: their staged packets are too. */
+static void
+release_staged(struct tg_player *pl)
+{
+	while (pl->sentinels_first != pl->sentinels_next) {
+		struct tg_sentinel *sn =
+			&pl->sentinels[pl->sentinels_first % SENTINELS];
+
+		if (rte_mbuf_refcnt_read(sn->m) != 1)
+			return;
+		drop_sentinel(sn);
+		tg_reel_unstage(pl->reel, sn->mark);
+		pl->sentinels_first++;
+	}
+}
+
+/* The burst in mbufs lent from the pool, taken in one go: staged when
+ * the cursor says so, else heads and bodies. false: it goes as copies
+ * (the pool is short, or was lately, or the NIC refused packets),
+ * nothing taken. */
 static bool
 lend_burst(struct tg_player *pl, const struct tg_reel_pkt *pkts, unsigned k,
 	   struct rte_mbuf **out)
 {
-	struct rte_mbuf *m[2 * PLAYER_BURST];
-	struct rte_mbuf **body = m + k;
+	/* One more: the last packet reads the next body's place. */
+	struct rte_mbuf *m[2 * PLAYER_BURST + 1];
 	unsigned bodies = 0;
+	bool staged = pl->cursor->staged;
 
+	/* Bodies unstaged need chains: else the burst goes as copies. */
+	if (!staged && pl->cursor->bodies && !pl->chains)
+		return false;
 	if (!lending(pl, k))
 		return false;
-	for (unsigned i = 0; i < k; i++)
+	for (unsigned i = 0; !staged && i < k; i++)
 		bodies += pkts[i].body != NULL;
 	if (rte_mempool_get_bulk(pl->lent_pool, (void **)m, k + bodies) != 0) {
 		tg_player_refused(pl);
 		return false;
 	}
-	for (unsigned i = 0; i < k; i++) {
-		const struct tg_reel_pkt *p = &pkts[i];
-		struct rte_mbuf *b = p->body != NULL
-				     ? point_body(pl, *body++, p) : NULL;
-
-		tg_reel_patch(pl->reel, p, p->frame);
-		out[i] = carry(pl, m[i], p, b);
+	if (staged) {
+		for (unsigned i = 0; i < k; i++)
+			out[i] = carry(pl, m[i], &pkts[i],
+				       tg_reel_stage(pl->reel, &pkts[i]),
+				       pkts[i].len, NULL);
+	} else {
+		lend_in_segments(pl, pkts, k, m, out);
 	}
+	if (pl->sentinels != NULL && k > 0)
+		keep_sentinel(pl, out[k - 1]);
 	return true;
 }
 
@@ -513,6 +620,14 @@ tg_player_fill(struct tg_player *pl, struct rte_mbuf **out, uint64_t *ts,
 	    (++pl->bursts % COLLECT_EVERY == 0 ||
 	     pl->n_spare < (pl->carrier_mask + 1) / 4))
 		collect_held(pl);
+	if (pl->sentinels != NULL) {
+		release_staged(pl);
+		if (pl->sentinels_next - pl->sentinels_first < SENTINELS)
+			tg_reel_stage_next(pl->reel, pl->cursor,
+					   n < PLAYER_BURST ? n : PLAYER_BURST);
+		else
+			pl->cursor->staged = false;
+	}
 	k = tg_reel_play(pl->reel, pl->cursor, pkts,
 			 n < PLAYER_BURST ? n : PLAYER_BURST, reel_until);
 	if (pl->carriers == NULL && lend_burst(pl, pkts, k, out)) {

@@ -3,8 +3,9 @@
  * records the reel at set-up and keeps its frames in memory a NIC can
  * read. Sending a packet is patching its frame where it lies and handing
  * the NIC an mbuf pointed at it (no byte copied); a packet with a fresh
- * body goes in two segments, the frame's head chained to an mbuf pointed
- * at the body.
+ * body goes in one segment, its head copied in front of the body in the
+ * reel's stage (tg_reel_stage) when its mbufs are lent, else in two, the
+ * frame's head chained to an mbuf pointed at the body.
  *
  * The player must not patch a frame the NIC is still reading. A frame
  * comes round again a whole turn after it went out, and a NIC frees what
@@ -19,8 +20,11 @@
  * one is home. A carrier still out when its place comes round again is
  * set aside for one from a reserve made at start; its frame, should its
  * turn come while it is still out, goes as a copy. Bodies are read-only:
- * they are always lent. (Packets the NIC refuses, freed by the worker,
- * break the order too: a port that lends goes on in copies for a turn.)
+ * they are always lent. A staged burst's last mbuf goes out with one more
+ * reference too, a sentinel: when it is home, the burst is, and the stage
+ * gets its room back. (Packets the NIC refuses, freed by the worker,
+ * break the order too: a port that lends goes on in copies for a turn,
+ * and a refused sentinel is dropped for the next one.)
  */
 #ifndef TG_PLAYER_H
 #define TG_PLAYER_H
@@ -43,6 +47,13 @@ struct tg_carrier {
 	struct rte_mbuf *head;
 };
 
+/* The last mbuf of a staged burst, kept with one more reference, and
+ * the stage's mark after it (tg_reel_staged). */
+struct tg_sentinel {
+	struct rte_mbuf *m;
+	uint64_t mark;
+};
+
 struct tg_player {
 	struct tg_reel *reel;		/* NULL: the port synthesizes live */
 	struct tg_reel_info info;
@@ -53,6 +64,7 @@ struct tg_player {
 					 * (its address but for DMA) */
 	const struct rte_memzone *zone;	/* device ports: the arena's memory */
 	uint32_t offload;		/* TG_PKT_OFFLOAD_* of the port */
+	bool chains;			/* the port sends chains of mbufs */
 	/* Device ports with carriers (NULL: heads are lent): the frame of
 	 * slot s goes in the carrier at place s & carrier_mask, which last
 	 * carried slot carried[place]. */
@@ -78,6 +90,10 @@ struct tg_player {
 	 * may be lent again. */
 	uint64_t played;
 	uint64_t lend_from;
+	/* ... and staged bursts still out, oldest first: entries
+	 * sentinels_first .. sentinels_next - 1 (% SENTINELS). */
+	struct tg_sentinel *sentinels;
+	uint32_t sentinels_first, sentinels_next;
 	struct rte_mbuf_ext_shared_info *shinfo;	/* of the arena */
 	double pace;			/* reel ns per model ns: 1 but for
 					 * a rate target */
@@ -92,13 +108,16 @@ struct tg_player {
  * reads them by DMA (else they need not be DPDK memory); in_flight:
  * how many of its mbufs may be out at once (NIC ring, capture tap, a
  * burst), which sizes the carriers' ring or the pool of lent mbufs;
- * bodies: packets get fresh bodies (tg_reel.h), sent in two segments on
- * a device port; tapped: a capture tap holds the port's mbufs for as long
- * as its writer takes. 0, or -1 with a message in err. */
+ * bodies: packets get fresh bodies (tg_reel.h) where they can go out:
+ * chains, the port sends a frame in a chain of mbufs (or is a pcap port);
+ * or it lends (no tap, a long enough reel), one segment each, staged (as
+ * copies when the stage has no room); tapped: a capture tap holds the
+ * port's mbufs for as long as its writer takes. 0, or -1 with a message
+ * in err. */
 int tg_player_init(struct tg_player *pl, const struct tg_synth_params *params,
 		   uint32_t packets, const char *name, int socket, bool dma,
-		   uint32_t offload, bool bodies, uint32_t in_flight,
-		   bool tapped, char *err, size_t errlen);
+		   uint32_t offload, bool bodies, bool chains,
+		   uint32_t in_flight, bool tapped, char *err, size_t errlen);
 
 void tg_player_free(struct tg_player *pl);
 

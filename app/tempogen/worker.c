@@ -104,8 +104,8 @@ init_player(struct tg_worker *w, struct tg_worker_port *wp,
 	if (tg_player_init(pl, params, pc->reel, pc->is_pcap ? NULL : name,
 			   (int)rte_lcore_to_socket_id(w->lcore), dma,
 			   wp->port->offload,
-			   pc->fresh_ciphertext &&
-			   (pc->is_pcap || wp->port->segments),
+			   pc->fresh_ciphertext,
+			   pc->is_pcap || wp->port->segments,
 			   pc->tx_desc + 2u * pc->burst + tg_capture_mbufs(pc),
 			   tg_capture_mbufs(pc) != 0, err, errlen) != 0)
 		return -1;

@@ -20,14 +20,25 @@
 #define TAIL_PERIODS 3
 #define TAIL_MIN_NS (30ull * 1000000000ull)
 #define NO_HOST UINT32_MAX
-/* Bodies: keystream a played packet's opaque tail is taken from, at a
- * fresh even offset each time, with its partial sums. Tails shorter than
- * BODY_MIN keep their recorded bytes (a second segment costs more than
- * they are worth). */
+/* Bodies: keystream a played packet's opaque tail is taken from, with
+ * its partial sums. A body goes out where it lies: in the pool, at a
+ * fresh random even offset, as a second segment; or, for a packet lent
+ * to a device, in the stage (copies of the pool), where a burst's bodies
+ * lie one after another at random even gaps of up to BODY_GAP bytes with
+ * each head copied in front of its body (tg_reel_stage). A head's bytes
+ * get their keystream back once the device has let go of its burst
+ * (tg_reel_unstage). Tails shorter than BODY_MIN keep their recorded
+ * bytes (not worth a body). */
 #define BODY_POOL (1u << 18)
 #define BODY_MIN 64
 #define BODY_BYTES (BODY_POOL + FRAME_CAP)
+#define BODY_GAP 64
 #define BODY_STREAM 0xb0d1e5ull	/* other bytes than the synth's */
+#define STAGE_BYTES (4 * BODY_POOL)	/* a power of two */
+/* A staged head: where it starts in the running count of the stage's
+ * bytes, shifted, and its length. */
+#define HEAD_LEN_BITS 12
+#define STAGED_MAX (STAGE_BYTES / BODY_MIN)	/* heads in the stage */
 
 /* Slot flags */
 #define SLOT_V6 0x1
@@ -55,6 +66,8 @@ struct slot {
 	uint8_t l4_cksum_at;	/* offset of the L4 checksum; 0: none to
 				 * update */
 	uint8_t flags;
+	uint8_t proto;		/* TG_PROTO_TCP, _UDP, or 0: read, not
+				 * worked out from flags with a branch */
 	/* The checksum fields as recorded: a turn's values follow from
 	 * them and the addresses alone, so patching a frame only stores. */
 	uint16_t ip_cksum0;
@@ -94,6 +107,15 @@ struct tg_reel {
 	/* Packets with a body get a fresh one each play: the arena keeps
 	 * only their heads (tg_reel_choose_bodies). */
 	bool fresh;
+	/* Fresh, the stage: STAGE_BYTES after the pool in the arena, the
+	 * pool over and over; the bytes drawn from it so far; the heads
+	 * staged and not yet put back, oldest first (HEAD_LEN_BITS). */
+	uint8_t *stage;
+	uint64_t stage_end;
+	uint64_t *staged;
+	uint64_t staged_first, staged_next;
+	/* Where tg_reel_stage copies the head of a packet with no body. */
+	uint8_t scratch[FRAME_CAP];
 };
 
 /* Hosts move by `step` a turn: a multiple of the worker count (host k
@@ -230,10 +252,12 @@ describe(const struct tg_reel *r, struct slot *s, const struct tg_synth_pkt *p)
 		s->ip_cksum0 = tg_get_be16(p->buf + s->ip_cksum_at);
 	}
 	s->l4_cksum_at = 0;
+	s->proto = 0;
 	if (p->proto == TG_PROTO_TCP || p->proto == TG_PROTO_UDP) {
 		s->l4_cksum_at = (uint8_t)(l4 + (p->proto == TG_PROTO_TCP ? 16
 									  : 6));
 		s->flags |= p->proto == TG_PROTO_UDP ? SLOT_UDP : SLOT_TCP;
+		s->proto = p->proto;
 		if (r->offload & TG_PKT_OFFLOAD_L4_CKSUM)
 			s->flags |= SLOT_L4_PSEUDO;
 	} else if (p->proto == TG_PROTO_ICMPV6) {
@@ -424,7 +448,8 @@ make_bodies(struct tg_reel *r, char *err, size_t errlen)
 	r->bodies = malloc(BODY_BYTES);
 	r->body_sums = tg_mem_alloc((BODY_BYTES / 2 + 1) *
 				    sizeof(*r->body_sums));
-	if (r->bodies == NULL || r->body_sums == NULL) {
+	r->staged = malloc(STAGED_MAX * sizeof(*r->staged));
+	if (r->bodies == NULL || r->body_sums == NULL || r->staged == NULL) {
 		tg_keystream_free(ks);
 		snprintf(err, errlen, "reel: out of memory");
 		return -1;
@@ -462,7 +487,7 @@ layout(struct tg_reel *r)
 	for (uint32_t i = 0; i < r->n_slots; i++)
 		at += aligned(kept_bytes(r, &r->slots[i]));
 	r->bodies_at = at;
-	r->info.arena_bytes = at + (r->fresh ? BODY_BYTES : 0);
+	r->info.arena_bytes = at + (r->fresh ? BODY_BYTES + STAGE_BYTES : 0);
 }
 
 void
@@ -549,6 +574,7 @@ tg_reel_free(struct tg_reel *r)
 	if (r->body_sums != NULL)
 		tg_mem_free(r->body_sums, (BODY_BYTES / 2 + 1) *
 					  sizeof(*r->body_sums));
+	free(r->staged);
 	if (r->slots_settled)
 		tg_mem_free(r->slots, (size_t)r->n_slots *
 				      sizeof(*r->slots));
@@ -578,8 +604,12 @@ tg_reel_place(struct tg_reel *r, uint8_t *arena)
 	}
 	free(r->frames);
 	r->frames = arena;
-	if (r->fresh)
+	if (r->fresh) {
 		memcpy(arena + r->bodies_at, r->bodies, BODY_BYTES);
+		r->stage = arena + r->bodies_at + BODY_BYTES;
+		for (uint64_t k = 0; k < STAGE_BYTES; k += BODY_POOL)
+			memcpy(r->stage + k, r->bodies, BODY_POOL);
+	}
 	free(r->bodies);	/* played as recorded: no pool */
 	r->bodies = r->fresh ? arena + r->bodies_at : NULL;
 	r->placed = true;
@@ -636,32 +666,32 @@ move_host(const struct mover *m, uint8_t *frame, unsigned at, uint32_t host,
 	return tg_cksum_delta32(m->first_low + host, m->first_low + moved);
 }
 
-/* The change to the L4 sum when the recorded body gives way to p's:
- * from the partial sums, without reading either body (but its last byte
- * when it has an odd length). */
+/* The change to the L4 sum when the recorded body gives way to the one
+ * at `at` in the pool: from the partial sums, without reading either
+ * body (but its last byte when it has an odd length). No branch: about
+ * a third of the packets have bodies, in no order a predictor can learn,
+ * so a branch on their length or place would mostly cost a mispredict. */
 static inline uint32_t
-body_delta(const struct tg_reel *r, const struct slot *s,
-	   const struct tg_reel_pkt *p)
+body_delta(const struct tg_reel *r, const struct slot *s, uint32_t at)
 {
-	uint32_t at = (uint32_t)(p->body - r->bodies), n = s->len - s->body_at;
+	uint32_t n = s->len - s->body_at;
+	uint32_t odd_len = n & 1, odd_at = (s->body_at & 1) * 8;
 	uint32_t sum = (uint32_t)r->body_sums[(at + n) / 2] +
-		       (uint16_t)~r->body_sums[at / 2];
-	uint16_t folded;
+		       (uint16_t)~r->body_sums[at / 2] +
+		       ((uint32_t)r->bodies[at + n - 1] << 8 & -odd_len);
+	uint16_t folded = tg_cksum_fold(sum);
 
-	if (n & 1)
-		sum += (uint32_t)p->body[n - 1] << 8;
-	folded = tg_cksum_fold(sum);
-	if (s->body_at & 1)
-		folded = swap16(folded);
+	/* Byte-swapped when the body starts at an odd offset (swap16). */
+	folded = (uint16_t)(folded << odd_at | folded >> odd_at);
 	return (uint32_t)folded + (uint16_t)~s->body_sum0;
 }
 
 /* The client addresses and checksums are stored, computed from the ones
  * recorded; nothing is read from the frame, so a frame not in cache does
- * not stall the player (the stores wait in the store buffer). */
-void
-tg_reel_patch(const struct tg_reel *r, const struct tg_reel_pkt *p,
-	      uint8_t *frame)
+ * not stall the player (the stores wait in the store buffer). Inline in
+ * tg_reel_stage, a call per packet fewer. */
+static inline void
+patch(const struct tg_reel *r, const struct tg_reel_pkt *p, uint8_t *frame)
 {
 	const struct slot *s = &r->slots[p->slot];
 	const struct mover *m = &r->movers[s->flags & SLOT_V6];
@@ -681,8 +711,12 @@ tg_reel_patch(const struct tg_reel *r, const struct tg_reel_pkt *p,
 	}
 	if (s->l4_cksum_at == 0)
 		return;
-	if (p->body != NULL && !(s->flags & SLOT_L4_PSEUDO))
-		delta += body_delta(r, s, p);
+	/* A body's delta, computed for every packet and kept for those with
+	 * one (without the NIC's pseudo-header offload): see body_delta. */
+	if (r->fresh)
+		delta += body_delta(r, s, p->body_off) &
+			 -(uint32_t)((p->body != NULL) &
+				     !(s->flags & SLOT_L4_PSEUDO));
 	if (s->flags & SLOT_L4_PSEUDO) {
 		l4 = tg_cksum_fold(s->l4_cksum0 + delta);
 	} else {
@@ -691,6 +725,13 @@ tg_reel_patch(const struct tg_reel *r, const struct tg_reel_pkt *p,
 			l4 = 0xffff;	/* zero would mean "none" */
 	}
 	tg_put_be16(frame + s->l4_cksum_at, l4);
+}
+
+void
+tg_reel_patch(const struct tg_reel *r, const struct tg_reel_pkt *p,
+	      uint8_t *frame)
+{
+	patch(r, p, frame);
 }
 
 void
@@ -758,20 +799,129 @@ walk_ahead(const struct tg_reel *r, uint32_t pos)
 		   r->frames + r->slots[to].off, 1);
 }
 
-/* A fresh body for slot s: at a random even offset of the pool (the sums
- * are of 16-bit words). What tg_reel_patch reads of it is fetched now,
- * a burst before: the sums and the pool are in no cache by then. */
-static inline const uint8_t *
-draw_body(const struct tg_reel *r, struct tg_reel_cursor *cur,
-	  const struct slot *s)
+/* A fresh body's place for slot s, drawn for every packet (see
+ * body_delta): its offset in the pool, and in the stage when the burst
+ * is staged. In the pool, a random even offset (the sums are of 16-bit
+ * words); in the stage, after the last body drawn at a random even gap,
+ * with room for the head in front of it, or at the start of the stage's
+ * next lap when it would run past the end. Kept only for packets with a
+ * body. What tg_reel_patch and tg_reel_stage read and write is fetched
+ * now, a burst before: it is in no cache by then. */
+static inline void
+draw_body(struct tg_reel *r, struct tg_reel_cursor *cur,
+	  const struct slot *s, struct tg_reel_pkt *p)
 {
-	uint32_t at = (uint32_t)tg_rng_next(&cur->rng) & (BODY_POOL - 2);
-	uint32_t n = s->len - s->body_at;
+	uint32_t draw = (uint32_t)tg_rng_next(&cur->rng);
+	uint32_t n = s->len - s->body_at, at = draw & (BODY_POOL - 2);
 
+	if (cur->staged) {
+		uint64_t room = (s->body_at + 1u) & ~1u, gap = at % BODY_GAP;
+		uint64_t lap_end = (r->stage_end | (STAGE_BYTES - 1)) + 1;
+		uint64_t end = ((r->stage_end + 1) & ~1ull) + room + gap;
+
+		end = end + n > lap_end ? lap_end + room + gap : end;
+		r->stage_end = s->body_at != 0 ? end + n : r->stage_end;
+		p->stage_at = end;
+		at = (uint32_t)(end & (BODY_POOL - 1));
+		__builtin_prefetch(r->stage + (end & (STAGE_BYTES - 1)) -
+				   s->body_at, 1);
+	}
+	p->body_off = at;
 	__builtin_prefetch(&r->body_sums[at / 2]);
 	__builtin_prefetch(&r->body_sums[(at + n) / 2]);
 	__builtin_prefetch(r->bodies + at + n - 1);
-	return r->bodies + at;
+}
+
+bool
+tg_reel_stage_next(struct tg_reel *r, struct tg_reel_cursor *cur, unsigned n)
+{
+	uint64_t tail = r->stage_end;
+
+	cur->staged = false;
+	if (!r->fresh)
+		return false;
+	if (r->staged_first == r->staged_next) {
+		/* None out: start afresh in the stage's first pool, at
+		 * random (fresh bytes; the lines stay in cache). */
+		uint64_t lap_end = (r->stage_end | (STAGE_BYTES - 1)) + 1;
+
+		r->stage_end = lap_end +
+			       (tg_rng_next(&cur->rng) & (BODY_POOL - 2));
+		tail = r->stage_end;
+	} else {
+		tail = r->staged[r->staged_first % STAGED_MAX] >>
+		       HEAD_LEN_BITS;
+	}
+	/* Room for n bodies and their heads and gaps, and for what a lap's
+	 * end may leave out. */
+	cur->staged = r->stage_end - tail +
+		      (uint64_t)(n + 1) * (FRAME_CAP + BODY_GAP) <=
+		      STAGE_BYTES &&
+		      r->staged_next - r->staged_first + n <= STAGED_MAX;
+	return cur->staged;
+}
+
+/* Copy a head of n bytes, 32 <= n <= FRAME_CAP: for the usual 42 to 128
+ * in four moves of 32 bytes, each starting where the one before ends or
+ * earlier, the last ending at n; no branch on n. */
+static inline void
+copy_head(uint8_t *to, const uint8_t *from, uint32_t n)
+{
+	uint32_t second = n - 32 < 32 ? n - 32 : 32;
+	uint32_t third = n - 32 < 64 ? n - 32 : 64;
+
+	if (__builtin_expect(n > 128, 0)) {
+		memcpy(to, from, n);
+		return;
+	}
+	memcpy(to, from, 32);
+	memcpy(to + second, from + second, 32);
+	memcpy(to + third, from + third, 32);
+	memcpy(to + n - 32, from + n - 32, 32);
+}
+
+uint8_t *
+tg_reel_stage(struct tg_reel *r, const struct tg_reel_pkt *p)
+{
+	uintptr_t has = -(uintptr_t)(p->body != NULL);
+	uint64_t head_at = p->stage_at - p->body_at;
+	uintptr_t staged = (uintptr_t)(r->stage +
+				       (head_at & (STAGE_BYTES - 1)));
+	uint8_t *start = (uint8_t *)((staged & has) |
+				     ((uintptr_t)p->frame & ~has));
+	uint8_t *to = (uint8_t *)((staged & has) |
+				  ((uintptr_t)r->scratch & ~has));
+
+	if (!r->fresh) {
+		patch(r, p, p->frame);
+		return p->frame;
+	}
+	/* Without a body, 64 bytes (a frame's least room in the arena)
+	 * go to the scratch: no branch, as in body_delta. */
+	copy_head(to, p->frame, (uint32_t)((p->body_at & has) | (64 & ~has)));
+	patch(r, p, start);
+	r->staged[r->staged_next % STAGED_MAX] =
+		head_at << HEAD_LEN_BITS | p->body_at;
+	r->staged_next += has & 1;
+	return start;
+}
+
+uint64_t
+tg_reel_staged(const struct tg_reel *r)
+{
+	return r->staged_next;
+}
+
+void
+tg_reel_unstage(struct tg_reel *r, uint64_t mark)
+{
+	for (; r->staged_first != mark; r->staged_first++) {
+		uint64_t h = r->staged[r->staged_first % STAGED_MAX];
+		uint64_t at = (h >> HEAD_LEN_BITS) & (STAGE_BYTES - 1);
+
+		copy_head(r->stage + at, r->bodies + at % BODY_POOL,
+			  (uint32_t)(h & ((1u << HEAD_LEN_BITS) - 1)));
+	}
 }
 
 unsigned
@@ -796,14 +946,19 @@ tg_reel_play(struct tg_reel *r, struct tg_reel_cursor *cur,
 			p->slot = cur->pos;
 			p->shift = cur->shift[s->flags & SLOT_V6][s->back];
 			p->len = s->len;
-			p->proto = s->flags & SLOT_TCP ? TG_PROTO_TCP
-				   : s->flags & SLOT_UDP ? TG_PROTO_UDP : 0;
+			p->proto = s->proto;
 			p->ip_version = s->flags & SLOT_V6 ? 6 : 4;
 			p->l2_len = s->l3;
 			p->l3_len = s->flags & SLOT_V6 ? 40 : 20;
 			p->body_at = s->body_at;
-			p->body = s->body_at != 0 && cur->bodies
-				  ? draw_body(r, cur, s) : NULL;
+			p->body_off = 0;
+			p->stage_at = 0;
+			if (cur->bodies)
+				draw_body(r, cur, s, p);
+			/* NULL without a body, by a mask: see body_delta. */
+			p->body = (const uint8_t *)(
+				(uintptr_t)(r->bodies + p->body_off) &
+				-(uintptr_t)(s->body_at != 0 && cur->bodies));
 		}
 		if (++cur->pos == r->n_slots) {
 			cur->pos = 0;

@@ -24,8 +24,11 @@
  * comes out each time with a body of other keystream, from a pool of the
  * reel's at a fresh random offset, attached as it lies there. The L4
  * checksum follows from partial sums of the pool computed once, so no
- * body byte is read or copied. Ports with network effects record no
- * bodies: a retransmission must repeat its original's bytes.
+ * body byte is read or copied. A packet lent to a device can go out as
+ * one run of bytes instead: its body drawn in the stage, copies of the
+ * pool, and its head copied in front of it there (tg_reel_stage). Ports
+ * with network effects record no bodies: a retransmission must repeat
+ * its original's bytes.
  */
 #ifndef TG_REEL_H
 #define TG_REEL_H
@@ -87,6 +90,7 @@ struct tg_reel_cursor {
 	uint64_t turn_start_ns;	/* model time turn `turn` starts at */
 	uint32_t pos;
 	bool bodies;		/* packets get fresh bodies */
+	bool staged;		/* ... drawn in the stage: tg_reel_stage_next */
 	struct tg_rng rng;	/* their offsets */
 	uint32_t shift[2][TG_REEL_MAX_BACK + 1];	/* IPv4, IPv6 */
 };
@@ -104,6 +108,9 @@ struct tg_reel_pkt {
 	 * frame[body_at, len): the packet is frame[0, body_at), then
 	 * len - body_at bytes of body. */
 	const uint8_t *body;
+	uint32_t body_off;	/* the body's offset in the pool */
+	uint64_t stage_at;	/* staged: where the body starts in the
+				 * stage's running count of bytes */
 	uint16_t body_at;
 	uint64_t ts_ns;		/* model time (turn * T + place on the circle) */
 	uint32_t slot;		/* its place in the reel, 0 .. info.packets - 1 */
@@ -136,8 +143,33 @@ void tg_reel_patch(const struct tg_reel *reel, const struct tg_reel_pkt *p,
 static inline uint16_t
 tg_reel_head_len(const struct tg_reel_pkt *p)
 {
-	return p->body != NULL ? p->body_at : p->len;
+	/* A select, not a branch: whether a packet has a body follows no
+	 * pattern a predictor could learn. */
+	uint16_t has_body = (uint16_t)-(p->body != NULL);
+
+	return (uint16_t)((p->body_at & has_body) | (p->len & ~has_body));
 }
+
+/* Staging: a burst lent to a device, each packet one run of bytes.
+ *
+ * Whether the next tg_reel_play of up to n packets draws its bodies in
+ * the stage (cur->staged): when fresh bodies are played and the stage has
+ * room for them beside the heads still out. */
+bool tg_reel_stage_next(struct tg_reel *reel, struct tg_reel_cursor *cur,
+			unsigned n);
+
+/* A packet of a staged play as one run of p->len bytes, returned: for a
+ * packet with a body, its head copied in front of the body where it lies
+ * in the stage; else p->frame. Patched there (tg_reel_patch). */
+uint8_t *tg_reel_stage(struct tg_reel *reel, const struct tg_reel_pkt *p);
+
+/* Heads staged so far: a mark for tg_reel_unstage. */
+uint64_t tg_reel_staged(const struct tg_reel *reel);
+
+/* The device has let go of every packet staged before `mark` (a value of
+ * tg_reel_staged): their heads' bytes in the stage get their keystream
+ * back, and the stage their room. */
+void tg_reel_unstage(struct tg_reel *reel, uint64_t mark);
 
 /* The whole packet, head and body, patched, into `frame`: a buffer of
  * p->len bytes of the caller's, not the arena, which with fresh bodies

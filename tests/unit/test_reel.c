@@ -8,7 +8,9 @@
  * are in the clients' pool too); a patched copy of a frame equals the
  * frame patched in place. Packets that end in keystream get a fresh body
  * each time they are played (their checksums must hold with it), unless
- * the cursor plays frames as recorded.
+ * the cursor plays frames as recorded. Staged, a packet is one run of
+ * bytes equal to the packet written whole, and stays so while it is out,
+ * however many bursts are staged after it.
  */
 #include <inttypes.h>
 #include <setjmp.h>
@@ -378,6 +380,114 @@ play_and_check(uint32_t offload, bool servers_in_pool, bool bodies)
 	free(arena);
 }
 
+/* A staged packet still out: where its bytes are and their hash. */
+struct out_pkt {
+	const uint8_t *at;
+	uint16_t len;
+	uint64_t hash;
+};
+
+static uint64_t
+fnv1a(const uint8_t *p, size_t n)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 1099511628211ull;
+	return h;
+}
+
+#define HELD_BURSTS 64u	/* bursts kept out, at the most */
+
+/* Bursts staged and kept out for `hold` bursts (a device's ring) before
+ * they come home, oldest first; each packet must equal the packet written
+ * whole, with valid checksums, and still be intact when it comes home. */
+static void
+stage_and_check(unsigned hold)
+{
+	struct tg_port_cfg port;
+	struct tg_reel_pkt pkts[BURST];
+	struct tg_reel_cursor *cur = malloc(sizeof(*cur));
+	struct out_pkt *out = calloc((size_t)HELD_BURSTS * BURST, sizeof(*out));
+	uint64_t marks[HELD_BURSTS];
+	unsigned n_out[HELD_BURSTS];
+	unsigned first = 0, next = 0, staged = 0, not_staged = 0;
+	uint64_t bodies = 0;
+	struct tg_reel_info info;
+	uint8_t *arena;
+	struct tg_reel *r;
+
+	assert_true(hold <= HELD_BURSTS);
+	assert_non_null(cur);
+	assert_non_null(out);
+	make_port(&port);
+	r = record(&port, 0, true, &arena);
+	tg_reel_get_info(r, &info);
+	tg_reel_start(r, cur);
+	while (cur->turn < 3) {
+		bool stage = tg_reel_stage_next(r, cur, BURST);
+		unsigned n = tg_reel_play(r, cur, pkts, BURST, UINT64_MAX);
+		struct out_pkt *o = &out[(size_t)(next % HELD_BURSTS) * BURST];
+
+		assert_int_equal(cur->staged, stage);
+		staged += stage;
+		not_staged += !stage;
+		for (unsigned i = 0; stage && i < n; i++) {
+			uint8_t whole[2048];
+			struct parsed pp;
+			uint8_t *at;
+
+			tg_reel_write(r, &pkts[i], whole);
+			at = tg_reel_stage(r, &pkts[i]);
+			assert_memory_equal(at, whole, pkts[i].len);
+			parse(at, pkts[i].len, &pp);
+			check_cksums(at, &pp, false);
+			bodies += pkts[i].body != NULL;
+			o[i] = (struct out_pkt){ at, pkts[i].len,
+						 fnv1a(at, pkts[i].len) };
+		}
+		if (stage) {
+			marks[next % HELD_BURSTS] = tg_reel_staged(r);
+			n_out[next % HELD_BURSTS] = n;
+			next++;
+		}
+		/* The oldest burst comes home: intact all the while. */
+		while (next - first > hold || (!stage && first != next)) {
+			const struct out_pkt *h =
+				&out[(size_t)(first % HELD_BURSTS) * BURST];
+
+			for (unsigned i = 0; i < n_out[first % HELD_BURSTS]; i++)
+				assert_true(fnv1a(h[i].at, h[i].len) ==
+					    h[i].hash);
+			tg_reel_unstage(r, marks[first % HELD_BURSTS]);
+			first++;
+		}
+	}
+	print_message("held %u: %u bursts staged, %u not (no room), %" PRIu64
+		      " bodies staged\n", hold, staged, not_staged, bodies);
+	assert_true(staged > info.packets / BURST && bodies > info.packets / 4);
+	free(out);
+	free(cur);
+	tg_reel_free(r);
+	free(arena);
+}
+
+/* A device that lets go of each burst before the next (net_null), and
+ * one that holds many: the stage then runs out of room now and then. */
+static void
+test_stage_home_at_once(void **state)
+{
+	(void)state;
+	stage_and_check(0);
+}
+
+static void
+test_stage_held(void **state)
+{
+	(void)state;
+	stage_and_check(HELD_BURSTS);
+}
+
 static void
 test_play_checksums(void **state)
 {
@@ -415,6 +525,8 @@ main(void)
 		cmocka_unit_test(test_play_as_recorded),
 		cmocka_unit_test(test_play_offload),
 		cmocka_unit_test(test_play_both_ends_move),
+		cmocka_unit_test(test_stage_home_at_once),
+		cmocka_unit_test(test_stage_held),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
