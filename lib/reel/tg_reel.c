@@ -876,7 +876,8 @@ copy_head(uint8_t *to, const uint8_t *from, uint32_t n)
 	}
 	memcpy(to, from, 32);
 	memcpy(to + second, from + second, 32);
-	memcpy(to + third, from + third, 32);
+	if (n > 96)
+		memcpy(to + third, from + third, 32);
 	memcpy(to + n - 32, from + n - 32, 32);
 }
 
