@@ -862,8 +862,9 @@ tg_reel_stage_next(struct tg_reel *r, struct tg_reel_cursor *cur, unsigned n)
 }
 
 /* Copy a head of n bytes, 32 <= n <= FRAME_CAP: for the usual 42 to 128
- * in four moves of 32 bytes, each starting where the one before ends or
- * earlier, the last ending at n; no branch on n. */
+ * in three moves of 32 bytes (four above 96), each starting where the one
+ * before ends or earlier, the last ending at n. The branches on n go the
+ * same way for nearly every packet (TLS heads are 71 or 91 bytes). */
 static inline void
 copy_head(uint8_t *to, const uint8_t *from, uint32_t n)
 {
