@@ -466,6 +466,11 @@ stage_and_check(unsigned hold)
 	print_message("held %u: %u bursts staged, %u not (no room), %" PRIu64
 		      " bodies staged\n", hold, staged, not_staged, bodies);
 	assert_true(staged > info.packets / BURST && bodies > info.packets / 4);
+	/* Held this long, bursts fill the stage: some must wait for room. */
+	if (hold == HELD_BURSTS)
+		assert_true(not_staged > 0);
+	else
+		assert_int_equal(not_staged, 0);
 	free(out);
 	free(cur);
 	tg_reel_free(r);
