@@ -14,7 +14,7 @@
 #include "tg_mem.h"
 #include "tg_pkt.h"
 
-#define PLAYER_BURST 512
+#define PLAYER_BURST TG_REEL_MAX_PLAY
 /* Carriers in the ring: as many as may be out at once (NIC ring, capture
  * tap, a burst), so that most are home when their place comes round, and
  * at least this many. */

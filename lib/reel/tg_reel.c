@@ -114,8 +114,6 @@ struct tg_reel {
 	uint64_t stage_end;
 	uint64_t *staged;
 	uint64_t staged_first, staged_next;
-	/* Where tg_reel_stage copies the head of a packet with no body. */
-	uint8_t scratch[FRAME_CAP];
 };
 
 /* Hosts move by `step` a turn: a multiple of the worker count (host k
@@ -668,9 +666,8 @@ move_host(const struct mover *m, uint8_t *frame, unsigned at, uint32_t host,
 
 /* The change to the L4 sum when the recorded body gives way to the one
  * at `at` in the pool: from the partial sums, without reading either
- * body (but its last byte when it has an odd length). No branch: about
- * a third of the packets have bodies, in no order a predictor can learn,
- * so a branch on their length or place would mostly cost a mispredict. */
+ * body (but its last byte when it has an odd length). No branch on the
+ * body's length or place, which follow no pattern. */
 static inline uint32_t
 body_delta(const struct tg_reel *r, const struct slot *s, uint32_t at)
 {
@@ -711,12 +708,7 @@ patch(const struct tg_reel *r, const struct tg_reel_pkt *p, uint8_t *frame)
 	}
 	if (s->l4_cksum_at == 0)
 		return;
-	/* A body's delta, computed for every packet and kept for those with
-	 * one (without the NIC's pseudo-header offload): see body_delta. */
-	if (r->fresh)
-		delta += body_delta(r, s, p->body_off) &
-			 -(uint32_t)((p->body != NULL) &
-				     !(s->flags & SLOT_L4_PSEUDO));
+	delta += p->body_delta;	/* 0 without a body: draw_bodies */
 	if (s->flags & SLOT_L4_PSEUDO) {
 		l4 = tg_cksum_fold(s->l4_cksum0 + delta);
 	} else {
@@ -799,37 +791,69 @@ walk_ahead(const struct tg_reel *r, uint32_t pos)
 		   r->frames + r->slots[to].off, 1);
 }
 
-/* A fresh body's place for slot s, drawn for every packet (see
- * body_delta): its offset in the pool, and in the stage when the burst
- * is staged. In the pool, a random even offset (the sums are of 16-bit
- * words); in the stage, after the last body drawn at a random even gap,
- * with room for the head in front of it, or at the start of the stage's
- * next lap when it would run past the end. Kept only for packets with a
- * body. What tg_reel_patch and tg_reel_stage read and write is fetched
- * now, a burst before: it is in no cache by then. */
+/* Copy a head of n bytes, 32 <= n <= FRAME_CAP: for the usual 42 to 128
+ * in three moves of 32 bytes (four above 96), each starting where the one
+ * before ends or earlier, the last ending at n. The branches on n go the
+ * same way for nearly every packet (TLS heads are 71 or 91 bytes). */
 static inline void
-draw_body(struct tg_reel *r, struct tg_reel_cursor *cur,
-	  const struct slot *s, struct tg_reel_pkt *p)
+copy_head(uint8_t *to, const uint8_t *from, uint32_t n)
 {
-	uint32_t draw = (uint32_t)tg_rng_next(&cur->rng);
-	uint32_t n = s->len - s->body_at, at = draw & (BODY_POOL - 2);
+	uint32_t second = n - 32 < 32 ? n - 32 : 32;
+	uint32_t third = n - 32 < 64 ? n - 32 : 64;
 
-	if (cur->staged) {
-		uint64_t room = (s->body_at + 1u) & ~1u, gap = at % BODY_GAP;
-		uint64_t lap_end = (r->stage_end | (STAGE_BYTES - 1)) + 1;
-		uint64_t end = ((r->stage_end + 1) & ~1ull) + room + gap;
-
-		end = end + n > lap_end ? lap_end + room + gap : end;
-		r->stage_end = s->body_at != 0 ? end + n : r->stage_end;
-		p->stage_at = end;
-		at = (uint32_t)(end & (BODY_POOL - 1));
-		__builtin_prefetch(r->stage + (end & (STAGE_BYTES - 1)) -
-				   s->body_at, 1);
+	if (__builtin_expect(n > 128, 0)) {
+		memcpy(to, from, n);
+		return;
 	}
-	p->body_off = at;
-	__builtin_prefetch(&r->body_sums[at / 2]);
-	__builtin_prefetch(&r->body_sums[(at + n) / 2]);
-	__builtin_prefetch(r->bodies + at + n - 1);
+	memcpy(to, from, 32);
+	memcpy(to + second, from + second, 32);
+	if (n > 96)
+		memcpy(to + third, from + third, 32);
+	memcpy(to + n - 32, from + n - 32, 32);
+}
+
+/* Fresh bodies for the packets of a play that end in keystream, out[i]
+ * for i in `which`: a pass of their own, after the play's, so that no
+ * packet without a body pays for them and no branch asks which has one
+ * (a third do, in no order a predictor learns). In the pool, at a random
+ * even offset (the sums are of 16-bit words); staged, one after another
+ * in the stage at a random even gap, each at the start of the stage's
+ * next lap when it would run past the end, with its head copied in front
+ * of it and noted to be put back (tg_reel_unstage). */
+static void
+draw_bodies(struct tg_reel *r, struct tg_reel_cursor *cur,
+	    struct tg_reel_pkt *out, const uint16_t *which, unsigned n)
+{
+	for (unsigned k = 0; k < n; k++) {
+		struct tg_reel_pkt *p = &out[which[k]];
+		const struct slot *s = &r->slots[p->slot];
+		uint32_t len = s->len - s->body_at;
+		uint32_t at = (uint32_t)tg_rng_next(&cur->rng) &
+			      (BODY_POOL - 2);
+
+		if (cur->staged) {
+			uint64_t room = (s->body_at + 1u) & ~1u;
+			uint64_t gap = at % BODY_GAP;
+			uint64_t lap_end =
+				(r->stage_end | (STAGE_BYTES - 1)) + 1;
+			uint64_t end = ((r->stage_end + 1) & ~1ull) + room +
+				       gap;
+			uint64_t head_at;
+
+			end = end + len > lap_end ? lap_end + room + gap : end;
+			r->stage_end = end + len;
+			head_at = end - s->body_at;
+			p->staged = r->stage + (head_at & (STAGE_BYTES - 1));
+			copy_head(p->staged, p->frame, s->body_at);
+			r->staged[r->staged_next++ % STAGED_MAX] =
+				head_at << HEAD_LEN_BITS | s->body_at;
+			at = (uint32_t)(end & (BODY_POOL - 1));
+		}
+		p->body = r->bodies + at;
+		/* The NIC's offload sums the pseudo-header alone. */
+		p->body_delta = s->flags & SLOT_L4_PSEUDO
+				? 0 : body_delta(r, s, at);
+	}
 }
 
 bool
@@ -861,50 +885,15 @@ tg_reel_stage_next(struct tg_reel *r, struct tg_reel_cursor *cur, unsigned n)
 	return cur->staged;
 }
 
-/* Copy a head of n bytes, 32 <= n <= FRAME_CAP: for the usual 42 to 128
- * in three moves of 32 bytes (four above 96), each starting where the one
- * before ends or earlier, the last ending at n. The branches on n go the
- * same way for nearly every packet (TLS heads are 71 or 91 bytes). */
-static inline void
-copy_head(uint8_t *to, const uint8_t *from, uint32_t n)
-{
-	uint32_t second = n - 32 < 32 ? n - 32 : 32;
-	uint32_t third = n - 32 < 64 ? n - 32 : 64;
-
-	if (__builtin_expect(n > 128, 0)) {
-		memcpy(to, from, n);
-		return;
-	}
-	memcpy(to, from, 32);
-	memcpy(to + second, from + second, 32);
-	if (n > 96)
-		memcpy(to + third, from + third, 32);
-	memcpy(to + n - 32, from + n - 32, 32);
-}
-
 uint8_t *
 tg_reel_stage(struct tg_reel *r, const struct tg_reel_pkt *p)
 {
-	uintptr_t has = -(uintptr_t)(p->body != NULL);
-	uint64_t head_at = p->stage_at - p->body_at;
-	uintptr_t staged = (uintptr_t)(r->stage +
-				       (head_at & (STAGE_BYTES - 1)));
-	uint8_t *start = (uint8_t *)((staged & has) |
-				     ((uintptr_t)p->frame & ~has));
-	uint8_t *to = (uint8_t *)((staged & has) |
-				  ((uintptr_t)r->scratch & ~has));
+	/* p->staged, or p->frame when it is NULL: by masks, no branch. */
+	uintptr_t none = -(uintptr_t)(p->staged == NULL);
+	uint8_t *start = (uint8_t *)((uintptr_t)p->staged |
+				     ((uintptr_t)p->frame & none));
 
-	if (!r->fresh) {
-		patch(r, p, p->frame);
-		return p->frame;
-	}
-	/* Without a body, 64 bytes (a frame's least room in the arena)
-	 * go to the scratch: no branch, as in body_delta. */
-	copy_head(to, p->frame, (uint32_t)((p->body_at & has) | (64 & ~has)));
 	patch(r, p, start);
-	r->staged[r->staged_next % STAGED_MAX] =
-		head_at << HEAD_LEN_BITS | p->body_at;
-	r->staged_next += has & 1;
 	return start;
 }
 
@@ -930,8 +919,11 @@ unsigned
 tg_reel_play(struct tg_reel *r, struct tg_reel_cursor *cur,
 	     struct tg_reel_pkt *out, unsigned n, uint64_t until_ns)
 {
-	unsigned count = 0;
+	uint16_t which[TG_REEL_MAX_PLAY];
+	unsigned count = 0, bodies = 0;
 
+	if (n > TG_REEL_MAX_PLAY)
+		n = TG_REEL_MAX_PLAY;
 	while (count < n) {
 		const struct slot *s = &r->slots[cur->pos];
 		uint64_t ts = cur->turn_start_ns + s->ts;
@@ -953,14 +945,11 @@ tg_reel_play(struct tg_reel *r, struct tg_reel_cursor *cur,
 			p->l2_len = s->l3;
 			p->l3_len = s->flags & SLOT_V6 ? 40 : 20;
 			p->body_at = s->body_at;
-			p->body_off = 0;
-			p->stage_at = 0;
-			if (cur->bodies)
-				draw_body(r, cur, s, p);
-			/* NULL without a body, by a mask: see body_delta. */
-			p->body = (const uint8_t *)(
-				(uintptr_t)(r->bodies + p->body_off) &
-				-(uintptr_t)(s->body_at != 0 && cur->bodies));
+			p->body = NULL;
+			p->staged = NULL;
+			p->body_delta = 0;
+			which[bodies] = (uint16_t)(count - 1);
+			bodies += s->body_at != 0;
 		}
 		if (++cur->pos == r->n_slots) {
 			cur->pos = 0;
@@ -969,5 +958,7 @@ tg_reel_play(struct tg_reel *r, struct tg_reel_cursor *cur,
 			cursor_turn(r, cur);
 		}
 	}
+	if (cur->bodies)
+		draw_bodies(r, cur, out, which, bodies);
 	return count;
 }

@@ -108,9 +108,10 @@ struct tg_reel_pkt {
 	 * frame[body_at, len): the packet is frame[0, body_at), then
 	 * len - body_at bytes of body. */
 	const uint8_t *body;
-	uint32_t body_off;	/* the body's offset in the pool */
-	uint64_t stage_at;	/* staged: where the body starts in the
-				 * stage's running count of bytes */
+	/* Staged (tg_reel_stage_next), with a body: its head's copy in
+	 * front of the body in the stage; else NULL. */
+	uint8_t *staged;
+	uint32_t body_delta;	/* the body's change to the L4 sum */
 	uint16_t body_at;
 	uint64_t ts_ns;		/* model time (turn * T + place on the circle) */
 	uint32_t slot;		/* its place in the reel, 0 .. info.packets - 1 */
@@ -126,8 +127,9 @@ struct tg_reel_pkt {
 uint64_t tg_reel_next_time(const struct tg_reel *reel,
 			   const struct tg_reel_cursor *cur);
 
-/* Play up to n packets due at or before until_ns, in time order. Returns
- * how many. */
+/* Play up to n packets (at most TG_REEL_MAX_PLAY) due at or before
+ * until_ns, in time order. Returns how many. */
+#define TG_REEL_MAX_PLAY 512
 unsigned tg_reel_play(struct tg_reel *reel, struct tg_reel_cursor *cur,
 		      struct tg_reel_pkt *out, unsigned n, uint64_t until_ns);
 
@@ -159,8 +161,8 @@ bool tg_reel_stage_next(struct tg_reel *reel, struct tg_reel_cursor *cur,
 			unsigned n);
 
 /* A packet of a staged play as one run of p->len bytes, returned: for a
- * packet with a body, its head copied in front of the body where it lies
- * in the stage; else p->frame. Patched there (tg_reel_patch). */
+ * packet with a body, its head's copy in front of the body in the stage
+ * (made by tg_reel_play); else p->frame. Patched there (tg_reel_patch). */
 uint8_t *tg_reel_stage(struct tg_reel *reel, const struct tg_reel_pkt *p);
 
 /* Heads staged so far: a mark for tg_reel_unstage. */
