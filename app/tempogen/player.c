@@ -616,6 +616,8 @@ tg_player_fill(struct tg_player *pl, struct rte_mbuf **out, uint64_t *ts,
 	double model_per_reel = 1 / pl->pace;
 	unsigned k, sent = 0;
 
+	if (n > PLAYER_BURST)
+		n = PLAYER_BURST;
 	if (unlikely(pl->held_head != pl->held_tail) &&
 	    (++pl->bursts % COLLECT_EVERY == 0 ||
 	     pl->n_spare < (pl->carrier_mask + 1) / 4))
@@ -623,13 +625,11 @@ tg_player_fill(struct tg_player *pl, struct rte_mbuf **out, uint64_t *ts,
 	if (pl->sentinels != NULL) {
 		release_staged(pl);
 		if (pl->sentinels_next - pl->sentinels_first < SENTINELS)
-			tg_reel_stage_next(pl->reel, pl->cursor,
-					   n < PLAYER_BURST ? n : PLAYER_BURST);
+			tg_reel_stage_next(pl->reel, pl->cursor, n);
 		else
 			pl->cursor->staged = false;
 	}
-	k = tg_reel_play(pl->reel, pl->cursor, pkts,
-			 n < PLAYER_BURST ? n : PLAYER_BURST, reel_until);
+	k = tg_reel_play(pl->reel, pl->cursor, pkts, n, reel_until);
 	if (pl->carriers == NULL && lend_burst(pl, pkts, k, out)) {
 		sent = k;
 	} else {
