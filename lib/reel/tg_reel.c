@@ -886,7 +886,7 @@ tg_reel_stage_next(struct tg_reel *r, struct tg_reel_cursor *cur, unsigned n)
 }
 
 uint8_t *
-tg_reel_stage(struct tg_reel *r, const struct tg_reel_pkt *p)
+tg_reel_stage(const struct tg_reel *r, const struct tg_reel_pkt *p)
 {
 	/* p->staged, or p->frame when it is NULL: by masks, no branch. */
 	uintptr_t none = -(uintptr_t)(p->staged == NULL);

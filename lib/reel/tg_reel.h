@@ -163,7 +163,8 @@ bool tg_reel_stage_next(struct tg_reel *reel, struct tg_reel_cursor *cur,
 /* A packet of a staged play as one run of p->len bytes, returned: for a
  * packet with a body, its head's copy in front of the body in the stage
  * (made by tg_reel_play); else p->frame. Patched there (tg_reel_patch). */
-uint8_t *tg_reel_stage(struct tg_reel *reel, const struct tg_reel_pkt *p);
+uint8_t *tg_reel_stage(const struct tg_reel *reel,
+		       const struct tg_reel_pkt *p);
 
 /* Heads staged so far: a mark for tg_reel_unstage. */
 uint64_t tg_reel_staged(const struct tg_reel *reel);
