@@ -18,6 +18,7 @@
 
 #include "capture.h"
 #include "tg_clock.h"
+#include "tg_mem.h"
 #include "tg_pcap.h"
 #include "worker.h"
 
@@ -304,26 +305,11 @@ close_file(struct tg_capture *c, struct capture_file *f)
 #define FETCH_MBUF_AHEAD 16
 #define FETCH_FRAME_AHEAD 8
 
-/* A line fetched to be written: PREFETCHW, which the compiler emits for
- * __builtin_prefetch(p, 1) only when told the CPU has it (DPDK's
- * baseline, -march=corei7, does not say so; CPUs without it take it as
- * a no-op). Without it an atomic on a line another core wrote waits
- * twice: to fetch it, then to own it. */
-static inline void
-fetch_to_write(const void *p)
-{
-#if defined(__x86_64__)
-	__asm__ volatile("prefetchw %0" : : "m"(*(const char *)p));
-#else
-	__builtin_prefetch(p, 1);
-#endif
-}
-
 static inline void
 fetch_mbuf(struct rte_mbuf *m)
 {
-	fetch_to_write(m);		/* the reference count */
-	__builtin_prefetch(&m->next);	/* second line: next, the dynfield */
+	tg_prefetch_w(m);		/* the reference count */
+	tg_prefetch(&m->next);	/* second line: next, the dynfield */
 }
 
 static inline void
@@ -331,10 +317,10 @@ fetch_frame(const struct rte_mbuf *m)
 {
 	const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
 
-	__builtin_prefetch(frame);
-	__builtin_prefetch(frame + RTE_CACHE_LINE_SIZE);
+	tg_prefetch(frame);
+	tg_prefetch(frame + RTE_CACHE_LINE_SIZE);
 	if (m->next != NULL)
-		__builtin_prefetch(rte_pktmbuf_mtod(m->next, const uint8_t *));
+		tg_prefetch(rte_pktmbuf_mtod(m->next, const uint8_t *));
 }
 
 /* Write and free what one tap holds. Returns how many mbufs. */

@@ -412,9 +412,9 @@ prefetch_carrier(const struct tg_player *pl, uint32_t slot)
 {
 	const struct tg_carrier *c = &pl->carriers[slot & pl->carrier_mask];
 
-	__builtin_prefetch(c->head, 1);
+	tg_prefetch_w(c->head);
 	if (pl->lent_pool != NULL)
-		__builtin_prefetch(&c->head->next, 1);
+		tg_prefetch_w(&c->head->next);
 }
 
 /* Point b, an mbuf of the pool, at p's body. Returns b. */

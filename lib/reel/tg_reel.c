@@ -740,21 +740,29 @@ tg_reel_write(const struct tg_reel *r, const struct tg_reel_pkt *p,
 
 /* The frames are far too many for any cache and their sizes vary, so
  * the hardware does not see the stride: fetch the headers to be patched
- * PREFETCH_FRAMES packets ahead (for writing: the patch only stores). */
+ * PREFETCH_FRAMES packets ahead, and the slots that say where they are
+ * further ahead still (without, the read of the slot ahead waited for
+ * memory: a fifth of the play's time). Fetched to be read: a head with a
+ * body is only copied, and PREFETCHW was the slower here. */
 #define PREFETCH_FRAMES 64
+#define PREFETCH_SLOTS (2 * PREFETCH_FRAMES)
 
 static inline void
 prefetch_ahead(const struct tg_reel *r, uint32_t pos)
 {
 	uint32_t ahead = pos + PREFETCH_FRAMES;
+	uint32_t slot_ahead = pos + PREFETCH_SLOTS;
 	const uint8_t *frame;
 
 	if (ahead >= r->n_slots)
 		ahead -= r->n_slots;
+	if (slot_ahead >= r->n_slots)
+		slot_ahead -= r->n_slots;
+	tg_prefetch(&r->slots[slot_ahead]);
 	frame = r->frames + r->slots[ahead].off;
-	__builtin_prefetch(frame, 1);
+	tg_prefetch(frame);
 	if (r->slots[ahead].flags & SLOT_V6)	/* the TCP checksum */
-		__builtin_prefetch(frame + TG_REEL_ALIGN, 1);
+		tg_prefetch(frame + TG_REEL_ALIGN);
 }
 
 /* The frames and slots are read in order, but on a virtual machine each
@@ -773,9 +781,9 @@ walk_pages(const void *from, const void *to, int write)
 
 	for (; a <= (uintptr_t)to; a += WALK_PAGE) {
 		if (write)
-			__builtin_prefetch((const void *)a, 1);
+			tg_prefetch((const void *)a);
 		else
-			__builtin_prefetch((const void *)a, 0);
+			tg_prefetch((const void *)a);
 	}
 }
 

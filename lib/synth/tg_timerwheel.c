@@ -82,7 +82,7 @@ tg_timerwheel_fetch(const struct tg_timerwheel *w, uint32_t slot)
 	uintptr_t end = p + w->stride;
 
 	for (p &= ~(uintptr_t)63; p < end; p += 64)
-		__builtin_prefetch((const void *)p, 1);
+		tg_prefetch_w((const void *)p);
 }
 
 /* --- The due heap: slots before the current bucket's end ---------------- */
@@ -298,7 +298,7 @@ chunk_get(struct tg_timerwheel *w)
 		/* The next one's `next`: given back a bucket ago, it is
 		 * out of cache. */
 		if (w->free_chunk != CHUNK_NONE)
-			__builtin_prefetch(&w->chunks[w->free_chunk]);
+			tg_prefetch(&w->chunks[w->free_chunk]);
 		return c;
 	}
 	return w->fresh_chunk++;
@@ -342,7 +342,7 @@ near_fetch(const struct tg_timerwheel *w, uint32_t i)
 	uint32_t at = b->n % TG_TW_CHUNK_KEYS;
 
 	if (at != 0)
-		__builtin_prefetch(&w->chunks[b->last].key[at], 1);
+		tg_prefetch_w(&w->chunks[b->last].key[at]);
 }
 
 static uint32_t
@@ -359,7 +359,7 @@ stage_flush(struct tg_timerwheel *w)
 	const struct tg_tw_staged *k = w->staged;
 
 	for (uint32_t j = 0; j < w->n_staged; j++)
-		__builtin_prefetch(&w->bucket[near_index(k[j].time_ns)], 1);
+		tg_prefetch_w(&w->bucket[near_index(k[j].time_ns)]);
 	for (uint32_t j = 0; j < w->n_staged; j++)
 		near_fetch(w, near_index(k[j].time_ns));
 	for (uint32_t j = 0; j < w->n_staged; j++)
@@ -629,7 +629,7 @@ move_next_period(struct tg_timerwheel *w, uint32_t n)
 	}
 	/* The walk goes on at the next push or pop: its node on its way. */
 	if (w->moving != LINK_END)
-		__builtin_prefetch(tg_tw_node(w, slot_of(w->moving)));
+		tg_prefetch(tg_tw_node(w, slot_of(w->moving)));
 }
 
 /* The current bucket becomes the one starting at `cur`. In a new period
