@@ -327,7 +327,7 @@ print_output(const struct tg_run *run, const struct tg_port *p, bool labels)
  * could be, still out (a capture tap, a long TX ring, a NIC that refused
  * packets) when its turn came again (or, rarely, a body found no room in
  * the stage of a device that sends no chains); and how many packets with
- * a fresh body went out staged, in one segment (tg_reel_stage). */
+ * a fresh body went out staged, in one segment (tg_reel_stage_next). */
 static void
 print_reels(const struct tg_run *run, const struct tg_port *p)
 {

@@ -463,20 +463,6 @@ carried(struct tg_player *pl, const struct tg_reel_pkt *p,
 	return carry(pl, c->head, p, p->frame, tg_reel_head_len(p), body);
 }
 
-/* Counts k more packets played; whether they may be lent. Once the NIC
- * has refused packets (which the worker then frees, out of the order
- * they were lent) or the pool ran short, a frame lent before may still
- * be out a turn later: packets go as copies until a whole turn has gone
- * with no refusal and no shortage. The NIC took that turn's packets in
- * order, far more than it holds at once, so it has let go of every
- * frame lent before them. */
-static bool
-lending(struct tg_player *pl, unsigned k)
-{
-	pl->played += k;
-	return pl->played - k >= pl->lend_from;
-}
-
 void
 tg_player_refused(struct tg_player *pl)
 {
@@ -506,9 +492,9 @@ pick(bool c, struct rte_mbuf *a, struct rte_mbuf *b)
 }
 
 /* Heads and bodies of the burst (k packets in m, their bodies after
- * them), each packet in two segments when it has a body. No branch on
- * that: a packet without one points a stand-in at its empty body, and
- * chains none. */
+ * them, patched by the play), each packet in two segments when it has a
+ * body. No branch on that: a packet without one points a stand-in at its
+ * empty body, and chains none. */
 static void
 lend_in_segments(struct tg_player *pl, const struct tg_reel_pkt *pkts,
 		 unsigned k, struct rte_mbuf **m, struct rte_mbuf **out)
@@ -523,7 +509,6 @@ lend_in_segments(struct tg_player *pl, const struct tg_reel_pkt *pkts,
 
 		point_body(pl, b, p);
 		body += has_body;
-		tg_reel_patch(pl->reel, p, p->frame);
 		out[i] = carry(pl, m[i], p, p->frame, tg_reel_head_len(p),
 			       pick(has_body, b, NULL));
 	}
@@ -560,41 +545,61 @@ release_staged(struct tg_player *pl)
 	}
 }
 
-/* The burst in mbufs lent from the pool, taken in one go: staged when
- * the cursor says so, else heads and bodies. false: it goes as copies
- * (the pool is short, or was lately, or the NIC refused packets),
- * nothing taken. */
-static bool
-lend_burst(struct tg_player *pl, const struct tg_reel_pkt *pkts, unsigned k,
-	   struct rte_mbuf **out)
+/* Mbufs for a burst of up to n packets, lent from the pool, taken in
+ * one go before it is played (the play then patches its frames where
+ * they lie, none still out): one each, and one more for each body when
+ * bodies go in segments. Returns how many; 0: the burst goes as copies.
+ *
+ * Once the NIC has refused packets (which the worker then frees, out of
+ * the order they were lent) or the pool ran short, a frame lent before
+ * may still be out a turn later: packets go as copies until a whole turn
+ * has gone with no refusal and no shortage. The NIC took that turn's
+ * packets in order, far more than it holds at once, so it has let go of
+ * every frame lent before them. */
+static unsigned
+take_lent(struct tg_player *pl, unsigned n, uint64_t reel_until,
+	  struct rte_mbuf **m)
 {
-	/* One more: the last packet reads the next body's place. */
-	struct rte_mbuf *m[2 * PLAYER_BURST + 1];
-	unsigned bodies = 0;
-	bool staged = pl->cursor->staged;
+	const struct tg_reel_cursor *cur = pl->cursor;
+	unsigned want = cur->staged || !cur->bodies ? n : 2 * n;
 
 	/* Bodies unstaged need chains: else the burst goes as copies. */
-	if (!staged && pl->cursor->bodies && !pl->chains)
-		return false;
-	if (!lending(pl, k))
-		return false;
-	for (unsigned i = 0; !staged && i < k; i++)
-		bodies += pkts[i].body != NULL;
-	if (rte_mempool_get_bulk(pl->lent_pool, (void **)m, k + bodies) != 0) {
+	if (!cur->staged && cur->bodies && !pl->chains)
+		return 0;
+	/* Nothing due (a paced port polls): nothing taken. */
+	if (pl->played < pl->lend_from || n == 0 ||
+	    tg_reel_next_time(pl->reel, cur) > reel_until)
+		return 0;
+	if (rte_mempool_get_bulk(pl->lent_pool, (void **)m, want) != 0) {
 		tg_player_refused(pl);
-		return false;
+		return 0;
 	}
-	if (staged) {
+	return want;
+}
+
+/* The burst of k packets in the mbufs taken for it (`taken` of them in
+ * m, the rest given back): staged, each in one; else heads and bodies. */
+static void
+lend_burst(struct tg_player *pl, const struct tg_reel_pkt *pkts, unsigned k,
+	   struct rte_mbuf **m, unsigned taken, struct rte_mbuf **out)
+{
+	unsigned used = k;
+
+	if (pl->cursor->staged) {
 		for (unsigned i = 0; i < k; i++)
 			out[i] = carry(pl, m[i], &pkts[i],
-				       tg_reel_stage(pl->reel, &pkts[i]),
+				       tg_reel_start_of(&pkts[i]),
 				       pkts[i].len, NULL);
 	} else {
+		for (unsigned i = 0; i < k; i++)
+			used += pkts[i].body != NULL;
 		lend_in_segments(pl, pkts, k, m, out);
 	}
+	if (used < taken)
+		rte_mempool_put_bulk(pl->lent_pool, (void **)(m + used),
+				     taken - used);
 	if (pl->sentinels != NULL && k > 0)
 		keep_sentinel(pl, out[k - 1]);
-	return true;
 }
 
 uint64_t
@@ -614,7 +619,9 @@ tg_player_fill(struct tg_player *pl, struct rte_mbuf **out, uint64_t *ts,
 			      ? until_ns
 			      : (uint64_t)((double)until_ns * pl->pace);
 	double model_per_reel = 1 / pl->pace;
-	unsigned k, sent = 0;
+	/* One more: the last packet reads the next body's place. */
+	struct rte_mbuf *lent[2 * PLAYER_BURST + 1];
+	unsigned k, sent = 0, taken = 0;
 
 	if (n > PLAYER_BURST)
 		n = PLAYER_BURST;
@@ -629,8 +636,13 @@ tg_player_fill(struct tg_player *pl, struct rte_mbuf **out, uint64_t *ts,
 		else
 			pl->cursor->staged = false;
 	}
+	if (pl->carriers == NULL)
+		taken = take_lent(pl, n, reel_until, lent);
+	pl->cursor->patch = taken > 0;
 	k = tg_reel_play(pl->reel, pl->cursor, pkts, n, reel_until);
-	if (pl->carriers == NULL && lend_burst(pl, pkts, k, out)) {
+	pl->played += k;
+	if (taken > 0) {
+		lend_burst(pl, pkts, k, lent, taken, out);
 		sent = k;
 	} else {
 		/* All at once: a carrier a capture tap let go of was last

@@ -4,8 +4,10 @@
  * read. Sending a packet is patching its frame where it lies and handing
  * the NIC an mbuf pointed at it (no byte copied); a packet with a fresh
  * body goes in one segment, its head copied in front of the body in the
- * reel's stage (tg_reel_stage) when its mbufs are lent, else in two, the
- * frame's head chained to an mbuf pointed at the body.
+ * reel's stage (tg_reel_stage_next) when its mbufs are lent, else in two,
+ * the frame's head chained to an mbuf pointed at the body. A lent burst's
+ * mbufs are taken before it is played, so that the play patches each
+ * frame while it reads its slot (cur->patch).
  *
  * The player must not patch a frame the NIC is still reading. A frame
  * comes round again a whole turn after it went out, and a NIC frees what

@@ -683,32 +683,33 @@ body_delta(const struct tg_reel *r, const struct slot *s, uint32_t at)
 	return (uint32_t)folded + (uint16_t)~s->body_sum0;
 }
 
-/* The client addresses and checksums are stored, computed from the ones
- * recorded; nothing is read from the frame, so a frame not in cache does
- * not stall the player (the stores wait in the store buffer). Inline in
- * tg_reel_stage, a call per packet fewer. */
+/* The client addresses and checksums of slot s's frame moved by `shift`
+ * hosts, with a body that changes the L4 sum by body_delta, stored at
+ * `frame`: computed from the ones recorded. Nothing is read from the
+ * frame, so a frame not in cache does not stall the player (the stores
+ * wait in the store buffer). */
 static inline void
-patch(const struct tg_reel *r, const struct tg_reel_pkt *p, uint8_t *frame)
+patch(const struct tg_reel *r, const struct slot *s, uint32_t shift,
+      uint32_t body_delta, uint8_t *frame)
 {
-	const struct slot *s = &r->slots[p->slot];
 	const struct mover *m = &r->movers[s->flags & SLOT_V6];
 	uint32_t delta = 0;
 	uint16_t l4;
 
-	if (s->addr_at == 0 && p->body == NULL)
+	if (s->addr_at == 0 && body_delta == 0)
 		return;		/* as recorded */
 	if (s->addr_at != 0) {
-		delta = move_host(m, frame, s->addr_at, s->host, p->shift);
+		delta = move_host(m, frame, s->addr_at, s->host, shift);
 		if (s->addr2_at != 0)
 			delta += move_host(m, frame, s->addr2_at, s->host2,
-					   p->shift);
+					   shift);
 		if (s->ip_cksum_at != 0)
 			tg_put_be16(frame + s->ip_cksum_at,
 				    tg_cksum_update(s->ip_cksum0, delta));
 	}
 	if (s->l4_cksum_at == 0)
 		return;
-	delta += p->body_delta;	/* 0 without a body: draw_bodies */
+	delta += body_delta;
 	if (s->flags & SLOT_L4_PSEUDO) {
 		l4 = tg_cksum_fold(s->l4_cksum0 + delta);
 	} else {
@@ -723,7 +724,23 @@ void
 tg_reel_patch(const struct tg_reel *r, const struct tg_reel_pkt *p,
 	      uint8_t *frame)
 {
-	patch(r, p, frame);
+	/* p->body_delta: 0 without a body (draw_bodies). */
+	patch(r, &r->slots[p->slot], p->shift, p->body_delta, frame);
+}
+
+/* A head patched before its body was drawn (cur->patch) gets the body's
+ * part of its L4 checksum: the rest of what patch() stores. */
+static inline void
+add_body_sum(const struct slot *s, uint8_t *head, uint32_t body_delta)
+{
+	uint16_t l4;
+
+	if (s->l4_cksum_at == 0 || (s->flags & SLOT_L4_PSEUDO))
+		return;
+	l4 = tg_cksum_update(tg_get_be16(head + s->l4_cksum_at), body_delta);
+	if (l4 == 0 && (s->flags & SLOT_UDP))
+		l4 = 0xffff;	/* zero would mean "none" */
+	tg_put_be16(head + s->l4_cksum_at, l4);
 }
 
 void
@@ -827,7 +844,8 @@ copy_head(uint8_t *to, const uint8_t *from, uint32_t n)
  * even offset (the sums are of 16-bit words); staged, one after another
  * in the stage at a random even gap, each at the start of the stage's
  * next lap when it would run past the end, with its head copied in front
- * of it and noted to be put back (tg_reel_unstage). */
+ * of it and noted to be put back (tg_reel_unstage). Patched (cur->patch),
+ * a head gets its body's part of the L4 checksum where it goes out. */
 static void
 draw_bodies(struct tg_reel *r, struct tg_reel_cursor *cur,
 	    struct tg_reel_pkt *out, const uint16_t *which, unsigned n)
@@ -861,6 +879,8 @@ draw_bodies(struct tg_reel *r, struct tg_reel_cursor *cur,
 		/* The NIC's offload sums the pseudo-header alone. */
 		p->body_delta = s->flags & SLOT_L4_PSEUDO
 				? 0 : body_delta(r, s, at);
+		if (cur->patch)
+			add_body_sum(s, tg_reel_start_of(p), p->body_delta);
 	}
 }
 
@@ -891,18 +911,6 @@ tg_reel_stage_next(struct tg_reel *r, struct tg_reel_cursor *cur, unsigned n)
 		      STAGE_BYTES &&
 		      r->staged_next - r->staged_first + n <= STAGED_MAX;
 	return cur->staged;
-}
-
-uint8_t *
-tg_reel_stage(const struct tg_reel *r, const struct tg_reel_pkt *p)
-{
-	/* p->staged, or p->frame when it is NULL: by masks, no branch. */
-	uintptr_t none = -(uintptr_t)(p->staged == NULL);
-	uint8_t *start = (uint8_t *)((uintptr_t)p->staged |
-				     ((uintptr_t)p->frame & none));
-
-	patch(r, p, start);
-	return start;
 }
 
 uint64_t
@@ -958,6 +966,9 @@ tg_reel_play(struct tg_reel *r, struct tg_reel_cursor *cur,
 			p->body_delta = 0;
 			which[bodies] = (uint16_t)(count - 1);
 			bodies += s->body_at != 0;
+			/* Bodies not drawn yet: draw_bodies adds theirs. */
+			if (cur->patch)
+				patch(r, s, p->shift, 0, p->frame);
 		}
 		if (++cur->pos == r->n_slots) {
 			cur->pos = 0;

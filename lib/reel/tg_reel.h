@@ -26,7 +26,7 @@
  * checksum follows from partial sums of the pool computed once, so no
  * body byte is read or copied. A packet lent to a device can go out as
  * one run of bytes instead: its body drawn in the stage, copies of the
- * pool, and its head copied in front of it there (tg_reel_stage). Ports
+ * pool, and its head copied in front of it there (tg_reel_stage_next). Ports
  * with network effects record no bodies: a retransmission must repeat
  * its original's bytes.
  */
@@ -91,6 +91,11 @@ struct tg_reel_cursor {
 	uint32_t pos;
 	bool bodies;		/* packets get fresh bodies */
 	bool staged;		/* ... drawn in the stage: tg_reel_stage_next */
+	/* tg_reel_play patches each packet where it goes out
+	 * (tg_reel_start_of), as tg_reel_patch would, while its slot is at
+	 * hand: the caller sets it for a play whose frames it knows are
+	 * free to change (none still on its way out). */
+	bool patch;
 	struct tg_rng rng;	/* their offsets */
 	uint32_t shift[2][TG_REEL_MAX_BACK + 1];	/* IPv4, IPv6 */
 };
@@ -160,11 +165,18 @@ tg_reel_head_len(const struct tg_reel_pkt *p)
 bool tg_reel_stage_next(struct tg_reel *reel, struct tg_reel_cursor *cur,
 			unsigned n);
 
-/* A packet of a staged play as one run of p->len bytes, returned: for a
- * packet with a body, its head's copy in front of the body in the stage
- * (made by tg_reel_play); else p->frame. Patched there (tg_reel_patch). */
-uint8_t *tg_reel_stage(const struct tg_reel *reel,
-		       const struct tg_reel_pkt *p);
+/* Where a played packet starts: staged with a body, its head's copy in
+ * front of the body in the stage (made by tg_reel_play), the packet one
+ * run of p->len bytes; else p->frame. */
+static inline uint8_t *
+tg_reel_start_of(const struct tg_reel_pkt *p)
+{
+	/* By masks, no branch: a third of the packets have a body. */
+	uintptr_t none = -(uintptr_t)(p->staged == NULL);
+
+	return (uint8_t *)((uintptr_t)p->staged |
+			   ((uintptr_t)p->frame & none));
+}
 
 /* Heads staged so far: a mark for tg_reel_unstage. */
 uint64_t tg_reel_staged(const struct tg_reel *reel);

@@ -6,7 +6,8 @@
  * its SYN), and move from turn to turn (every client address a frame
  * carries changes each time it is played again, both ends where servers
  * are in the clients' pool too); a patched copy of a frame equals the
- * frame patched in place. Packets that end in keystream get a fresh body
+ * frame patched in place, and a frame the play patched (cur->patch) equals
+ * both. Packets that end in keystream get a fresh body
  * each time they are played (their checksums must hold with it), unless
  * the cursor plays frames as recorded. Staged, a packet is one run of
  * bytes equal to the packet written whole, and stays so while it is out,
@@ -263,15 +264,17 @@ count_body(struct body_count *b, const struct tg_reel_pkt *p)
 }
 
 /* The whole packet (head and fresh body) written to a buffer is the
- * frame patched where it lies, then the body. */
+ * frame patched where it lies (by the play when it did so), then the
+ * body. */
 static void
 check_whole(const struct tg_reel *r, const struct tg_reel_pkt *p,
-	    uint8_t *whole)
+	    bool patched, uint8_t *whole)
 {
 	uint16_t head = tg_reel_head_len(p);
 
 	tg_reel_write(r, p, whole);
-	tg_reel_patch(r, p, p->frame);
+	if (!patched)
+		tg_reel_patch(r, p, p->frame);
 	assert_memory_equal(whole, p->frame, head);
 	if (p->body != NULL)
 		assert_memory_equal(whole + head, p->body, p->len - head);
@@ -289,7 +292,8 @@ play_and_check(uint32_t offload, bool servers_in_pool, bool bodies)
 	uint64_t played[TG_REEL_MAX_BACK + 2] = { 0 }, last_ts = 0;
 	struct conv *convs = calloc(TRACKED, sizeof(*convs));
 	uint8_t *seen;
-	unsigned both = 0;
+	uint8_t (*addrs)[32];	/* per slot: source, destination last time */
+	unsigned both = 0, bursts = 0;
 	struct body_count bc = { 0 };
 
 	make_port(&port);
@@ -314,6 +318,8 @@ play_and_check(uint32_t offload, bool servers_in_pool, bool bodies)
 	assert_non_null(cur);
 	assert_non_null(convs);
 	seen = calloc(info.packets, 1);
+	addrs = calloc(info.packets, sizeof(*addrs));
+	assert_non_null(addrs);
 	bc.first8 = calloc(info.packets, sizeof(*bc.first8));
 	assert_non_null(seen);
 	assert_non_null(bc.first8);
@@ -322,31 +328,34 @@ play_and_check(uint32_t offload, bool servers_in_pool, bool bodies)
 	 * on every turn plays the whole reel. */
 	while (cur->turn < info.max_back + 2) {
 		uint64_t turn = cur->turn;
-		unsigned n = tg_reel_play(r, cur, pkts, BURST, UINT64_MAX);
+		unsigned n;
 
+		cur->patch = bursts++ % 2 == 1;	/* the play patches: both */
+		n = tg_reel_play(r, cur, pkts, BURST, UINT64_MAX);
 		assert_true(n > 0 || cur->turn > turn);
 		for (unsigned i = 0; i < n; i++) {
 			struct parsed p;
 			uint64_t t = pkts[i].ts_ns / info.period_ns;
-			uint8_t copy[2048], whole[2048], src[16], dst[16];
+			uint8_t copy[2048], whole[2048];
+			uint8_t *last = addrs[pkts[i].slot];
 
 			parse(pkts[i].frame, pkts[i].len, &p);
-			memcpy(src, p.src, p.alen);
-			memcpy(dst, p.dst, p.alen);
 			/* A copy patched (a frame still on its way out) is
 			 * the frame patched where it lies. */
 			assert_true(pkts[i].len <= sizeof(copy));
 			memcpy(copy, pkts[i].frame, pkts[i].len);
 			tg_reel_patch(r, &pkts[i], copy);
-			check_whole(r, &pkts[i], whole);
+			check_whole(r, &pkts[i], cur->patch, whole);
 			assert_memory_equal(copy, pkts[i].frame, pkts[i].len);
 			count_body(&bc, &pkts[i]);
 
 			assert_true(pkts[i].ts_ns >= last_ts);
 			last_ts = pkts[i].ts_ns;
 			if (seen[pkts[i].slot])
-				check_moved(&p, src, dst, &both);
+				check_moved(&p, last, last + 16, &both);
 			seen[pkts[i].slot] = 1;
+			memcpy(last, p.src, p.alen);
+			memcpy(last + 16, p.dst, p.alen);
 			check_cksums(whole, &p, offload != 0);
 			assert_true(in_pool(p.src, p.alen) ||
 				    in_pool(p.dst, p.alen));
@@ -373,6 +382,7 @@ play_and_check(uint32_t offload, bool servers_in_pool, bool bodies)
 	else
 		assert_int_equal(bc.packets, 0);
 	free(bc.first8);
+	free(addrs);
 	free(seen);
 	free(convs);
 	free(cur);
@@ -426,7 +436,10 @@ stage_and_check(unsigned hold)
 	tg_reel_start(r, cur);
 	while (cur->turn < 3) {
 		bool stage = tg_reel_stage_next(r, cur, BURST);
-		unsigned n = tg_reel_play(r, cur, pkts, BURST, UINT64_MAX);
+		unsigned n;
+
+		cur->patch = stage;	/* as the player does when it lends */
+		n = tg_reel_play(r, cur, pkts, BURST, UINT64_MAX);
 		struct out_pkt *o = &out[(size_t)(next % HELD_BURSTS) * BURST];
 
 		assert_int_equal(cur->staged, stage);
@@ -438,7 +451,7 @@ stage_and_check(unsigned hold)
 			uint8_t *at;
 
 			tg_reel_write(r, &pkts[i], whole);
-			at = tg_reel_stage(r, &pkts[i]);
+			at = tg_reel_start_of(&pkts[i]);
 			assert_memory_equal(at, whole, pkts[i].len);
 			parse(at, pkts[i].len, &pp);
 			check_cksums(at, &pp, false);
