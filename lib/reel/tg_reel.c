@@ -876,6 +876,16 @@ draw_bodies(struct tg_reel *r, struct tg_reel_cursor *cur,
 			at = (uint32_t)(end & (BODY_POOL - 1));
 		}
 		p->body = r->bodies + at;
+		/* For body_delta, in the loop below. */
+		tg_prefetch(&r->body_sums[at / 2]);
+		tg_prefetch(&r->body_sums[(at + len) / 2]);
+		tg_prefetch(&r->bodies[at + len - 1]);
+	}
+	for (unsigned k = 0; k < n; k++) {
+		struct tg_reel_pkt *p = &out[which[k]];
+		const struct slot *s = &r->slots[p->slot];
+		uint32_t at = (uint32_t)(p->body - r->bodies);
+
 		/* The NIC's offload sums the pseudo-header alone. */
 		p->body_delta = s->flags & SLOT_L4_PSEUDO
 				? 0 : body_delta(r, s, at);
