@@ -347,11 +347,11 @@ replace_carrier(struct tg_player *pl, uint32_t place)
 static void
 tx_fields(struct rte_mbuf *m, const struct tg_reel_pkt *p, uint32_t offload)
 {
-	struct tg_pkt_layout layout = { .l2_len = p->l2_len,
-					.l3_len = p->l3_len };
+	struct tg_pkt_layout layout = { .l2_len = p->meta.l2_len,
+					.l3_len = p->meta.l3_len };
 
-	tg_port_tx_fields(m, p->len, &layout, p->proto, p->ip_version,
-			  offload);
+	tg_port_tx_fields(m, p->meta.len, &layout, p->meta.proto,
+			  p->meta.ip_version, offload);
 }
 
 /* The frame is, or may be, still out: a copy from `copy_pool` goes in
@@ -422,7 +422,7 @@ static inline struct rte_mbuf *
 point_body(struct tg_player *pl, struct rte_mbuf *b,
 	   const struct tg_reel_pkt *p)
 {
-	point(pl, b, p->body, (uint16_t)(p->len - tg_reel_head_len(p)));
+	point(pl, b, p->body, (uint16_t)(p->meta.len - tg_reel_head_len(p)));
 	return b;
 }
 
@@ -589,7 +589,7 @@ lend_burst(struct tg_player *pl, const struct tg_reel_pkt *pkts, unsigned k,
 		for (unsigned i = 0; i < k; i++)
 			out[i] = carry(pl, m[i], &pkts[i],
 				       tg_reel_start_of(&pkts[i]),
-				       pkts[i].len, NULL);
+				       pkts[i].meta.len, NULL);
 	} else {
 		for (unsigned i = 0; i < k; i++)
 			used += pkts[i].body != NULL;
@@ -665,7 +665,7 @@ tg_player_fill(struct tg_player *pl, struct rte_mbuf **out, uint64_t *ts,
 		ts[i] = pl->pace == 1 ? pkts[i].ts_ns
 				      : (uint64_t)((double)pkts[i].ts_ns *
 						   model_per_reel);
-		pl->bytes += pkts[i].len;
+		pl->bytes += pkts[i].meta.len;
 	}
 	return sent;
 }

@@ -510,11 +510,11 @@ run_pcap_reel(struct tg_worker *w, struct tg_worker_port *wp)
 		tg_reel_patch(pl->reel, p, p->frame);
 		if (tg_pcap_write_split(wp->pcap, PCAP_EPOCH_NS + p->ts_ns,
 					p->frame, head, p->body,
-					p->len - head) != 0) {
+					p->meta.len - head) != 0) {
 			pcap_failed(w, wp);
 			return;
 		}
-		pl->bytes += p->len;
+		pl->bytes += p->meta.len;
 	}
 	wp->packets_done += k;
 	if (k == 0 || (wp->packet_limit && wp->packets_done >= wp->packet_limit))

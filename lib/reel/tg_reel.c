@@ -56,9 +56,9 @@ struct slot {
 	uint32_t host;		/* client-pool host of the address that
 				 * moves (source or destination) */
 	uint32_t host2;		/* ... of the destination when both move */
-	uint16_t len;
+	struct tg_reel_meta meta;	/* body_at: bytes [body_at, len)
+					 * are keystream a turn may swap */
 	uint8_t back;		/* turns since its flow's turn began */
-	uint8_t l3;		/* offset of the IP header (l2_len) */
 	uint8_t addr_at;	/* offset of the low 32 bits of the address
 				 * that moves; 0: none moves */
 	uint8_t addr2_at;	/* ... of the destination when both move */
@@ -66,16 +66,13 @@ struct slot {
 	uint8_t l4_cksum_at;	/* offset of the L4 checksum; 0: none to
 				 * update */
 	uint8_t flags;
-	uint8_t proto;		/* TG_PROTO_TCP, _UDP, or 0: read, not
-				 * worked out from flags with a branch */
 	/* The checksum fields as recorded: a turn's values follow from
 	 * them and the addresses alone, so patching a frame only stores. */
 	uint16_t ip_cksum0;
 	uint16_t l4_cksum0;
-	uint16_t body_at;	/* bytes [body_at, len) are keystream a turn
-				 * may swap; 0: none */
 	uint16_t body_sum0;	/* their sum as recorded, as placed in L4 */
 };
+_Static_assert(sizeof(struct slot) == 48, "a slot is 48 bytes");
 
 /* The clients of a pool move through it turn by turn. */
 struct mover {
@@ -230,7 +227,9 @@ describe(const struct tg_reel *r, struct slot *s, const struct tg_synth_pkt *p)
 	uint32_t host_src = mover_host(m, p->buf + src);
 	uint32_t host_dst = mover_host(m, p->buf + src + alen);
 
-	s->l3 = (uint8_t)p->layout.l2_len;
+	s->meta.l2_len = (uint8_t)p->layout.l2_len;
+	s->meta.l3_len = (uint8_t)p->layout.l3_len;
+	s->meta.ip_version = p->ip_version;
 	s->flags = v6 ? SLOT_V6 : 0;
 	s->addr_at = s->addr2_at = 0;
 	s->host = s->host2 = 0;
@@ -246,16 +245,16 @@ describe(const struct tg_reel *r, struct slot *s, const struct tg_synth_pkt *p)
 	s->ip_cksum_at = 0;
 	s->ip_cksum0 = 0;
 	if (!v6 && !(r->offload & TG_PKT_OFFLOAD_IPV4_CKSUM)) {
-		s->ip_cksum_at = (uint8_t)(s->l3 + 10);
+		s->ip_cksum_at = (uint8_t)(s->meta.l2_len + 10);
 		s->ip_cksum0 = tg_get_be16(p->buf + s->ip_cksum_at);
 	}
 	s->l4_cksum_at = 0;
-	s->proto = 0;
+	s->meta.proto = 0;
 	if (p->proto == TG_PROTO_TCP || p->proto == TG_PROTO_UDP) {
 		s->l4_cksum_at = (uint8_t)(l4 + (p->proto == TG_PROTO_TCP ? 16
 									  : 6));
 		s->flags |= p->proto == TG_PROTO_UDP ? SLOT_UDP : SLOT_TCP;
-		s->proto = p->proto;
+		s->meta.proto = p->proto;
 		if (r->offload & TG_PKT_OFFLOAD_L4_CKSUM)
 			s->flags |= SLOT_L4_PSEUDO;
 	} else if (p->proto == TG_PROTO_ICMPV6) {
@@ -268,11 +267,11 @@ describe(const struct tg_reel *r, struct slot *s, const struct tg_synth_pkt *p)
 	if ((s->flags & (SLOT_UDP | SLOT_L4_PSEUDO)) == SLOT_UDP &&
 	    s->l4_cksum0 == 0)
 		s->l4_cksum_at = 0;
-	s->body_at = 0;
+	s->meta.body_at = 0;
 	s->body_sum0 = 0;
 	if ((s->flags & (SLOT_TCP | SLOT_UDP)) && p->opaque_at != 0 &&
 	    p->len - p->opaque_at >= BODY_MIN) {
-		s->body_at = p->opaque_at;
+		s->meta.body_at = p->opaque_at;
 		s->body_sum0 = body_sum(p->buf + p->opaque_at,
 					p->len - p->opaque_at, p->opaque_at);
 	}
@@ -293,7 +292,7 @@ keep(struct recording *rec, const struct tg_synth_pkt *p)
 	s = &r->slots[n];
 	s->ts = p->ts_ns;
 	s->off = rec->frame_bytes;
-	s->len = p->len;
+	s->meta.len = p->len;
 	describe(r, s, p);
 	memcpy(r->frames + rec->frame_bytes, p->buf, p->len);
 	rec->frame_bytes += p->len;
@@ -383,7 +382,7 @@ wind(struct tg_reel *r)
 		if (back > r->info.max_back)
 			r->info.max_back = (unsigned)back;
 		s->ts %= period;
-		r->info.bytes += s->len;
+		r->info.bytes += s->meta.len;
 	}
 	qsort(r->slots, r->n_slots, sizeof(*r->slots), cmp_slots);
 	r->info.packets = r->n_slots;
@@ -428,7 +427,7 @@ count_bodies(const struct tg_reel *r)
 	uint64_t n = 0;
 
 	for (uint32_t i = 0; i < r->n_slots; i++)
-		n += r->slots[i].body_at != 0;
+		n += r->slots[i].meta.body_at != 0;
 	return n;
 }
 
@@ -467,7 +466,8 @@ make_bodies(struct tg_reel *r, char *err, size_t errlen)
 static uint32_t
 kept_bytes(const struct tg_reel *r, const struct slot *s)
 {
-	return r->fresh && s->body_at != 0 ? s->body_at : s->len;
+	return r->fresh && s->meta.body_at != 0 ? s->meta.body_at
+						 : s->meta.len;
 }
 
 static uint64_t
@@ -671,8 +671,8 @@ move_host(const struct mover *m, uint8_t *frame, unsigned at, uint32_t host,
 static inline uint32_t
 body_delta(const struct tg_reel *r, const struct slot *s, uint32_t at)
 {
-	uint32_t n = s->len - s->body_at;
-	uint32_t odd_len = n & 1, odd_at = (s->body_at & 1) * 8;
+	uint32_t n = s->meta.len - s->meta.body_at;
+	uint32_t odd_len = n & 1, odd_at = (s->meta.body_at & 1) * 8;
 	uint32_t sum = (uint32_t)r->body_sums[(at + n) / 2] +
 		       (uint16_t)~r->body_sums[at / 2] +
 		       ((uint32_t)r->bodies[at + n - 1] << 8 & -odd_len);
@@ -751,7 +751,7 @@ tg_reel_write(const struct tg_reel *r, const struct tg_reel_pkt *p,
 
 	memcpy(frame, p->frame, head);
 	if (p->body != NULL)
-		memcpy(frame + head, p->body, p->len - head);
+		memcpy(frame + head, p->body, p->meta.len - head);
 	tg_reel_patch(r, p, frame);
 }
 
@@ -853,12 +853,12 @@ draw_bodies(struct tg_reel *r, struct tg_reel_cursor *cur,
 	for (unsigned k = 0; k < n; k++) {
 		struct tg_reel_pkt *p = &out[which[k]];
 		const struct slot *s = &r->slots[p->slot];
-		uint32_t len = s->len - s->body_at;
+		uint32_t len = s->meta.len - s->meta.body_at;
 		uint32_t at = (uint32_t)tg_rng_next(&cur->rng) &
 			      (BODY_POOL - 2);
 
 		if (cur->staged) {
-			uint64_t room = (s->body_at + 1u) & ~1u;
+			uint64_t room = (s->meta.body_at + 1u) & ~1u;
 			uint64_t gap = at % BODY_GAP;
 			uint64_t lap_end =
 				(r->stage_end | (STAGE_BYTES - 1)) + 1;
@@ -868,11 +868,11 @@ draw_bodies(struct tg_reel *r, struct tg_reel_cursor *cur,
 
 			end = end + len > lap_end ? lap_end + room + gap : end;
 			r->stage_end = end + len;
-			head_at = end - s->body_at;
+			head_at = end - s->meta.body_at;
 			p->staged = r->stage + (head_at & (STAGE_BYTES - 1));
-			copy_head(p->staged, p->frame, s->body_at);
+			copy_head(p->staged, p->frame, s->meta.body_at);
 			r->staged[r->staged_next++ % STAGED_MAX] =
-				head_at << HEAD_LEN_BITS | s->body_at;
+				head_at << HEAD_LEN_BITS | s->meta.body_at;
 			at = (uint32_t)(end & (BODY_POOL - 1));
 		}
 		p->body = r->bodies + at;
@@ -965,17 +965,12 @@ tg_reel_play(struct tg_reel *r, struct tg_reel_cursor *cur,
 			p->ts_ns = ts;
 			p->slot = cur->pos;
 			p->shift = cur->shift[s->flags & SLOT_V6][s->back];
-			p->len = s->len;
-			p->proto = s->proto;
-			p->ip_version = s->flags & SLOT_V6 ? 6 : 4;
-			p->l2_len = s->l3;
-			p->l3_len = s->flags & SLOT_V6 ? 40 : 20;
-			p->body_at = s->body_at;
+			p->meta = s->meta;
 			p->body = NULL;
 			p->staged = NULL;
 			p->body_delta = 0;
 			which[bodies] = (uint16_t)(count - 1);
-			bodies += s->body_at != 0;
+			bodies += s->meta.body_at != 0;
 			/* Bodies not drawn yet: draw_bodies adds theirs. */
 			if (cur->patch)
 				patch(r, s, p->shift, 0, p->frame);

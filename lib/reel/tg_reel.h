@@ -104,28 +104,34 @@ struct tg_reel_cursor {
  * bodies as chosen (tg_reel_choose_bodies). */
 void tg_reel_start(const struct tg_reel *reel, struct tg_reel_cursor *cur);
 
+/* What a packet is, as its slot keeps it: a played packet gets it in
+ * one move. */
+struct tg_reel_meta {
+	uint16_t len;
+	uint16_t body_at;	/* where a fresh body may start; 0: none */
+	uint8_t proto;		/* TG_PROTO_TCP, _UDP, or 0 (other) */
+	uint8_t ip_version;
+	uint8_t l2_len;
+	uint8_t l3_len;
+};
+
 /* One played packet: its frame in the arena as the last turn left it,
  * what tg_reel_patch needs to give it this turn's addresses, and what a
  * NIC's offloads need to know of it. */
 struct tg_reel_pkt {
 	uint8_t *frame;
 	/* NULL, or the fresh body in the arena that takes the place of
-	 * frame[body_at, len): the packet is frame[0, body_at), then
-	 * len - body_at bytes of body. */
+	 * frame[meta.body_at, meta.len): the packet is frame[0, body_at),
+	 * then len - body_at bytes of body. */
 	const uint8_t *body;
 	/* Staged (tg_reel_stage_next), with a body: its head's copy in
 	 * front of the body in the stage; else NULL. */
 	uint8_t *staged;
 	uint32_t body_delta;	/* the body's change to the L4 sum */
-	uint16_t body_at;
 	uint64_t ts_ns;		/* model time (turn * T + place on the circle) */
 	uint32_t slot;		/* its place in the reel, 0 .. info.packets - 1 */
 	uint32_t shift;		/* hosts its clients move by this turn */
-	uint16_t len;
-	uint8_t proto;		/* TG_PROTO_TCP, _UDP, or 0 (other) */
-	uint8_t ip_version;
-	uint8_t l2_len;
-	uint8_t l3_len;
+	struct tg_reel_meta meta;
 };
 
 /* Model time of the cursor's next packet. */
@@ -154,7 +160,8 @@ tg_reel_head_len(const struct tg_reel_pkt *p)
 	 * pattern a predictor could learn. */
 	uint16_t has_body = (uint16_t)-(p->body != NULL);
 
-	return (uint16_t)((p->body_at & has_body) | (p->len & ~has_body));
+	return (uint16_t)((p->meta.body_at & has_body) |
+			  (p->meta.len & ~has_body));
 }
 
 /* Staging: a burst lent to a device, each packet one run of bytes.
@@ -167,7 +174,7 @@ bool tg_reel_stage_next(struct tg_reel *reel, struct tg_reel_cursor *cur,
 
 /* Where a played packet starts: staged with a body, its head's copy in
  * front of the body in the stage (made by tg_reel_play), the packet one
- * run of p->len bytes; else p->frame. */
+ * run of p->meta.len bytes; else p->frame. */
 static inline uint8_t *
 tg_reel_start_of(const struct tg_reel_pkt *p)
 {
@@ -187,8 +194,8 @@ uint64_t tg_reel_staged(const struct tg_reel *reel);
 void tg_reel_unstage(struct tg_reel *reel, uint64_t mark);
 
 /* The whole packet, head and body, patched, into `frame`: a buffer of
- * p->len bytes of the caller's, not the arena, which with fresh bodies
- * holds only the head. */
+ * p->meta.len bytes of the caller's, not the arena, which with fresh
+ * bodies holds only the head. */
 void tg_reel_write(const struct tg_reel *reel, const struct tg_reel_pkt *p,
 		   uint8_t *frame);
 

@@ -277,7 +277,7 @@ check_whole(const struct tg_reel *r, const struct tg_reel_pkt *p,
 		tg_reel_patch(r, p, p->frame);
 	assert_memory_equal(whole, p->frame, head);
 	if (p->body != NULL)
-		assert_memory_equal(whole + head, p->body, p->len - head);
+		assert_memory_equal(whole + head, p->body, p->meta.len - head);
 }
 
 static void
@@ -339,14 +339,14 @@ play_and_check(uint32_t offload, bool servers_in_pool, bool bodies)
 			uint8_t copy[2048], whole[2048];
 			uint8_t *last = addrs[pkts[i].slot];
 
-			parse(pkts[i].frame, pkts[i].len, &p);
+			parse(pkts[i].frame, pkts[i].meta.len, &p);
 			/* A copy patched (a frame still on its way out) is
 			 * the frame patched where it lies. */
-			assert_true(pkts[i].len <= sizeof(copy));
-			memcpy(copy, pkts[i].frame, pkts[i].len);
+			assert_true(pkts[i].meta.len <= sizeof(copy));
+			memcpy(copy, pkts[i].frame, pkts[i].meta.len);
 			tg_reel_patch(r, &pkts[i], copy);
 			check_whole(r, &pkts[i], cur->patch, whole);
-			assert_memory_equal(copy, pkts[i].frame, pkts[i].len);
+			assert_memory_equal(copy, pkts[i].frame, pkts[i].meta.len);
 			count_body(&bc, &pkts[i]);
 
 			assert_true(pkts[i].ts_ns >= last_ts);
@@ -452,12 +452,12 @@ stage_and_check(unsigned hold)
 
 			tg_reel_write(r, &pkts[i], whole);
 			at = tg_reel_start_of(&pkts[i]);
-			assert_memory_equal(at, whole, pkts[i].len);
-			parse(at, pkts[i].len, &pp);
+			assert_memory_equal(at, whole, pkts[i].meta.len);
+			parse(at, pkts[i].meta.len, &pp);
 			check_cksums(at, &pp, false);
 			bodies += pkts[i].body != NULL;
-			o[i] = (struct out_pkt){ at, pkts[i].len,
-						 fnv1a(at, pkts[i].len) };
+			o[i] = (struct out_pkt){ at, pkts[i].meta.len,
+						 fnv1a(at, pkts[i].meta.len) };
 		}
 		if (stage) {
 			marks[next % HELD_BURSTS] = tg_reel_staged(r);
