@@ -724,8 +724,11 @@ void
 tg_reel_patch(const struct tg_reel *r, const struct tg_reel_pkt *p,
 	      uint8_t *frame)
 {
-	/* p->body_delta: 0 without a body (draw_bodies). */
-	patch(r, &r->slots[p->slot], p->shift, p->body_delta, frame);
+	/* A select: p->body_delta is set only with a body (one store
+	 * fewer a packet in tg_reel_play). */
+	uint32_t body_delta = p->body != NULL ? p->body_delta : 0;
+
+	patch(r, &r->slots[p->slot], p->shift, body_delta, frame);
 }
 
 /* A head patched before its body was drawn (cur->patch) gets the body's
@@ -968,7 +971,6 @@ tg_reel_play(struct tg_reel *r, struct tg_reel_cursor *cur,
 			p->meta = s->meta;
 			p->body = NULL;
 			p->staged = NULL;
-			p->body_delta = 0;
 			which[bodies] = (uint16_t)(count - 1);
 			bodies += s->meta.body_at != 0;
 			/* Bodies not drawn yet: draw_bodies adds theirs. */

@@ -127,7 +127,7 @@ struct tg_reel_pkt {
 	/* Staged (tg_reel_stage_next), with a body: its head's copy in
 	 * front of the body in the stage; else NULL. */
 	uint8_t *staged;
-	uint32_t body_delta;	/* the body's change to the L4 sum */
+	uint32_t body_delta;	/* with a body, its change to the L4 sum */
 	uint64_t ts_ns;		/* model time (turn * T + place on the circle) */
 	uint32_t slot;		/* its place in the reel, 0 .. info.packets - 1 */
 	uint32_t shift;		/* hosts its clients move by this turn */
