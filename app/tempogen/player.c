@@ -217,7 +217,7 @@ tg_player_init(struct tg_player *pl, const struct tg_synth_params *params,
 	/* Before the arena's size is known: fresh, it keeps only the heads
 	 * of the packets that get bodies. Bodies go in chains, or staged
 	 * when lent (as copies when the stage has no room). */
-	tg_reel_choose_bodies(pl->reel, bodies && (chains || lend));
+	tg_reel_choose_bodies(pl->reel, bodies && (chains || lend), lend);
 	tg_reel_get_info(pl->reel, &pl->info);
 	pl->cursor = malloc(sizeof(*pl->cursor));
 	if (pl->cursor == NULL) {

@@ -25,7 +25,7 @@
  * fresh random even offset, as a second segment; or, for a packet lent
  * to a device, in the stage (copies of the pool), where a burst's bodies
  * lie one after another at random even gaps of up to BODY_GAP bytes with
- * each head copied in front of its body (tg_reel_stage). A head's bytes
+ * each head copied in front of its body (tg_reel_stage_next). A head's bytes
  * get their keystream back once the device has let go of its burst
  * (tg_reel_unstage). Tails shorter than BODY_MIN keep their recorded
  * bytes (not worth a body). */
@@ -104,9 +104,12 @@ struct tg_reel {
 	/* Packets with a body get a fresh one each play: the arena keeps
 	 * only their heads (tg_reel_choose_bodies). */
 	bool fresh;
-	/* Fresh, the stage: STAGE_BYTES after the pool in the arena, the
-	 * pool over and over; the bytes drawn from it so far; the heads
-	 * staged and not yet put back, oldest first (HEAD_LEN_BITS). */
+	/* Fresh and staging (a port that lends; tg_reel_choose_bodies),
+	 * the stage: STAGE_BYTES after the pool in the arena, the pool over
+	 * and over; the bytes drawn from it so far; the heads staged and
+	 * not yet put back, oldest first (HEAD_LEN_BITS; room for
+	 * STAGED_MAX after the stage). */
+	bool stages;
 	uint8_t *stage;
 	uint64_t stage_end;
 	uint64_t *staged;
@@ -445,8 +448,7 @@ make_bodies(struct tg_reel *r, char *err, size_t errlen)
 	r->bodies = malloc(BODY_BYTES);
 	r->body_sums = tg_mem_alloc((BODY_BYTES / 2 + 1) *
 				    sizeof(*r->body_sums));
-	r->staged = malloc(STAGED_MAX * sizeof(*r->staged));
-	if (r->bodies == NULL || r->body_sums == NULL || r->staged == NULL) {
+	if (r->bodies == NULL || r->body_sums == NULL) {
 		tg_keystream_free(ks);
 		snprintf(err, errlen, "reel: out of memory");
 		return -1;
@@ -485,13 +487,19 @@ layout(struct tg_reel *r)
 	for (uint32_t i = 0; i < r->n_slots; i++)
 		at += aligned(kept_bytes(r, &r->slots[i]));
 	r->bodies_at = at;
-	r->info.arena_bytes = at + (r->fresh ? BODY_BYTES + STAGE_BYTES : 0);
+	r->info.arena_bytes = at + (r->fresh ? BODY_BYTES : 0) +
+			      (r->stages ? STAGE_BYTES + STAGED_MAX *
+							 sizeof(*r->staged)
+					 : 0);
 }
 
 void
-tg_reel_choose_bodies(struct tg_reel *r, bool fresh)
+tg_reel_choose_bodies(struct tg_reel *r, bool fresh, bool staging)
 {
-	r->fresh = fresh && r->bodies != NULL && !r->placed;
+	if (r->placed)
+		return;
+	r->fresh = fresh && r->bodies != NULL;
+	r->stages = r->fresh && staging;
 	layout(r);
 }
 
@@ -572,7 +580,6 @@ tg_reel_free(struct tg_reel *r)
 	if (r->body_sums != NULL)
 		tg_mem_free(r->body_sums, (BODY_BYTES / 2 + 1) *
 					  sizeof(*r->body_sums));
-	free(r->staged);
 	if (r->slots_settled)
 		tg_mem_free(r->slots, (size_t)r->n_slots *
 				      sizeof(*r->slots));
@@ -602,11 +609,13 @@ tg_reel_place(struct tg_reel *r, uint8_t *arena)
 	}
 	free(r->frames);
 	r->frames = arena;
-	if (r->fresh) {
+	if (r->fresh)
 		memcpy(arena + r->bodies_at, r->bodies, BODY_BYTES);
+	if (r->stages) {
 		r->stage = arena + r->bodies_at + BODY_BYTES;
 		for (uint64_t k = 0; k < STAGE_BYTES; k += BODY_POOL)
 			memcpy(r->stage + k, r->bodies, BODY_POOL);
+		r->staged = (uint64_t *)(r->stage + STAGE_BYTES);
 	}
 	free(r->bodies);	/* played as recorded: no pool */
 	r->bodies = r->fresh ? arena + r->bodies_at : NULL;
@@ -903,7 +912,7 @@ tg_reel_stage_next(struct tg_reel *r, struct tg_reel_cursor *cur, unsigned n)
 	uint64_t tail = r->stage_end;
 
 	cur->staged = false;
-	if (!r->fresh)
+	if (!r->stages)
 		return false;
 	if (r->staged_first == r->staged_next) {
 		/* None out: start afresh in the stage's first pool, at

@@ -71,10 +71,12 @@ void tg_reel_get_info(const struct tg_reel *reel, struct tg_reel_info *info);
 
 /* Whether the packets that may get fresh bodies (info.bodies) get them
  * in every play (their L4 checksum updated from the pool's sums), or are
- * played as recorded, the default. Fresh, the arena keeps only those
- * packets' heads, which info.arena_bytes then tells. Call before
+ * played as recorded, the default; and, fresh, whether plays may be
+ * staged (tg_reel_stage_next: a port that lends its bursts to a device).
+ * Fresh, the arena keeps only those packets' heads, and the pool (and
+ * the stage), which info.arena_bytes then tells. Call before
  * tg_reel_get_info and tg_reel_place. */
-void tg_reel_choose_bodies(struct tg_reel *reel, bool fresh);
+void tg_reel_choose_bodies(struct tg_reel *reel, bool fresh, bool staging);
 
 /* Move the frames into `arena` (info.arena_bytes, TG_REEL_ALIGN aligned),
  * memory the caller owns and keeps for the reel's life (DMA-able memory
@@ -167,8 +169,8 @@ tg_reel_head_len(const struct tg_reel_pkt *p)
 /* Staging: a burst lent to a device, each packet one run of bytes.
  *
  * Whether the next tg_reel_play of up to n packets draws its bodies in
- * the stage (cur->staged): when fresh bodies are played and the stage has
- * room for them beside the heads still out. */
+ * the stage (cur->staged): when fresh bodies are played, staging was
+ * chosen, and the stage has room for them beside the heads still out. */
 bool tg_reel_stage_next(struct tg_reel *reel, struct tg_reel_cursor *cur,
 			unsigned n);
 

@@ -49,7 +49,7 @@ setup(void **state)
 
 static struct tg_reel *
 record(const struct tg_port_cfg *port, uint32_t offload, bool bodies,
-       uint8_t **arena)
+       bool staging, uint8_t **arena)
 {
 	struct tg_synth_params p = {
 		.model = &model, .port = port, .seed = 7, .stream = 0,
@@ -62,7 +62,7 @@ record(const struct tg_port_cfg *port, uint32_t offload, bool bodies,
 
 	if (r == NULL)
 		fail_msg("%s", err);
-	tg_reel_choose_bodies(r, bodies);
+	tg_reel_choose_bodies(r, bodies, staging);
 	tg_reel_get_info(r, &info);
 	*arena = aligned_alloc(TG_REEL_ALIGN, info.arena_bytes);
 	assert_non_null(*arena);
@@ -304,7 +304,7 @@ play_and_check(uint32_t offload, bool servers_in_pool, bool bodies)
 		assert_int_equal(tg_cidr_parse("fd00:1::/116",
 					       &port.servers.v6), 0);
 	}
-	r = record(&port, offload, bodies, &arena);
+	r = record(&port, offload, bodies, false, &arena);
 	tg_reel_get_info(r, &info);
 	/* With fresh bodies the arena keeps only the heads of the packets
 	 * that get them: less than the frames' bytes even with the pool. */
@@ -324,6 +324,8 @@ play_and_check(uint32_t offload, bool servers_in_pool, bool bodies)
 	assert_non_null(seen);
 	assert_non_null(bc.first8);
 	tg_reel_start(r, cur);
+	/* Not chosen: no stage (nor its memory in the arena). */
+	assert_false(tg_reel_stage_next(r, cur, BURST));
 	/* Turn 0 leaves out the flows of earlier turns; from turn max_back
 	 * on every turn plays the whole reel. */
 	while (cur->turn < info.max_back + 2) {
@@ -431,7 +433,7 @@ stage_and_check(unsigned hold)
 	assert_non_null(cur);
 	assert_non_null(out);
 	make_port(&port);
-	r = record(&port, 0, true, &arena);
+	r = record(&port, 0, true, true, &arena);
 	tg_reel_get_info(r, &info);
 	tg_reel_start(r, cur);
 	while (cur->turn < 3) {
