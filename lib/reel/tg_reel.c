@@ -25,8 +25,8 @@
  * fresh random even offset, as a second segment; or, for a packet lent
  * to a device, in the stage (copies of the pool), where a burst's bodies
  * lie one after another at random even gaps of up to BODY_GAP bytes with
- * each head copied in front of its body (tg_reel_stage_next). A head's bytes
- * get their keystream back once the device has let go of its burst
+ * each head copied in front of its body (tg_reel_stage_next). A head's
+ * bytes get their keystream back once the device has let go of its burst
  * (tg_reel_unstage). Tails shorter than BODY_MIN keep their recorded
  * bytes (not worth a body). */
 #define BODY_POOL (1u << 18)
@@ -804,16 +804,12 @@ prefetch_ahead(const struct tg_reel *r, uint32_t pos)
 #define WALK_PAGE 4096u
 
 static inline void
-walk_pages(const void *from, const void *to, int write)
+walk_pages(const void *from, const void *to)
 {
 	uintptr_t a = (uintptr_t)from & ~(uintptr_t)(WALK_PAGE - 1);
 
-	for (; a <= (uintptr_t)to; a += WALK_PAGE) {
-		if (write)
-			tg_prefetch((const void *)a);
-		else
-			tg_prefetch((const void *)a);
-	}
+	for (; a <= (uintptr_t)to; a += WALK_PAGE)
+		tg_prefetch((const void *)a);
 }
 
 static inline void
@@ -823,9 +819,9 @@ walk_ahead(const struct tg_reel *r, uint32_t pos)
 
 	if (pos % WALK_BATCH != 0 || to >= r->n_slots)
 		return;		/* the reel's end: its pages walk alone */
-	walk_pages(&r->slots[from], &r->slots[to], 0);
+	walk_pages(&r->slots[from], &r->slots[to]);
 	walk_pages(r->frames + r->slots[from].off,
-		   r->frames + r->slots[to].off, 1);
+		   r->frames + r->slots[to].off);
 }
 
 /* Copy a head of n bytes, 32 <= n <= FRAME_CAP: for the usual 42 to 128

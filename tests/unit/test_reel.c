@@ -292,7 +292,7 @@ play_and_check(uint32_t offload, bool servers_in_pool, bool bodies)
 	uint64_t played[TG_REEL_MAX_BACK + 2] = { 0 }, last_ts = 0;
 	struct conv *convs = calloc(TRACKED, sizeof(*convs));
 	uint8_t *seen;
-	uint8_t (*addrs)[32];	/* per slot: source, destination last time */
+	uint8_t (*addrs)[32];	/* per slot: source, destination before */
 	unsigned both = 0, bursts = 0;
 	struct body_count bc = { 0 };
 
@@ -332,7 +332,8 @@ play_and_check(uint32_t offload, bool servers_in_pool, bool bodies)
 		uint64_t turn = cur->turn;
 		unsigned n;
 
-		cur->patch = bursts++ % 2 == 1;	/* the play patches: both */
+		/* Every other burst the play patches its frames. */
+		cur->patch = bursts++ % 2 == 1;
 		n = tg_reel_play(r, cur, pkts, BURST, UINT64_MAX);
 		assert_true(n > 0 || cur->turn > turn);
 		for (unsigned i = 0; i < n; i++) {
@@ -348,7 +349,8 @@ play_and_check(uint32_t offload, bool servers_in_pool, bool bodies)
 			memcpy(copy, pkts[i].frame, pkts[i].meta.len);
 			tg_reel_patch(r, &pkts[i], copy);
 			check_whole(r, &pkts[i], cur->patch, whole);
-			assert_memory_equal(copy, pkts[i].frame, pkts[i].meta.len);
+			assert_memory_equal(copy, pkts[i].frame,
+					    pkts[i].meta.len);
 			count_body(&bc, &pkts[i]);
 
 			assert_true(pkts[i].ts_ns >= last_ts);
