@@ -239,25 +239,16 @@ tg_player_init(struct tg_player *pl, const struct tg_synth_params *params,
 	return 0;
 }
 
-/* A carrier's mbuf: its `next` may be a body already back in its pool. */
+/* Free m (NULL: nothing) alone: its `next` may be a body the device
+ * already gave back to its pool (a carrier's, a sentinel's). */
 static void
-free_carrier(struct tg_carrier *c)
+free_unchained(struct rte_mbuf *m)
 {
-	if (c->head == NULL)
+	if (m == NULL)
 		return;
-	c->head->next = NULL;
-	c->head->nb_segs = 1;
-	rte_pktmbuf_free(c->head);
-}
-
-/* Let go of a sentinel nobody else holds. Its `next` may be a body
- * already back in its pool (free_carrier). */
-static void
-drop_sentinel(struct tg_sentinel *sn)
-{
-	sn->m->next = NULL;
-	sn->m->nb_segs = 1;
-	rte_pktmbuf_free(sn->m);
+	m->next = NULL;
+	m->nb_segs = 1;
+	rte_pktmbuf_free(m);
 }
 
 void
@@ -265,13 +256,13 @@ tg_player_free(struct tg_player *pl)
 {
 	if (pl->carriers != NULL)
 		for (uint32_t i = 0; i <= pl->carrier_mask; i++)
-			free_carrier(&pl->carriers[i]);
+			free_unchained(pl->carriers[i].head);
 	for (uint32_t i = pl->held_head; i != pl->held_tail; i++)
-		free_carrier(&pl->held[i & pl->carrier_mask]);
+		free_unchained(pl->held[i & pl->carrier_mask].head);
 	for (uint32_t i = 0; i < pl->n_spare; i++)
-		free_carrier(&pl->spare[i]);
+		free_unchained(pl->spare[i].head);
 	for (uint32_t i = pl->sentinels_first; i != pl->sentinels_next; i++)
-		drop_sentinel(&pl->sentinels[i % SENTINELS]);
+		free_unchained(pl->sentinels[i % SENTINELS].m);
 	free(pl->sentinels);
 	rte_mempool_free(pl->carrier_pool);
 	rte_mempool_free(pl->lent_pool);
@@ -475,7 +466,7 @@ tg_player_refused(struct tg_player *pl)
 	 * nothing of the packets before it; the next one will. */
 	sn = &pl->sentinels[(pl->sentinels_next - 1) % SENTINELS];
 	if (rte_mbuf_refcnt_read(sn->m) == 1) {
-		drop_sentinel(sn);
+		free_unchained(sn->m);
 		pl->sentinels_next--;
 	}
 }
@@ -539,7 +530,7 @@ release_staged(struct tg_player *pl)
 
 		if (rte_mbuf_refcnt_read(sn->m) != 1)
 			return;
-		drop_sentinel(sn);
+		free_unchained(sn->m);
 		tg_reel_unstage(pl->reel, sn->mark);
 		pl->sentinels_first++;
 	}
