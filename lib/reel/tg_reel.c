@@ -692,6 +692,18 @@ body_delta(const struct tg_reel *r, const struct slot *s, uint32_t at)
 	return (uint32_t)folded + (uint16_t)~s->body_sum0;
 }
 
+/* An inverted L4 checksum field (host order) after a change of `delta`
+ * to the sum it covers. */
+static inline uint16_t
+l4_update(const struct slot *s, uint16_t field, uint32_t delta)
+{
+	uint16_t l4 = tg_cksum_update(field, delta);
+
+	if (l4 == 0 && (s->flags & SLOT_UDP))
+		l4 = 0xffff;	/* zero would mean "none" */
+	return l4;
+}
+
 /* The client addresses and checksums of slot s's frame moved by `shift`
  * hosts, with a body that changes the L4 sum by body_delta, stored at
  * `frame`: computed from the ones recorded. Nothing is read from the
@@ -719,13 +731,8 @@ patch(const struct tg_reel *r, const struct slot *s, uint32_t shift,
 	if (s->l4_cksum_at == 0)
 		return;
 	delta += body_delta;
-	if (s->flags & SLOT_L4_PSEUDO) {
-		l4 = tg_cksum_fold(s->l4_cksum0 + delta);
-	} else {
-		l4 = tg_cksum_update(s->l4_cksum0, delta);
-		if (l4 == 0 && (s->flags & SLOT_UDP))
-			l4 = 0xffff;	/* zero would mean "none" */
-	}
+	l4 = s->flags & SLOT_L4_PSEUDO ? tg_cksum_fold(s->l4_cksum0 + delta)
+				       : l4_update(s, s->l4_cksum0, delta);
 	tg_put_be16(frame + s->l4_cksum_at, l4);
 }
 
@@ -745,14 +752,11 @@ tg_reel_patch(const struct tg_reel *r, const struct tg_reel_pkt *p,
 static inline void
 add_body_sum(const struct slot *s, uint8_t *head, uint32_t body_delta)
 {
-	uint16_t l4;
+	uint8_t *field = head + s->l4_cksum_at;
 
 	if (s->l4_cksum_at == 0 || (s->flags & SLOT_L4_PSEUDO))
 		return;
-	l4 = tg_cksum_update(tg_get_be16(head + s->l4_cksum_at), body_delta);
-	if (l4 == 0 && (s->flags & SLOT_UDP))
-		l4 = 0xffff;	/* zero would mean "none" */
-	tg_put_be16(head + s->l4_cksum_at, l4);
+	tg_put_be16(field, l4_update(s, tg_get_be16(field), body_delta));
 }
 
 void
@@ -845,6 +849,14 @@ copy_head(uint8_t *to, const uint8_t *from, uint32_t n)
 	memcpy(to + n - 32, from + n - 32, 32);
 }
 
+/* Where the stage's lap after the one `at` is in starts (the stage's
+ * bytes are counted on from lap to lap). */
+static inline uint64_t
+next_lap(uint64_t at)
+{
+	return (at | (STAGE_BYTES - 1)) + 1;
+}
+
 /* Fresh bodies for the packets of a play that end in keystream, out[i]
  * for i in `which`: a pass of their own, after the play's, so that no
  * packet without a body pays for them and no branch asks which has one
@@ -868,8 +880,7 @@ draw_bodies(struct tg_reel *r, struct tg_reel_cursor *cur,
 		if (cur->staged) {
 			uint64_t room = (s->meta.body_at + 1u) & ~1u;
 			uint64_t gap = at % BODY_GAP;
-			uint64_t lap_end =
-				(r->stage_end | (STAGE_BYTES - 1)) + 1;
+			uint64_t lap_end = next_lap(r->stage_end);
 			uint64_t end = ((r->stage_end + 1) & ~1ull) + room +
 				       gap;
 			uint64_t head_at;
@@ -905,7 +916,7 @@ draw_bodies(struct tg_reel *r, struct tg_reel_cursor *cur,
 bool
 tg_reel_stage_next(struct tg_reel *r, struct tg_reel_cursor *cur, unsigned n)
 {
-	uint64_t tail = r->stage_end;
+	uint64_t tail;
 
 	cur->staged = false;
 	if (!r->stages)
@@ -913,9 +924,7 @@ tg_reel_stage_next(struct tg_reel *r, struct tg_reel_cursor *cur, unsigned n)
 	if (r->staged_first == r->staged_next) {
 		/* None out: start afresh in the stage's first pool, at
 		 * random (fresh bytes; the lines stay in cache). */
-		uint64_t lap_end = (r->stage_end | (STAGE_BYTES - 1)) + 1;
-
-		r->stage_end = lap_end +
+		r->stage_end = next_lap(r->stage_end) +
 			       (tg_rng_next(&cur->rng) & (BODY_POOL - 2));
 		tail = r->stage_end;
 	} else {

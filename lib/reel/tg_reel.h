@@ -26,9 +26,9 @@
  * checksum follows from partial sums of the pool computed once, so no
  * body byte is read or copied. A packet lent to a device can go out as
  * one run of bytes instead: its body drawn in the stage, copies of the
- * pool, and its head copied in front of it there (tg_reel_stage_next). Ports
- * with network effects record no bodies: a retransmission must repeat
- * its original's bytes.
+ * pool, and its head copied in front of it there (tg_reel_stage_next).
+ * Ports with network effects record no bodies: a retransmission must
+ * repeat its original's bytes.
  */
 #ifndef TG_REEL_H
 #define TG_REEL_H
