@@ -25,6 +25,7 @@
 
 #include <cmocka.h>
 
+#include "test_hash.h"
 #include "test_port.h"
 #include "tg_reel.h"
 
@@ -201,12 +202,11 @@ track_tcp(struct conv *convs, const uint8_t *f, const struct parsed *p)
 	uint8_t key[37], flags = f[p->l4 + 13];
 	uint32_t seq = (uint32_t)f[p->l4 + 4] << 24 | f[p->l4 + 5] << 16 |
 		       f[p->l4 + 6] << 8 | f[p->l4 + 7];
-	uint64_t h = 1469598103934665603ull;
+	uint64_t h;
 	bool syn = (flags & 0x12) == 0x02;
 
 	conv_key(f, p, key);
-	for (unsigned i = 0; i < sizeof(key); i++)
-		h = (h ^ key[i]) * 1099511628211ull;
+	h = fnv(FNV_BASIS, key, sizeof(key));
 	for (uint32_t i = (uint32_t)h % TRACKED;; i = (i + 1) % TRACKED) {
 		struct conv *c = &convs[i];
 
@@ -401,16 +401,6 @@ struct out_pkt {
 	uint64_t hash;
 };
 
-static uint64_t
-fnv1a(const uint8_t *p, size_t n)
-{
-	uint64_t h = 1469598103934665603ull;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * 1099511628211ull;
-	return h;
-}
-
 #define HELD_BURSTS 64u	/* bursts kept out, at the most */
 
 /* Bursts staged and kept out for `hold` bursts (a device's ring) before
@@ -440,11 +430,11 @@ stage_and_check(unsigned hold)
 	tg_reel_start(r, cur);
 	while (cur->turn < 3) {
 		bool stage = tg_reel_stage_next(r, cur, BURST);
+		struct out_pkt *o = &out[(size_t)(next % HELD_BURSTS) * BURST];
 		unsigned n;
 
 		cur->patch = stage;	/* as the player does when it lends */
 		n = tg_reel_play(r, cur, pkts, BURST, UINT64_MAX);
-		struct out_pkt *o = &out[(size_t)(next % HELD_BURSTS) * BURST];
 
 		assert_int_equal(cur->staged, stage);
 		staged += stage;
@@ -460,8 +450,9 @@ stage_and_check(unsigned hold)
 			parse(at, pkts[i].meta.len, &pp);
 			check_cksums(at, &pp, false);
 			bodies += pkts[i].body != NULL;
-			o[i] = (struct out_pkt){ at, pkts[i].meta.len,
-						 fnv1a(at, pkts[i].meta.len) };
+			o[i] = (struct out_pkt){
+				at, pkts[i].meta.len,
+				fnv(FNV_BASIS, at, pkts[i].meta.len) };
 		}
 		if (stage) {
 			marks[next % HELD_BURSTS] = tg_reel_staged(r);
@@ -474,8 +465,8 @@ stage_and_check(unsigned hold)
 				&out[(size_t)(first % HELD_BURSTS) * BURST];
 
 			for (unsigned i = 0; i < n_out[first % HELD_BURSTS]; i++)
-				assert_true(fnv1a(h[i].at, h[i].len) ==
-					    h[i].hash);
+				assert_true(fnv(FNV_BASIS, h[i].at,
+						h[i].len) == h[i].hash);
 			tg_reel_unstage(r, marks[first % HELD_BURSTS]);
 			first++;
 		}

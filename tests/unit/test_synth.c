@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "test_hash.h"
 #include "test_port.h"
 #include "tg_effects.h"
 #include "tg_portset.h"
@@ -1617,14 +1618,6 @@ struct fx_result {
 	uint64_t rtt_labels;	/* labels with an rtt entry */
 };
 
-static uint64_t
-fnv(uint64_t h, const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * 0x100000001b3ull;
-	return h;
-}
-
 /* Whether a TCP header's options hold a SACK block. */
 static bool
 has_sack_block(const uint8_t *l4, uint16_t l4_len)
@@ -1661,10 +1654,10 @@ fx_note(struct fx_seg *seen, const struct tg_synth_pkt *pk,
 		r->sack_acks += has_sack_block(l4, pk->layout.l4_len);
 		return;
 	}
-	key = pk->ip_version == 6 ? fnv(0xcbf29ce484222325ull, l3 + 8, 32)
-				  : fnv(0xcbf29ce484222325ull, l3 + 12, 8);
+	key = pk->ip_version == 6 ? fnv(FNV_BASIS, l3 + 8, 32)
+				  : fnv(FNV_BASIS, l3 + 12, 8);
 	key = fnv(key, l4, 8) | 1;	/* ports and seq */
-	h = fnv(0xcbf29ce484222325ull, data, len);
+	h = fnv(FNV_BASIS, data, len);
 	for (i = (uint32_t)key & (FX_SEEN - 1); seen[i].key != 0;
 	     i = (i + 1) & (FX_SEEN - 1)) {
 		if (seen[i].key != key)
@@ -1723,7 +1716,7 @@ fx_play(const struct tg_effects_cfg *fx, uint64_t seed, uint64_t run_ns,
 	if (fx != NULL)
 		port.effects = *fx;
 	memset(r, 0, sizeof(*r));
-	r->digest = 0xcbf29ce484222325ull;
+	r->digest = FNV_BASIS;
 	s = tg_synth_create(&p, err, sizeof(err));
 	assert_non_null(s);
 	for (unsigned i = 0; i < BURST; i++) {
