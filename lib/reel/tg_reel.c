@@ -717,8 +717,10 @@ patch(const struct tg_reel *r, const struct slot *s, uint32_t shift,
 	uint32_t delta = 0;
 	uint16_t l4;
 
-	if (s->addr_at == 0 && body_delta == 0)
-		return;		/* as recorded */
+	/* As recorded: no address moves, and no body may have changed the
+	 * L4 field (add_body_sum builds on what this stores). */
+	if (s->addr_at == 0 && s->meta.body_at == 0)
+		return;
 	if (s->addr_at != 0) {
 		delta = move_host(m, frame, s->addr_at, s->host, shift);
 		if (s->addr2_at != 0)

@@ -280,8 +280,13 @@ check_whole(const struct tg_reel *r, const struct tg_reel_pkt *p,
 		assert_memory_equal(whole + head, p->body, p->meta.len - head);
 }
 
+/* Whose addresses a turn moves: the clients' (servers are in a pool of
+ * their own), both ends' (servers in the clients' pool), or nobody's (a
+ * client pool of one host). */
+enum movers { CLIENTS_MOVE, BOTH_MOVE, NONE_MOVE };
+
 static void
-play_and_check(uint32_t offload, bool servers_in_pool, bool bodies)
+play_and_check(uint32_t offload, enum movers movers, bool bodies)
 {
 	struct tg_port_cfg port;
 	struct tg_reel_pkt pkts[BURST];
@@ -297,7 +302,13 @@ play_and_check(uint32_t offload, bool servers_in_pool, bool bodies)
 	struct body_count bc = { 0 };
 
 	make_port(&port);
-	if (servers_in_pool) {
+	if (movers == NONE_MOVE) {
+		assert_int_equal(tg_cidr_parse("10.1.0.1/32",
+					       &port.clients.v4), 0);
+		assert_int_equal(tg_cidr_parse("fd00:1::1/128",
+					       &port.clients.v6), 0);
+	}
+	if (movers == BOTH_MOVE) {
 		/* Conversations between two clients: both ends move. */
 		assert_int_equal(tg_cidr_parse("10.1.0.0/20",
 					       &port.servers.v4), 0);
@@ -355,7 +366,7 @@ play_and_check(uint32_t offload, bool servers_in_pool, bool bodies)
 
 			assert_true(pkts[i].ts_ns >= last_ts);
 			last_ts = pkts[i].ts_ns;
-			if (seen[pkts[i].slot])
+			if (seen[pkts[i].slot] && movers != NONE_MOVE)
 				check_moved(&p, last, last + 16, &both);
 			seen[pkts[i].slot] = 1;
 			memcpy(last, p.src, p.alen);
@@ -373,7 +384,7 @@ play_and_check(uint32_t offload, bool servers_in_pool, bool bodies)
 	assert_int_equal(played[info.max_back], info.packets);
 	assert_int_equal(played[info.max_back + 1], info.packets);
 	assert_true(info.max_back > 0);	/* flows do cross the seam */
-	if (servers_in_pool)
+	if (movers == BOTH_MOVE)
 		assert_true(both > info.packets / 2);
 	/* The built-in model's TLS, SSH and QUIC give many packets a body;
 	 * a body played again is other bytes (the same offset of 2^17 may
@@ -505,14 +516,14 @@ static void
 test_play_checksums(void **state)
 {
 	(void)state;
-	play_and_check(0, false, true);
+	play_and_check(0, CLIENTS_MOVE, true);
 }
 
 static void
 test_play_as_recorded(void **state)
 {
 	(void)state;
-	play_and_check(0, false, false);
+	play_and_check(0, CLIENTS_MOVE, false);
 }
 
 static void
@@ -520,14 +531,24 @@ test_play_offload(void **state)
 {
 	(void)state;
 	play_and_check(TG_PKT_OFFLOAD_IPV4_CKSUM | TG_PKT_OFFLOAD_L4_CKSUM,
-		       false, true);
+		       CLIENTS_MOVE, true);
 }
 
 static void
 test_play_both_ends_move(void **state)
 {
 	(void)state;
-	play_and_check(0, true, true);
+	play_and_check(0, BOTH_MOVE, true);
+}
+
+/* Addresses that never move: a frame patched in one play is patched
+ * afresh in the next (its fresh body's checksum must not build on the
+ * last one's). */
+static void
+test_play_nobody_moves(void **state)
+{
+	(void)state;
+	play_and_check(0, NONE_MOVE, true);
 }
 
 int
@@ -538,6 +559,7 @@ main(void)
 		cmocka_unit_test(test_play_as_recorded),
 		cmocka_unit_test(test_play_offload),
 		cmocka_unit_test(test_play_both_ends_move),
+		cmocka_unit_test(test_play_nobody_moves),
 		cmocka_unit_test(test_stage_home_at_once),
 		cmocka_unit_test(test_stage_held),
 	};
