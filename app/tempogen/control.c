@@ -173,11 +173,13 @@ print_live(const struct tg_run *run, struct tg_counts *last,
 
 		tg_run_port_counts(run, &run->ports[i], &t);
 		printf("[%7.1fs] %-10s %12.0f pkt/s %10.2f Mbit/s  "
-		       "flows %8" PRIu64 "  drops %" PRIu64,
+		       "flows %8" PRIu64 " (%.0f/s started)  drops %" PRIu64,
 		       elapsed, run->cfg->ports[i].name,
 		       (double)(t.packets - last[i].packets) / interval,
 		       (double)(t.bytes - last[i].bytes) * 8e-6 / interval,
-		       t.flows_active, t.drops);
+		       t.flows_active,
+		       (double)(t.flows_started - last[i].flows_started) /
+		       interval, t.drops);
 		if (!run->cfg->ports[i].is_pcap)
 			printf("  sessions %" PRIu64 "  late p99 %.1f us",
 			       t.sessions, (double)t.pacing_p99_ns * 1e-3);
