@@ -810,8 +810,9 @@ prefetch_ahead(const struct tg_reel *r, uint32_t pos)
  * new 4 KiB page of them costs a page walk, and a fetch that needs one
  * holds up what follows it: alone, ~600 cycles. Walks started together
  * overlap. So at every WALK_BATCH-th position one fetch goes to each page
- * of the batch after next, all at once; the fetches of single frames
- * then find their pages known. */
+ * of the frames of the batch after next (and of the slots of the one
+ * after that), all at once; the fetches of single frames then find their
+ * pages known. */
 #define WALK_BATCH 128
 #define WALK_PAGE 4096u
 
@@ -829,9 +830,14 @@ walk_ahead(const struct tg_reel *r, uint32_t pos)
 {
 	uint32_t from = pos + WALK_BATCH, to = pos + 2 * WALK_BATCH;
 
-	if (pos % WALK_BATCH != 0 || to >= r->n_slots)
+	if (pos % WALK_BATCH != 0 || to + WALK_BATCH >= r->n_slots)
 		return;		/* the reel's end: its pages walk alone */
-	walk_pages(&r->slots[from], &r->slots[to]);
+	/* The slots' pages a batch earlier than the frames', and the two
+	 * slots the next batch reads its frames' places from: read
+	 * unfetched, each held up the play for a walk and a miss. */
+	walk_pages(&r->slots[to], &r->slots[to + WALK_BATCH]);
+	tg_prefetch(&r->slots[to]);
+	tg_prefetch(&r->slots[to + WALK_BATCH]);
 	walk_pages(r->frames + r->slots[from].off,
 		   r->frames + r->slots[to].off);
 }
