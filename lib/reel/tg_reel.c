@@ -786,7 +786,7 @@ tg_reel_write(const struct tg_reel *r, const struct tg_reel_pkt *p,
  * further ahead still (without, the read of the slot ahead waited for
  * memory: a fifth of the play's time). Fetched to be read: a head with a
  * body is only copied, and PREFETCHW was the slower here. */
-#define PREFETCH_FRAMES 64
+#define PREFETCH_FRAMES 96
 #define PREFETCH_SLOTS (2 * PREFETCH_FRAMES)
 
 static inline void
