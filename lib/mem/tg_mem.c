@@ -6,20 +6,14 @@
 
 #include "tg_mem.h"
 
-static size_t
-round_up(size_t size, size_t to)
-{
-	return (size + to - 1) & ~(to - 1);
-}
-
 void *
 tg_mem_alloc(size_t size)
 {
-	size_t len = round_up(size, TG_MEM_HUGE), head;
+	size_t len = tg_mem_round_up(size, TG_MEM_HUGE), head;
 	uint8_t *map, *p;
 
 	if (size < TG_MEM_HUGE) {
-		size_t lines = round_up(size ? size : 1, TG_MEM_LINE);
+		size_t lines = tg_mem_round_up(size ? size : 1, TG_MEM_LINE);
 
 		p = aligned_alloc(TG_MEM_LINE, lines);
 		if (p != NULL)
@@ -51,5 +45,5 @@ tg_mem_free(void *p, size_t size)
 	if (size < TG_MEM_HUGE)
 		free(p);
 	else
-		munmap(p, round_up(size, TG_MEM_HUGE));
+		munmap(p, tg_mem_round_up(size, TG_MEM_HUGE));
 }

@@ -11,9 +11,17 @@
 #define TG_MEM_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define TG_MEM_HUGE (2u << 20)	/* a huge page */
 #define TG_MEM_LINE 64u		/* the least alignment */
+
+/* n rounded up to a multiple of `to`, a power of two. */
+static inline uint64_t
+tg_mem_round_up(uint64_t n, uint64_t to)
+{
+	return (n + to - 1) & ~(to - 1);
+}
 
 /* `size` bytes, zeroed, TG_MEM_LINE aligned at least; NULL if there is
  * no memory. */

@@ -479,12 +479,6 @@ kept_bytes(const struct tg_reel *r, const struct slot *s)
  * played 8 to 10% slower). */
 #define FRAME_ALIGN 8u
 
-static uint64_t
-align_up(uint64_t n, uint64_t to)
-{
-	return (n + to - 1) & ~(to - 1);
-}
-
 /* Where the frames and the bodies' pool go in the arena, and its size. */
 static void
 layout(struct tg_reel *r)
@@ -492,8 +486,8 @@ layout(struct tg_reel *r)
 	uint64_t at = 0;
 
 	for (uint32_t i = 0; i < r->n_slots; i++)
-		at += align_up(kept_bytes(r, &r->slots[i]), FRAME_ALIGN);
-	r->bodies_at = at = align_up(at, TG_REEL_ALIGN);
+		at += tg_mem_round_up(kept_bytes(r, &r->slots[i]), FRAME_ALIGN);
+	r->bodies_at = at = tg_mem_round_up(at, TG_REEL_ALIGN);
 	r->info.arena_bytes = at + (r->fresh ? BODY_BYTES : 0) +
 			      (r->stages ? STAGE_BYTES + STAGED_MAX *
 							 sizeof(*r->staged)
@@ -612,7 +606,7 @@ tg_reel_place(struct tg_reel *r, uint8_t *arena)
 
 		memcpy(arena + at, r->frames + s->off, kept);
 		s->off = at;
-		at += align_up(kept, FRAME_ALIGN);
+		at += tg_mem_round_up(kept, FRAME_ALIGN);
 	}
 	free(r->frames);
 	r->frames = arena;
@@ -805,7 +799,7 @@ prefetch_ahead(const struct tg_reel *r, uint32_t pos)
 	tg_prefetch(&r->slots[slot_ahead]);
 	frame = r->frames + r->slots[ahead].off;
 	tg_prefetch(frame);
-	tg_prefetch(frame + TG_REEL_ALIGN);
+	tg_prefetch(frame + TG_MEM_LINE);
 }
 
 /* The frames and slots are read in order, but on a virtual machine each
